@@ -1,0 +1,792 @@
+"""Inbox reader: turns a folder of news files into article records, rejects and per-file outcomes.
+
+Pure Python + trafilatura (no dagster, no duckdb): the Dagster ingest asset calls
+`scan_inbox(articles_dir, known_sha256)` and writes the three lists to raw.articles,
+ops.rejected_inputs and ops.ingested_files; the sensor calls `list_inbox_files(articles_dir)`.
+
+Guarantees (trusted ingestion):
+- Every regular file under the inbox whose sha256 is not already known gets exactly one
+  FileOutcome ('ingested' | 'partial' | 'duplicate' | 'rejected'). Each rejected file has one
+  RejectedInput (source_line NULL); each bad JSONL line has one RejectedInput with its 1-based line
+  number; bad records of a JSON list are rejected with "record N: ..." in the reason.
+- A failure inside one file (parser error, trafilatura crash, unreadable file) becomes a reject
+  for that file; the batch never crashes.
+- Hostile text (SQL, Jinja, <script> in plain text or JSON text) is kept literally: nothing here
+  evaluates or templates it.
+
+Behaviours decided (see the report in the commit history / tests/test_inbox.py):
+- Walk: recursive, sorted by relative POSIX path, directory symlinks never followed.
+- Hidden and temporary files ('.DS_Store', '.*', '*.part', '*.tmp', '*.crdownload', '*~', '~$*',
+  'Thumbs.db', 'desktop.ini') and hidden directories are IGNORED: no FileOutcome, no reject row,
+  not hashed, not listed by list_inbox_files. They are reported in InboxBatch.skipped (for logs).
+  Reason: a partial download renamed to its final name has the same bytes; recording its sha256 as
+  "seen" would make the finished file look already ingested, and a growing '.part' would spam
+  ops.rejected_inputs on every run.
+- Symlinks: a link whose resolved target is outside the inbox is rejected "symlink outside inbox"
+  without touching the target; a link to a directory is rejected "symlink to directory (not
+  followed)"; a dangling link "broken symlink"; a link to a file inside the inbox is read like a
+  file (its articles then dedup against the target's). Their content_sha256 is a pseudo digest
+  of the link path + link text (the target is not read), so re-scans do not re-reject them.
+- Size: files over `max_bytes` (default env MAX_INPUT_BYTES or 20_000_000) are rejected
+  "file too large (N bytes > LIMIT)" after reading at most 64 KiB; their content_sha256 is a pseudo
+  digest sha256("oversize", size, first 64 KiB) so the next scan skips them too.
+- HTML bigger than `max_html_chars` (default env MAX_HTML_CHARS or 1_000_000 characters) is first
+  stripped of <script>/<style>/<svg>/comments (JSON-LD kept), then cut at the last tag boundary
+  before the limit; lxml recovers the truncated tree. This bounds trafilatura to a few seconds
+  per page even for pathological markup.
+- Encodings: BOM (UTF-8, UTF-16 LE/BE, UTF-32) > strict UTF-8 > the HTML meta charset >
+  windows-1256 (only if the result is plausibly Arabic) > windows-1252 (plausible Latin text) >
+  reject "binary content". Strict-valid UTF-8 wins over a meta charset because Arabic
+  windows-1256 bytes practically never form valid UTF-8, while mislabelled UTF-8 pages are common.
+  CRLF/CR become LF; NUL and other C0 control characters (except tab/newline) are removed.
+- published_meta: html -> only structured metadata (meta tags such as article:published_time,
+  JSON-LD datePublished, itemprop=datePublished, <time pubdate>); json -> the `date` field (or the
+  embedded html's metadata). Kept only if a real date between 1990-01-01 and today + 1 day
+  (one day of tolerance for time zones ahead of the server). Never guessed from body text.
+- article_id: 'a_' + sha256(canonical url)[:16] when the url is an article url, else
+  'a_' + text_fingerprint[:16]. A url with an empty path and no query (a site home page, a frequent
+  wrong canonical) is stored but not used as identity.
+- Duplicates inside a batch (same article_id or same text_fingerprint): first in walk order wins.
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from orchestration.arabic_nlp.normalize import arabic_share, normalize
+
+DEFAULT_MAX_INPUT_BYTES = 20_000_000
+DEFAULT_MAX_HTML_CHARS = 1_000_000
+MIN_DATE = date(1990, 1, 1)
+
+HTML_EXT = {".html", ".htm"}
+SUPPORTED_EXT = HTML_EXT | {".txt", ".json", ".jsonl"}
+TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", "~")
+HIDDEN_NAMES = {"thumbs.db", "desktop.ini"}
+
+_OVERSIZE_HEAD = 64 * 1024
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
+    (b"%PDF-", "pdf"), (b"PK\x03\x04", "zip"), (b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!", "rar"), (b"\x7fELF", "elf"), (b"RIFF", "riff"),
+    (b"SQLite format 3\x00", "sqlite"),
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ARABIC_BLOCKS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_WALL = re.compile(
+    r"cookie|consent|javascript|enable js|privacy (policy|settings)|ad ?blocker|subscribe to (read|continue)"
+    r"|ملفات تعريف الارتباط|الكوكيز|جافا ?سكريبت|تفعيل|سياسة الخصوصية|اشترك",
+    re.IGNORECASE)
+_WALL_MAX_CHARS = 600
+_MIN_LETTERS = 20
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
+_BLOCK_OPEN = re.compile(r"<(script|style|svg)\b[^>]*>|<!--")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+# meta names/properties/itemprops that carry the publication date (lower-case)
+_DATE_META = {
+    "article:published_time", "og:article:published_time", "og:published_time", "article:published",
+    "datepublished", "pubdate", "publishdate", "publish-date", "publish_date", "published_time",
+    "article.published", "date", "dc.date", "dc.date.issued", "dcterms.issued", "dcterms.created",
+    "dcterms.date", "sailthru.date", "parsely-pub-date", "citation_publication_date",
+    "originalpublicationdate", "article_date_original", "cxenseparse:recs:publishtime",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# records
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One distinct article: the columns of raw.articles except ingested_at."""
+    article_id: str
+    source_path: str
+    source_type: str            # 'html' | 'txt' | 'json' | 'jsonl'
+    source_line: int | None     # 1-based line for jsonl, else None
+    content_sha256: str
+    text_fingerprint: str
+    url: str | None
+    title: str | None
+    site: str | None
+    published_meta: date | None
+    raw_text: str
+
+
+@dataclass(frozen=True)
+class RejectedInput:
+    source_path: str
+    source_line: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    source_path: str
+    content_sha256: str
+    size_bytes: int
+    status: str                 # 'ingested' | 'partial' | 'duplicate' | 'rejected'
+    n_articles: int
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A hidden/temporary file that was ignored (not an input yet); for logging only."""
+    source_path: str
+    reason: str
+
+
+@dataclass
+class InboxBatch:
+    articles: list[ArticleRecord] = field(default_factory=list)
+    rejects: list[RejectedInput] = field(default_factory=list)
+    files: list[FileOutcome] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+class _Reject(Exception):
+    """Whole-file rejection with a reason."""
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+
+
+def max_input_bytes() -> int:
+    try:
+        return int(os.environ.get("MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES))
+    except ValueError:
+        return DEFAULT_MAX_INPUT_BYTES
+
+
+def max_html_chars() -> int:
+    try:
+        return int(os.environ.get("MAX_HTML_CHARS", DEFAULT_MAX_HTML_CHARS))
+    except ValueError:
+        return DEFAULT_MAX_HTML_CHARS
+
+
+def canonical_url(url: object) -> str | None:
+    """http(s) url without fragment, utm_* params, trailing slash; scheme and host lower-cased."""
+    if not isinstance(url, str) or not url.strip():
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
+        return None
+    netloc = host.lower()
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        netloc = f"{netloc}:{port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not k.lower().startswith("utm_")])
+    path = parts.path.rstrip("/")
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def _is_article_url(url: str | None) -> bool:
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return bool(parts.path.strip("/") or parts.query)
+
+
+def text_fingerprint(text: str) -> str:
+    """sha256 of the matching form with everything but letters/digits dropped, lower-cased."""
+    core = "".join(ch for ch in normalize(text).lower() if ch.isalnum())
+    return hashlib.sha256(core.encode("utf-8")).hexdigest()
+
+
+def make_article_id(url: str | None, fingerprint: str) -> str:
+    if _is_article_url(url):
+        return "a_" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    return "a_" + fingerprint[:16]
+
+
+def parse_meta_date(value: object, today: date | None = None) -> date | None:
+    """A publication date from metadata: ISO 8601 or RFC 2822; None unless 1990-01-01..today+1."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    d: date | None = None
+    m = _ISO_DATE.match(value)
+    if m:
+        try:
+            d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    else:
+        try:
+            d = parsedate_to_datetime(value.strip()).date()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    today = today or date.today()
+    if d < MIN_DATE or d > today + timedelta(days=1):
+        return None
+    return d
+
+
+def _clean_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = _CONTROL.sub("", text)
+    return text.strip()
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
+
+
+def _is_ignored_name(name: str) -> str | None:
+    low = name.lower()
+    if name.startswith("."):
+        return "hidden file"
+    if low in HIDDEN_NAMES:
+        return "hidden file"
+    if name.startswith("~$") or low.endswith(TEMP_SUFFIXES):
+        return "temporary file"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# decoding
+
+
+def _bad_char_share(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = 0
+    for ch in text:
+        if ch in "\t\n\r\f\v":
+            continue
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cs", "Co", "Cn") or ch == "\ufffd":
+            bad += 1
+    return bad / len(text)
+
+
+def _script_share(text: str) -> float:
+    """Share of characters that are ASCII, Latin-1, Arabic blocks or general punctuation."""
+    if not text:
+        return 0.0
+    ok = 0
+    for ch in text:
+        o = ord(ch)
+        if o < 0x250 or 0x2000 <= o <= 0x206f or _ARABIC_BLOCKS.match(ch):
+            ok += 1
+    return ok / len(text)
+
+
+def _sniff_binary(data: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode file bytes to text; raises _Reject('binary content') when no encoding fits."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc), enc
+            except UnicodeDecodeError:
+                raise _Reject("binary content") from None
+    if _sniff_binary(data):
+        raise _Reject("binary content")
+    if b"\x00" in data:
+        # BOM-less UTF-16 is the only text that has NULs; accept it only if it reads as text
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if _bad_char_share(text) < 0.001 and _script_share(text) > 0.97:
+                return text, enc
+        raise _Reject("binary content")
+    try:
+        text = data.decode("utf-8")
+        if _bad_char_share(text) <= 0.01:
+            return text, "utf-8"
+        raise _Reject("binary content")
+    except UnicodeDecodeError:
+        pass
+    candidates: list[str] = []
+    if declared:
+        try:
+            name = codecs.lookup(declared).name
+            if name not in ("utf-8", "ascii"):
+                candidates.append(name)
+        except LookupError:
+            pass
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _bad_char_share(text) <= 0.01:
+            return text, enc
+    try:
+        text = data.decode("cp1256")
+        if _bad_char_share(text) <= 0.01 and _script_share(text) > 0.97 and arabic_share(text) >= 0.5:
+            return text, "cp1256"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+        if _bad_char_share(text) <= 0.01 and _script_share(text) > 0.97:
+            return text, "cp1252"
+    except UnicodeDecodeError:
+        pass
+    raise _Reject("binary content")
+
+
+def _declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:8192])
+    return m.group(1).decode("ascii", "ignore") if m else None
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+
+def bound_html(html: str, limit: int | None = None) -> str:
+    """Keep trafilatura's work bounded: drop scripts/styles/comments, then cut at a tag boundary."""
+    limit = limit or max_html_chars()
+    if len(html) <= limit:
+        return html
+    html = _strip_blocks(html)
+    if len(html) <= limit:
+        return html
+    cut = html.rfind(">", 0, limit)
+    return html[: cut + 1 if cut > 0 else limit]
+
+
+def _strip_blocks(html: str) -> str:
+    """Remove <script> (except JSON-LD), <style>, <svg> blocks and comments in one linear pass."""
+    low = html.lower()
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _BLOCK_OPEN.search(low, pos)
+        if not m:
+            out.append(html[pos:])
+            break
+        if m.group(1) == "script" and "ld+json" in m.group(0):
+            out.append(html[pos:m.end()])
+            pos = m.end()
+            continue
+        out.append(html[pos:m.start()])
+        closer = "-->" if m.group(0) == "<!--" else f"</{m.group(1)}"
+        end = low.find(closer, m.end())
+        if end < 0:  # unclosed block: the rest of the document is inside it
+            break
+        gt = low.find(">", end)
+        pos = len(html) if gt < 0 else gt + 1
+        out.append(" ")
+    return "".join(out)
+
+
+def _meta_published(tree, today: date | None) -> date | None:
+    """Publication date from structured metadata only (never from body text)."""
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        if key in _DATE_META:
+            d = parse_meta_date(meta.get("content"), today)
+            if d:
+                return d
+    for node in tree.xpath('//*[@itemprop="datePublished"]|//time[@pubdate]'):
+        d = parse_meta_date(node.get("content") or node.get("datetime") or node.text_content(), today)
+        if d:
+            return d
+    for script in tree.xpath('//script[contains(@type, "ld+json")]'):
+        try:
+            data = json.loads(script.text_content() or "")
+        except (ValueError, TypeError):
+            continue
+        d = _ld_date(data, today)
+        if d:
+            return d
+    return None
+
+
+def _ld_date(data: object, today: date | None, depth: int = 0) -> date | None:
+    if depth > 6:
+        return None
+    if isinstance(data, dict):
+        d = parse_meta_date(data.get("datePublished"), today)
+        if d:
+            return d
+        items = data.values()
+    elif isinstance(data, list):
+        items = data
+    else:
+        return None
+    for item in items:
+        if isinstance(item, (dict, list)):
+            d = _ld_date(item, today, depth + 1)
+            if d:
+                return d
+    return None
+
+
+@dataclass
+class _Extracted:
+    text: str
+    title: str | None
+    url: str | None
+    site: str | None
+    published: date | None
+
+
+def extract_html(html: str, url: str | None = None, today: date | None = None,
+                 html_limit: int | None = None) -> _Extracted:
+    """Main text + metadata of one HTML page via trafilatura; raises _Reject('no article text')."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    html = _XML_DECL.sub("", bound_html(html, html_limit), count=1)
+    tree = load_html(html)
+    if tree is None:
+        raise _Reject("no article text")
+    published = _meta_published(tree, today)
+    doc = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        date_extraction_params={"extensive_search": False, "original_date": True})
+    text = _clean_text(getattr(doc, "text", None) or "") if doc is not None else ""
+    if _letters(text) < _MIN_LETTERS or (len(text) < _WALL_MAX_CHARS and _WALL.search(text)):
+        raise _Reject("no article text")
+    return _Extracted(
+        text=text,
+        title=(doc.title or "").strip() or None,
+        url=canonical_url(doc.url) or canonical_url(url),
+        site=(doc.sitename or "").strip() or None,
+        published=published,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# per-format readers: yield (source_line, record-dict) or (source_line, _Reject)
+
+
+def _record_from_fields(rec: dict, today: date | None, html_limit: int | None) -> dict:
+    url = rec.get("url") if isinstance(rec.get("url"), str) else None
+    if not url and isinstance(rec.get("source"), str):
+        url = rec["source"]
+    url = canonical_url(url)
+    title = rec.get("title").strip() if isinstance(rec.get("title"), str) else None
+    site = None
+    for key in ("sitename", "hostname"):
+        if isinstance(rec.get(key), str) and rec[key].strip():
+            site = rec[key].strip()
+            break
+    published = parse_meta_date(rec.get("date"), today)
+    text = rec.get("text")
+    if isinstance(text, str) and _clean_text(text):
+        text = _clean_text(text)
+    elif isinstance(rec.get("html"), str) and rec["html"].strip():
+        ex = extract_html(rec["html"], url, today, html_limit)
+        text = ex.text
+        url = url or ex.url
+        title = title or ex.title
+        site = site or ex.site
+        published = published or (ex.published if rec.get("date") is None else None)
+    elif text is not None and not isinstance(text, str):
+        raise _Reject("field 'text' is not a string")
+    else:
+        raise _Reject("no article text")
+    if _letters(text) == 0 and not any(ch.isdigit() for ch in text):
+        raise _Reject("no article text")
+    return {"url": url, "title": title, "site": site or _host(url), "published": published, "text": text}
+
+
+def _read_records(kind: str, data: bytes, today: date | None, html_limit: int | None):
+    """Yield (source_line, record dict | _Reject) for one file's bytes."""
+    declared = _declared_charset(data) if kind == "html" else None
+    text, _enc = decode_bytes(data, declared)
+    if not text.strip():
+        raise _Reject("empty file")
+    if kind == "txt":
+        body = _clean_text(text)
+        if _letters(body) == 0:
+            raise _Reject("no article text")
+        yield None, {"url": None, "title": None, "site": None, "published": None, "text": body}
+    elif kind == "html":
+        ex = extract_html(text, None, today, html_limit)
+        yield None, {"url": ex.url, "title": ex.title, "site": ex.site or _host(ex.url),
+                     "published": ex.published, "text": ex.text}
+    elif kind == "json":
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _Reject(f"invalid JSON: {exc}") from None
+        if isinstance(obj, dict):
+            yield None, _record_from_fields(obj, today, html_limit)
+        elif isinstance(obj, list):
+            if not obj:
+                raise _Reject("no records (empty JSON list)")
+            for i, rec in enumerate(obj, 1):
+                try:
+                    if not isinstance(rec, dict):
+                        raise _Reject("record is not an object")
+                    yield None, _record_from_fields(rec, today, html_limit)
+                except _Reject as rej:
+                    yield None, _Reject(f"record {i}: {rej}")
+        else:
+            raise _Reject("JSON is not an object or a list of objects")
+    elif kind == "jsonl":
+        for lineno, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+            if not line.strip():
+                continue
+            try:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise _Reject(f"invalid JSON: {exc}") from None
+                if not isinstance(rec, dict):
+                    raise _Reject("record is not an object")
+                yield lineno, _record_from_fields(rec, today, html_limit)
+            except _Reject as rej:
+                yield lineno, rej
+
+
+# --------------------------------------------------------------------------------------------
+# walking
+
+
+def _walk(root: Path):
+    """Yield (path_as_given, kind, detail) in sorted relative-path order.
+
+    kind: 'file' (regular file or in-inbox symlink to one), 'ignored', 'symlink_outside',
+    'symlink_dir', 'broken_symlink', 'special'.
+    """
+    root_real = os.path.realpath(root)
+
+    def inside(target: str) -> bool:
+        try:
+            return os.path.commonpath([root_real, target]) == root_real
+        except ValueError:
+            return False
+
+    def rec(dirpath: Path):
+        try:
+            entries = sorted(os.scandir(dirpath), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            path = dirpath / entry.name
+            why = _is_ignored_name(entry.name)
+            if why:
+                yield path, "ignored", why
+                continue
+            if entry.is_symlink():
+                target = os.path.realpath(path)
+                if not inside(target):
+                    yield path, "symlink_outside", target
+                elif not os.path.exists(target):
+                    yield path, "broken_symlink", target
+                elif os.path.isdir(target):
+                    yield path, "symlink_dir", target
+                elif os.path.isfile(target):
+                    yield path, "file", target
+                else:
+                    yield path, "special", target
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    yield from rec(path)
+                elif entry.is_file(follow_symlinks=False):
+                    yield path, "file", str(path)
+                else:
+                    yield path, "special", str(path)
+            except OSError:
+                yield path, "special", str(path)
+
+    # deterministic: entries sorted by name within each directory, depth-first
+    yield from rec(Path(root))
+
+
+def list_inbox_files(articles_dir: Path | str) -> list[Path]:
+    """Files the ingest would read (same skipping rules): what the sensor watches.
+
+    Hidden/temporary files are not listed; neither are symlinks pointing outside the inbox,
+    to directories, or dangling (so a sensor never stats/reads outside the inbox). Those are
+    still rejected by scan_inbox on the next run.
+    """
+    root = Path(articles_dir)
+    if not root.is_dir():
+        return []
+    return [path for path, kind, _ in _walk(root) if kind == "file"]
+
+
+def _pseudo_sha(*parts: bytes) -> str:
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# the batch
+
+
+def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str] = frozenset(), *,
+               max_bytes: int | None = None, html_limit: int | None = None,
+               today: date | None = None) -> InboxBatch:
+    """Read every new inbox file into articles, rejects and file outcomes (never raises per file)."""
+    root = Path(articles_dir)
+    limit = max_bytes if max_bytes is not None else max_input_bytes()
+    known = set(known_sha256 or ())
+    batch = InboxBatch()
+    if not root.is_dir():
+        return batch
+    seen_ids: set[str] = set()
+    seen_fps: set[str] = set()
+
+    for path, kind, detail in _walk(root):
+        sp = str(path)
+        if kind == "ignored":
+            batch.skipped.append(SkippedFile(sp, f"temporary/hidden file ({detail})"))
+            continue
+        if kind != "file":
+            reason = {"symlink_outside": "symlink outside inbox",
+                      "symlink_dir": "symlink to directory (not followed)",
+                      "broken_symlink": "broken symlink",
+                      "special": "not a regular file"}[kind]
+            try:
+                link = os.readlink(path).encode("utf-8", "surrogateescape") if path.is_symlink() else b""
+            except OSError:
+                link = b""
+            sha = _pseudo_sha(b"not-read", kind.encode(), sp.encode("utf-8", "surrogateescape"), link)
+            if sha in known:
+                continue
+            batch.rejects.append(RejectedInput(sp, None, reason))
+            batch.files.append(FileOutcome(sp, sha, 0, "rejected", 0))
+            continue
+        _scan_file(path, sp, detail, limit, known, batch, seen_ids, seen_fps, today, html_limit)
+    return batch
+
+
+def _scan_file(path: Path, sp: str, real: str, limit: int, known: set[str], batch: InboxBatch,
+               seen_ids: set[str], seen_fps: set[str], today: date | None,
+               html_limit: int | None) -> None:
+    def reject_file(sha: str, size: int, reason: str) -> None:
+        batch.rejects.append(RejectedInput(sp, None, reason))
+        batch.files.append(FileOutcome(sp, sha, size, "rejected", 0))
+
+    # read at most limit+1 bytes (a growing file cannot push us past the limit)
+    try:
+        st = os.stat(real)
+        if not stat.S_ISREG(st.st_mode):
+            sha = _pseudo_sha(b"not-read", b"special", sp.encode("utf-8", "surrogateescape"))
+            if sha not in known:
+                reject_file(sha, 0, "not a regular file")
+            return
+        with open(real, "rb") as fh:
+            if st.st_size > limit:
+                head = fh.read(_OVERSIZE_HEAD)
+                size = st.st_size
+                data = None
+            else:
+                data = fh.read(limit + 1)
+                size = len(data)
+                if size > limit:
+                    head, data = data[:_OVERSIZE_HEAD], None
+    except OSError as exc:
+        sha = _pseudo_sha(b"unreadable", sp.encode("utf-8", "surrogateescape"))
+        if sha not in known:
+            reject_file(sha, 0, f"unreadable file ({type(exc).__name__}: {exc.strerror or exc})")
+        return
+
+    if data is None:
+        sha = _pseudo_sha(b"oversize", str(size).encode(), head)
+        if sha not in known:
+            reject_file(sha, size, f"file too large ({size} bytes > {limit})")
+        return
+
+    sha = hashlib.sha256(data).hexdigest()
+    if sha in known:
+        return
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED_EXT:
+        reject_file(sha, size, f"unsupported file type {ext}" if ext else "unsupported file type (no extension)")
+        return
+    if not data.strip():
+        reject_file(sha, size, "empty file")
+        return
+    kind = "html" if ext in HTML_EXT else ext[1:]
+
+    n_new = n_dup = n_bad = 0
+    new_articles: list[ArticleRecord] = []
+    new_rejects: list[RejectedInput] = []
+    try:
+        for line, rec in _read_records(kind, data, today, html_limit):
+            if isinstance(rec, _Reject):
+                n_bad += 1
+                new_rejects.append(RejectedInput(sp, line, str(rec)))
+                continue
+            fp = text_fingerprint(rec["text"])
+            aid = make_article_id(rec["url"], fp)
+            if aid in seen_ids or fp in seen_fps:
+                n_dup += 1
+                continue
+            seen_ids.add(aid)
+            seen_fps.add(fp)
+            n_new += 1
+            new_articles.append(ArticleRecord(
+                article_id=aid, source_path=sp, source_type=kind,
+                source_line=line if kind == "jsonl" else None, content_sha256=sha,
+                text_fingerprint=fp, url=rec["url"], title=rec["title"], site=rec["site"],
+                published_meta=rec["published"], raw_text=rec["text"]))
+    except _Reject as rej:
+        if n_new or n_dup or n_bad:  # a reject raised mid-file after some records: keep accounting
+            new_rejects.append(RejectedInput(sp, None, str(rej)))
+            n_bad += 1
+        else:
+            reject_file(sha, size, str(rej))
+            return
+    except Exception as exc:  # noqa: BLE001 - one broken file must never stop the batch
+        for a in new_articles:
+            seen_ids.discard(a.article_id)
+            seen_fps.discard(a.text_fingerprint)
+        reject_file(sha, size, f"internal error ({type(exc).__name__}: {exc})")
+        return
+
+    if n_new == 0 and n_dup == 0 and n_bad == 0:
+        reject_file(sha, size, "no records")
+        return
+    batch.articles.extend(new_articles)
+    batch.rejects.extend(new_rejects)
+    if n_bad and (n_new or n_dup):
+        status = "partial"
+    elif n_bad:
+        status = "rejected"
+    elif n_new:
+        status = "ingested"
+    else:
+        status = "duplicate"
+    batch.files.append(FileOutcome(sp, sha, size, status, n_new))
