@@ -1,0 +1,399 @@
+"""Death and injury figures in one sentence: who was killed or wounded, and how many.
+
+Reads `normalize()`d sentences. A mention is a trigger (مقتل، استشهاد، لقي حتفه، أصيب، جرح…)
+or a casualty noun (قتلى، جرحى، شهداء…) with the count phrase that goes with it: digits, number
+words, a dual noun (عنصرين = 2), a singular noun (مقتل شرطي = 1), "another" (وجرح آخر = 1), or a
+vague amount (عدد من، العشرات) that leaves the count unknown. Victim groups come from the noun
+(جنود، مدنيين) or from an actor named right after it ("11 عنصراً في الشرطة الاتحادية").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .normalize import normalize
+from .numbers import find_numbers, find_vague_amount
+
+KILLED, WOUNDED = "killed", "wounded"
+
+# Verbs and verbal nouns after which the victims and their count follow.
+_TRIGGERS = {
+    KILLED: ["مقتل", "قتل", "قتلت", "قتلوا", "قتلا", "استشهاد", "استشهد", "استشهدت", "استشهدوا",
+             "مصرع", "وفاة", "توفي", "توفيت", "توفوا", "اغتيال", "اغتيل", "إعدام", "أعدم", "تصفية",
+             "ذبح", "تقتل", "يقتل"],
+    WOUNDED: ["إصابة", "أصيب", "أصيبت", "أصيبوا", "أصيبا", "جرح", "جرحت", "جرحوا", "جرحا", "إصابه",
+              "تصيب", "يصاب"],
+}
+# Phrases that say "killed" before the victims: أودى بحياة، راح ضحيته، حصد أرواح.
+_KILL_PHRASES = ["أودى بحياة", "أودت بحياة", "يودي بحياة", "تودي بحياة", "راح ضحيته", "راح ضحيتها",
+                 "حصد أرواح", "حصدت أرواح"]
+# Verbs that follow their victims: "11 جندياً قتلوا", "ثلاثة جنود لقوا حتفهم".
+_POST_VERBS = {
+    KILLED: ["قتلوا", "قتلا", "قتل", "استشهدوا", "استشهد", "لقوا", "لقي", "لقيا", "لقيت", "توفوا"],
+    WOUNDED: ["أصيبوا", "أصيبا", "أصيب", "جرحوا", "جرح"],
+}
+# Nouns that are themselves the casualty count: "89 قتيلاً"، "سقوط 5 جرحى".
+_COUNT_NOUNS = {
+    KILLED: ["قتيل", "قتيلا", "قتيلاً", "قتلى", "قتيلين", "قتيلان", "شهيد", "شهيدا", "شهداء", "شهيدين",
+             "شهيدان", "ضحية", "ضحايا", "ضحيتين", "ضحيتان", "جثة", "جثث", "جثتين", "جثتي", "وفيات", "وفاة"],
+    WOUNDED: ["جريح", "جريحا", "جرحى", "جريحين", "جريحان", "مصاب", "مصابا", "مصابين", "مصابون",
+              "مصابان", "إصابات", "إصابة", "إصابتين", "إصابتان"],
+}
+# "N قتلى وجرحى"، "بين قتيل وجريح": one figure for both, so each stays unknown.
+_JOINT = re.compile(normalize(r"(?:قتيل|قتلى|شهيد|شهداء|مقتل|قتل)(?:ا|اً)?\s+و\s?(?:جريح|جرحى|مصاب|مصابين|إصابة|جرح)"))
+_NO_CASUALTIES = re.compile(normalize(
+    r"(?:دون|بدون|من دون|عدم)\s+(?:وقوع|تسجيل|حدوث|أن يسفر عن|أية|أي)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|إصابات بشرية)"
+    r"|(?:لم|ولم)\s+(?:يسفر|تسفر|يسفرا|تسجل|يسجل|يؤد|تؤد)\s+(?:عن|إلى)?\s*(?:وقوع|سقوط|أي|أية)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|قتلى)"
+    r"|(?:لا|ولا)\s+(?:إصابات|خسائر بشرية|ضحايا)"))
+_SURVIVED = re.compile(normalize(r"(?:^|\s)(?:و|ف)?(?:نجا|نجت|نجوا|نجاة|ينجو|بنجاة)(?:\s|$)"))
+_APPROX = [normalize(p) for p in ("ما لا يقل عن", "لا يقل عن", "ما يزيد عن", "ما يزيد على", "أكثر من", "نحو",
+                                     "حوالي", "حوالى", "قرابة", "زهاء", "ما يقارب", "يقارب", "على الأقل", "عن",
+                                     "ما مجموعه", "إلى", "الى")]
+_ANOTHER_SINGLE = {normalize(w) for w in ("آخر", "أخرى", "آخرا", "آخراً", "اخرى")}
+_ANOTHER_DUAL = {normalize(w) for w in ("آخران", "آخرين", "أخريين")}
+_SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بينهما", "منهن", "بينهن")}
+_PROCLITIC = re.compile(r"^(?:و|ف)?(?:ب|ل|ك)?")
+_TOKEN = re.compile(r"\d+(?:,\d{3})*|[^\W\d_]+|[،,؛;:.()\"]", re.UNICODE)
+
+
+def _norm_set(words):
+    return {normalize(w) for w in words}
+
+
+TRIGGERS = {kind: _norm_set(words) for kind, words in _TRIGGERS.items()}
+POST_VERBS = {kind: _norm_set(words) for kind, words in _POST_VERBS.items()}
+COUNT_NOUNS = {kind: _norm_set(words) for kind, words in _COUNT_NOUNS.items()}
+KILL_PHRASES = [normalize(p) for p in _KILL_PHRASES]
+
+
+@dataclass
+class CasualtyMention:
+    kind: str                   # killed | wounded
+    count: int | None           # None: vague or not stated
+    rule: str                   # which pattern gave the count
+    start: int
+    end: int
+    group: str | None = None    # actor_id of the victims, when the text says
+    noun: str | None = None     # the victim noun as written (normalised)
+    subset: bool = False        # "منهم/بينهم": part of a figure already given
+    additive: bool = False      # "آخر/آخرين": more victims on top of those already given
+    vague_text: str | None = None
+
+
+@dataclass(frozen=True)
+class VictimNoun:
+    """A row of the casualty-noun lexicon: how many a bare noun means and whose side it is."""
+    noun: str
+    number: str          # singular | dual | plural | group
+    group_iraq: str | None
+    group_syria: str | None
+
+    def group(self, country: str | None) -> str | None:
+        return self.group_syria if country == "Syria" else self.group_iraq
+
+
+@dataclass
+class _Tok:
+    start: int
+    end: int
+    text: str       # as written (normalised)
+    bare: str       # without proclitics
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        word = m.group(0)
+        out.append(_Tok(m.start(), m.end(), word, word))
+    return out
+
+
+def _strip_clitics(word: str, vocab: set[str]) -> str | None:
+    """`word` or `word` without a leading و/ف/ب/ل/ك (and ال), if that form is in `vocab`."""
+    if word in vocab:
+        return word
+    for prefix in ("وب", "ول", "فب", "فل", "و", "ف", "ب", "ل", "ك"):
+        if word.startswith(prefix) and word[len(prefix):] in vocab:
+            return word[len(prefix):]
+    for prefix in ("وال", "بال", "فال", "لل", "ال"):
+        if word.startswith(prefix) and word[len(prefix):] in vocab:
+            return word[len(prefix):]
+    return None
+
+
+class CasualtyParser:
+    """Finds casualty mentions in normalised sentences, using the victim-noun and actor lexicons."""
+
+    def __init__(self, victim_nouns: dict[str, VictimNoun], actor_finder=None):
+        self.nouns = victim_nouns
+        self.noun_vocab = set(victim_nouns)
+        self.find_actors = actor_finder or (lambda text: [])
+
+    # -- public -------------------------------------------------------------------------------
+    def parse(self, text: str, country: str | None = None) -> list[CasualtyMention]:
+        toks = _tokens(text)
+        numbers = {n.start: n for n in find_numbers(text)}
+        actors = self.find_actors(text)
+        mentions: list[CasualtyMention] = []
+        consumed_until = -1
+        joint_spans = [m.span() for m in _JOINT.finditer(text)]
+
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            if tok.start < consumed_until:
+                i += 1
+                continue
+            kind = self._trigger_kind(toks, i)
+            if kind:
+                if any(a <= tok.start < b for a, b in joint_spans):
+                    found = self._joint(toks, i, text, numbers)
+                    mentions.extend(found)
+                    consumed_until = max((m.end for m in found), default=tok.end)
+                    i += 1
+                    continue
+                j = self._skip_fillers(toks, i + 1, text, kind)
+                chain = self._count_chain(toks, j, text, numbers, actors, kind, country, mentions)
+                if chain:
+                    mentions.extend(chain)
+                    consumed_until = chain[-1].end
+                i += 1
+                continue
+            # a count before its noun or verb: "89 قتيلا"، "ثلاثه جنود لقوا حتفهم"
+            if tok.start in numbers:
+                found = self._number_first(toks, i, text, numbers, actors, country, joint_spans)
+                if found:
+                    mentions.append(found)
+                    consumed_until = found.end
+            i += 1
+        self._resolve_subsets(mentions)
+        self._fill_groups(mentions)
+        return mentions
+
+    @staticmethod
+    def _resolve_subsets(mentions: list[CasualtyMention]) -> None:
+        """"منهم" is a share of an earlier figure of the same kind; else it only names the group
+        ("وجرح اثنين آخرين منهم": two more of the same unit)."""
+        for idx, m in enumerate(mentions):
+            if m.subset and not any(p.kind == m.kind and not p.subset for p in mentions[:idx]):
+                m.subset = False
+                if idx and not m.group:
+                    m.group, m.noun = mentions[idx - 1].group, mentions[idx - 1].noun
+
+    @staticmethod
+    def no_casualties(text: str) -> bool:
+        """The sentence says the incident caused no casualties ("دون وقوع إصابات")."""
+        return bool(_NO_CASUALTIES.search(text))
+
+    @staticmethod
+    def survived(text: str) -> bool:
+        """The sentence says the target survived ("نجا من محاولة اغتيال")."""
+        return bool(_SURVIVED.search(text))
+
+    # -- triggers -----------------------------------------------------------------------------
+    def _trigger_kind(self, toks: list[_Tok], i: int) -> str | None:
+        word = toks[i].text
+        for kind in (KILLED, WOUNDED):
+            if _strip_clitics(word, TRIGGERS[kind]):
+                return kind
+        # لقي حتفه / لقوا مصرعهم: the victim comes before, handled in _number_first; here the
+        # victim follows ("لقي شرطي حتفه")
+        if _strip_clitics(word, {"لقي", "لقيت", "لقوا", "لقيا"}) and any(
+                t.text.startswith(("حتف", "مصرع")) for t in toks[i + 1:i + 5]):
+            return KILLED
+        window = " ".join(t.text for t in toks[i:i + 2])
+        if any(window.startswith(p) or window.startswith("و" + p) for p in KILL_PHRASES):
+            return KILLED
+        return None
+
+    def _skip_fillers(self, toks, j, text, kind) -> int:
+        """Skip what may stand between a trigger and its count: 'بحياة', 'عن', 'ما لا يقل عن'…"""
+        while j < len(toks):
+            rest = text[toks[j].start:]
+            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط"}:
+                j += 1
+                continue
+            for phrase in _APPROX:
+                if rest.startswith(phrase + " "):
+                    j += len(phrase.split())
+                    break
+            else:
+                return j
+        return j
+
+    # -- count phrases ------------------------------------------------------------------------
+    def _count_chain(self, toks, j, text, numbers, actors, kind, country, previous) -> list[CasualtyMention]:
+        """The count phrase after a trigger, and the list it may start: "مقتل 28 عنصرا ... و56 مقاتلا … وخمسه مدنيين"."""
+        out: list[CasualtyMention] = []
+        first = self._count_phrase(toks, j, text, numbers, actors, kind, country)
+        if not first:
+            return out
+        mention, j = first
+        out.append(mention)
+        # continuation items of the same kind: "، 16 منهم مدنيون و19 من مقاتلي قسد"; an unknown
+        # victim description may stand between items ("28 عنصرا من القوات الكورديه، و56 مقاتلا")
+        while j < len(toks):
+            k = self._next_item(toks, j, numbers)
+            if k is None:
+                break
+            tok = toks[k]
+            item = self._count_phrase(toks, k, text, numbers, actors, kind, country)
+            if not item or item[0].count is None:
+                break
+            nxt, j = item
+            # "16 منهم" after a total is a share of it, not more victims
+            if not nxt.subset and out[0].group is None and nxt.group is not None and \
+                    any(m.subset for m in out[1:]):
+                nxt.subset = True
+            out.append(nxt)
+        return out
+
+    def _next_item(self, toks, j, numbers) -> int | None:
+        """Index of the next list item's number ("، و19"، "و24") within a few tokens, else None."""
+        for k in range(j, min(len(toks), j + 7)):
+            tok = toks[k]
+            if tok.text in {".", "؛", ";", ":"} or self._trigger_kind(toks, k):
+                return None
+            if tok.start in numbers:
+                prev = toks[k - 1].text if k > 0 else ""
+                return k if prev in {"و", "،", ","} else None
+            if tok.text.startswith("و") and tok.start + 1 in numbers:   # "وخمسه مدنيين"
+                return k
+        return None
+
+    def _count_phrase(self, toks, j, text, numbers, actors, kind, country):
+        """(mention, index after it) for the count phrase starting at token j, else None."""
+        if j >= len(toks):
+            return None
+        tok = toks[j]
+        start = tok.start
+        vague = find_vague_amount(text[tok.start:tok.start + 30])
+        number = numbers.get(tok.start) or (numbers.get(tok.start + 1) if tok.text[:1] in "وفبل" else None)
+        if number is not None:
+            count, rule, k = number.value, "number", j
+            while k < len(toks) and toks[k].end <= number.end:
+                k += 1
+        elif vague:
+            count, rule, k = None, "vague", j + len(vague.split())
+        else:
+            noun_key = _strip_clitics(tok.text, self.noun_vocab)
+            bare = tok.text
+            if _strip_clitics(bare, _ANOTHER_SINGLE):
+                count, rule, k = 1, "another", j + 1
+            elif _strip_clitics(bare, _ANOTHER_DUAL) and bare.endswith("ان"):
+                count, rule, k = 2, "another_dual", j + 1
+            elif noun_key and self.nouns[noun_key].number in ("singular", "dual"):
+                count = 1 if self.nouns[noun_key].number == "singular" else 2
+                rule = f"{self.nouns[noun_key].number}_noun"
+                k = j  # the noun is read below as the victim noun
+            elif noun_key and self.nouns[noun_key].number == "plural":
+                count, rule, k, vague = None, "plural_noun", j, tok.text
+            else:
+                return None
+        mention = CasualtyMention(kind=kind, count=count, rule=rule, start=start, end=toks[max(k - 1, j)].end,
+                                  vague_text=vague)
+        k = self._read_victims(toks, k, text, actors, mention, country, numbers)
+        return mention, k
+
+    def _read_victims(self, toks, k, text, actors, mention, country, numbers) -> int:
+        """Read the victim noun, "منهم", "آخرين" and an actor named right after the count."""
+        limit = min(len(toks), k + 8)
+        seen_noun = False
+        while k < limit:
+            tok = toks[k]
+            if tok.start in numbers and tok.start > mention.start:
+                break
+            if self._trigger_kind(toks, k) or tok.text in {"،", ",", ".", "؛", ":", "("}:
+                break
+            if tok.text == "و" or (tok.text.startswith("و") and _strip_clitics(tok.text, TRIGGERS[KILLED] | TRIGGERS[WOUNDED])):
+                break
+            if tok.text in _SUBSET:
+                if seen_noun:      # "11 جنديا بينهم ضابط": what follows is a share, read separately
+                    break
+                mention.subset = True
+                k += 1
+                continue
+            if _strip_clitics(tok.text, _ANOTHER_SINGLE | _ANOTHER_DUAL):
+                mention.additive = True
+                k += 1
+                continue
+            for kind, nouns in COUNT_NOUNS.items():
+                if tok.text in nouns or _strip_clitics(tok.text, nouns):
+                    mention.kind = kind
+                    seen_noun = True
+            actor = next((a for a in actors if a.start <= tok.start < a.end), None)
+            if actor is not None:
+                mention.group = actor.entry_id
+                mention.end = max(mention.end, actor.end)
+                k += 1
+                while k < len(toks) and toks[k].start < actor.end:
+                    k += 1
+                break
+            noun_key = _strip_clitics(tok.text, self.noun_vocab)
+            if noun_key:
+                noun = self.nouns[noun_key]
+                mention.noun = mention.noun or noun_key
+                if noun.group(country):
+                    mention.group = noun.group(country)
+                seen_noun = True
+                mention.end = tok.end
+                k += 1
+                continue
+            if tok.text in {"من", "في", "بين"}:
+                k += 1
+                continue
+            if seen_noun or tok.start > mention.end + 1:
+                break
+            k += 1
+        return k
+
+    def _number_first(self, toks, i, text, numbers, actors, country, joint_spans):
+        """A number followed by a casualty noun ("89 قتيلا") or by victims and a verb ("3 جنود قتلوا")."""
+        number = numbers[toks[i].start]
+        k = i
+        while k < len(toks) and toks[k].end <= number.end:
+            k += 1
+        if k >= len(toks):
+            return None
+        if any(a <= toks[k].start < b for a, b in joint_spans):
+            return None
+        nxt = toks[k].text
+        for kind, nouns in COUNT_NOUNS.items():
+            if nxt in nouns:
+                mention = CasualtyMention(kind=kind, count=number.value, rule="count_noun",
+                                          start=toks[i].start, end=toks[k].end)
+                self._read_victims(toks, k + 1, text, actors, mention, country, numbers)
+                return mention
+        # victims then a verb: "ثلاثه جنود لقوا حتفهم"
+        for step in range(k, min(len(toks), k + 5)):
+            word = toks[step].text
+            for kind, verbs in POST_VERBS.items():
+                if word in verbs and (kind == WOUNDED or not word.startswith("لق") or any(
+                        t.text.startswith(("حتف", "مصرع")) for t in toks[step + 1:step + 3])):
+                    mention = CasualtyMention(kind=kind, count=number.value, rule="number_then_verb",
+                                              start=toks[i].start, end=toks[step].end)
+                    self._read_victims(toks, k, text, actors, mention, country, numbers)
+                    if mention.noun or mention.group:
+                        return mention
+                    return None
+        return None
+
+    def _joint(self, toks, i, text, numbers) -> list[CasualtyMention]:
+        """"N قتلى وجرحى"/"مقتل وإصابة N": one figure for both sides of the toll, so none is known."""
+        end = toks[min(len(toks) - 1, i + 6)].end
+        phrase = text[toks[i].start:end]
+        return [CasualtyMention(kind=kind, count=None, rule="joint_killed_wounded", start=toks[i].start,
+                                end=end, vague_text=phrase) for kind in (KILLED, WOUNDED)]
+
+    @staticmethod
+    def _fill_groups(mentions: list[CasualtyMention]) -> None:
+        """An elided victim noun takes the group of its neighbour: "بمقتل 6 وإصابة 12 من أفراد الأمن",
+        "استشهاد ثمانيه أشخاص ... وجرح ثلاثه"."""
+        for idx, m in enumerate(mentions):
+            if m.group or m.noun:
+                continue
+            if idx + 1 < len(mentions) and (mentions[idx + 1].group or mentions[idx + 1].noun) and \
+                    mentions[idx + 1].start - m.end < 12:
+                m.group, m.noun = mentions[idx + 1].group, mentions[idx + 1].noun
+            elif idx > 0:
+                m.group, m.noun = mentions[idx - 1].group, mentions[idx - 1].noun
