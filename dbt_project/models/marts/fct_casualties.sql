@@ -1,0 +1,47 @@
+-- Casualty breakdown by victim side: one row per (report, victim actor) exactly as the article
+-- states it (extract.report_victims). No rows are invented for reports without a breakdown,
+-- even when the victim side looks obvious; use fct_event_reports.killed/wounded for totals.
+with
+
+victims as (
+    select * from {{ ref('stg_report_victims') }}
+),
+
+reports as (
+    select * from {{ ref('int_event_reports_enriched') }}
+),
+
+clusters as (
+    select * from {{ ref('int_event_clusters') }}
+),
+
+actors as (
+    select * from {{ ref('stg_actors') }}
+)
+
+select
+    victims.report_victim_id as casualty_id,
+    clusters.event_id,
+    victims.report_id,
+    case
+        when victims.victim_actor_id = 'civilians' or actors.actor_type = 'Civilians' then 'Civilians'
+        else coalesce(actors.name, victims.victim_actor_id)
+    end as victim_group,
+    victims.killed,
+    victims.wounded,
+
+    victims.victim_actor_id,
+    actors.actor_type as victim_actor_type,
+    victims.evidence,
+    reports.article_id,
+    reports.event_date,
+    reports.country,
+    reports.admin1,
+    reports.event_type,
+    reports.is_flagged,
+    reports.quality_issue
+
+from victims
+inner join reports on victims.report_id = reports.report_id
+left join clusters on victims.report_id = clusters.report_id
+left join actors on victims.victim_actor_id = actors.actor_id

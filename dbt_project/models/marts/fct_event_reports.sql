@@ -1,0 +1,76 @@
+-- One row per incident as ONE article reports it (all reports, including flagged ones).
+-- event_id links to fct_events; it is NULL for flagged reports (quality_issue set), which are
+-- kept here for review but never aggregated into fct_events.
+with
+
+reports as (
+    select * from {{ ref('int_event_reports_enriched') }}
+),
+
+clusters as (
+    select * from {{ ref('int_event_clusters') }}
+)
+
+select
+    reports.report_id,
+    reports.article_id,
+    clusters.event_id,
+    reports.seq,
+    reports.event_date,
+    reports.date_precision,
+    reports.country,
+    reports.admin1,
+    reports.admin2,
+    reports.location,
+    reports.latitude,
+    reports.longitude,
+    reports.event_type,
+    reports.sub_event_type,
+    reports.actor1,
+    reports.actor2,
+    reports.killed,
+    reports.wounded,
+    reports.evidence,
+
+    -- how the values were obtained
+    reports.date_rule,
+    reports.date_text,
+    reports.killed_rule,
+    reports.wounded_rule,
+    reports.vague_text,
+    reports.place_id,
+    reports.location_ar,
+    reports.location_text,
+    reports.location_precision,
+    reports.country_source,
+    reports.trigger_id,
+    reports.trigger_text,
+    reports.event_type_rule,
+    reports.is_single_actor_battle,
+    reports.actor1_id,
+    reports.actor1_type,
+    reports.actor2_id,
+    reports.actor2_type,
+    reports.has_victim_breakdown,
+    reports.civilian_killed,
+    reports.civilian_wounded,
+    clusters.clustering_rule,
+
+    -- article context
+    reports.published_date,
+    reports.site,
+    reports.url,
+
+    -- quality
+    reports.is_implausible_killed,
+    reports.is_implausible_wounded,
+    reports.has_implausible_breakdown,
+    reports.is_date_after_published,
+    reports.is_outside_country_bbox,
+    reports.is_flagged,
+    reports.quality_issue,
+    reports.extractor_version,
+    reports.extracted_at
+
+from reports
+left join clusters on reports.report_id = clusters.report_id

@@ -1,0 +1,40 @@
+-- One row per ingested article: raw metadata joined to its cleaned text and publication date.
+-- Articles not (yet) cleaned are kept with NULL clean columns (is_cleaned = false).
+with
+
+raw_articles as (
+    select * from {{ source('raw', 'articles') }}
+),
+
+clean_articles as (
+    select * from {{ source('clean', 'articles') }}
+)
+
+select
+    raw_articles.article_id,
+    raw_articles.source_path,
+    raw_articles.source_type,
+    raw_articles.source_line,
+    raw_articles.content_sha256,
+    raw_articles.text_fingerprint,
+    {{ nullif_blank('raw_articles.url') }} as url,
+    coalesce({{ nullif_blank('clean_articles.title') }}, {{ nullif_blank('raw_articles.title') }}) as title,
+    {{ nullif_blank('raw_articles.site') }} as site,
+    -- a "source" for n_sources: the publishing site, else the article itself (txt files have no site)
+    coalesce(lower({{ nullif_blank('raw_articles.site') }}), raw_articles.article_id) as source_key,
+    raw_articles.published_meta,
+    coalesce(clean_articles.published_date, raw_articles.published_meta) as published_date,
+    coalesce(clean_articles.date_source, case when raw_articles.published_meta is not null then 'metadata' else 'unknown' end) as date_source,
+    clean_articles.date_evidence,
+    clean_articles.language,
+    clean_articles.arabic_share,
+    clean_articles.n_chars,
+    clean_articles.n_lines_removed,
+    clean_articles.clean_text,
+    clean_articles.article_id is not null as is_cleaned,
+    raw_articles.ingested_at,
+    clean_articles.cleaned_at
+
+from raw_articles
+left join clean_articles
+    on raw_articles.article_id = clean_articles.article_id
