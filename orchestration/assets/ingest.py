@@ -1,0 +1,99 @@
+"""raw_articles: new inbox files -> raw.articles, ops.ingested_files, ops.rejected_inputs."""
+
+import datetime as dt
+from pathlib import PurePath
+
+import dagster as dg
+
+from orchestration import config
+from orchestration.assets.warehouse_ddl import ensure_tables
+from orchestration.resources import DUCKDB_POOL, WarehouseResource
+
+RAW_COLUMNS = [
+    "article_id", "source_path", "source_type", "source_line", "content_sha256", "text_fingerprint",
+    "url", "title", "site", "published_meta", "raw_text",
+]
+
+
+def _sql_value(v):
+    return str(v) if isinstance(v, PurePath) else v
+
+
+def ingest_inbox(con, articles_dir) -> dict:
+    """Scan the inbox and write what is new, all in one transaction. Returns counts."""
+    from orchestration import inbox  # imported late: the module is owned by another engineer
+
+    ensure_tables(con)
+    known = {r[0] for r in con.execute("SELECT content_sha256 FROM ops.ingested_files").fetchall()}
+    batch = inbox.scan_inbox(articles_dir, known)
+
+    seen_ids = {r[0] for r in con.execute("SELECT article_id FROM raw.articles").fetchall()}
+    seen_fps = {r[0] for r in con.execute(
+        "SELECT text_fingerprint FROM raw.articles WHERE text_fingerprint IS NOT NULL").fetchall()}
+    now = dt.datetime.now()
+    new_rows, duplicates = [], []
+    for a in batch.articles:
+        if a.article_id in seen_ids or (a.text_fingerprint and a.text_fingerprint in seen_fps):
+            duplicates.append(a.article_id)
+            continue
+        seen_ids.add(a.article_id)
+        if a.text_fingerprint:
+            seen_fps.add(a.text_fingerprint)
+        new_rows.append([_sql_value(getattr(a, c)) for c in RAW_COLUMNS] + [now])
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if new_rows:
+            con.executemany(
+                f"INSERT INTO raw.articles ({', '.join(RAW_COLUMNS)}, ingested_at) "
+                f"VALUES ({', '.join('?' * (len(RAW_COLUMNS) + 1))})",
+                new_rows,
+            )
+        if batch.files:
+            con.executemany(
+                "INSERT INTO ops.ingested_files VALUES (?, ?, ?, ?, ?, ?)",
+                [[str(f.source_path), f.content_sha256, f.size_bytes, f.status, f.n_articles, now]
+                 for f in batch.files],
+            )
+        if batch.rejects:
+            con.executemany(
+                "INSERT INTO ops.rejected_inputs VALUES (?, ?, ?, ?)",
+                [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects],
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {
+        "new_articles": len(new_rows),
+        "duplicates": len(duplicates),
+        "rejects": [(str(r.source_path), r.source_line, r.reason) for r in batch.rejects],
+        "files_scanned": len(batch.files),
+        "total_articles": con.execute("SELECT count(*) FROM raw.articles").fetchone()[0],
+    }
+
+
+@dg.asset(
+    group_name="ingest",
+    pool=DUCKDB_POOL,
+    kinds={"python", "duckdb"},
+    description="Articles read from the inbox (ARTICLES_DIR): html/txt/json/jsonl, deduplicated "
+                "by url and text fingerprint. Table raw.articles; bookkeeping in ops.*.",
+)
+def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    articles_dir = config.articles_dir()
+    with warehouse.connect() as con:
+        stats = ingest_inbox(con, articles_dir)
+    rejects = stats["rejects"]
+    preview = "\n".join(f"- `{p}`{'' if ln is None else f' line {ln}'}: {why}" for p, ln, why in rejects[:20])
+    context.log.info(f"ingest from {articles_dir}: {stats['new_articles']} new, "
+                     f"{stats['duplicates']} duplicates, {len(rejects)} rejects")
+    return dg.MaterializeResult(metadata={
+        "articles_dir": str(articles_dir),
+        "new_articles": stats["new_articles"],
+        "duplicates": stats["duplicates"],
+        "rejects": len(rejects),
+        "rejects_preview": dg.MetadataValue.md(preview or "none"),
+        "files_scanned": stats["files_scanned"],
+        "dagster/row_count": stats["total_articles"],
+    })

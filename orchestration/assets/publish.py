@@ -1,0 +1,155 @@
+"""analyst_copy: the marts, published for analysts as a separate DuckDB file plus Parquet/CSV/GeoJSON.
+
+Atomic publication: everything is written under temporary names in the destination
+directories, then moved into place with os.replace (a rename on the same filesystem). An
+analyst who has the old analyst.duckdb open keeps reading the old file (its inode lives on
+until they disconnect) and is never blocked; a run that fails before the rename leaves the
+last good copy untouched. Exports are each replaced atomically too (a crash between two of
+those renames can leave files from two consecutive runs side by side, each one whole).
+"""
+
+import datetime as dt
+import decimal
+import json
+import os
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration import config
+from orchestration.assets.dbt import DBT_ASSETS, mart_asset_keys
+from orchestration.resources import DUCKDB_POOL
+
+MARTS_SCHEMA = "marts"
+GEO_TABLE = "fct_events"
+
+
+def _tmp_name(target: Path) -> Path:
+    # Same directory as the target so os.replace is a rename, never a cross-device copy.
+    return target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def _json_default(v):
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    return str(v)
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, src_catalog: str, table: str) -> int:
+    con.execute(
+        f'CREATE TABLE {MARTS_SCHEMA}."{table}" AS SELECT * FROM "{src_catalog}".{MARTS_SCHEMA}."{table}"'
+    )
+    return con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{table}"').fetchone()[0]
+
+
+def _geojson(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+    cur = con.execute(f'SELECT * FROM {MARTS_SCHEMA}."{table}"')
+    cols = [d[0] for d in cur.description]
+    features = []
+    for row in cur.fetchall():
+        props = dict(zip(cols, row))
+        lat, lon = props.get("latitude"), props.get("longitude")
+        if lat is None or lon is None:
+            continue
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+            "properties": props,
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -> dict:
+    """Copy every table/view of schema marts into a fresh analyst DuckDB file and export them."""
+    warehouse_path, analyst_path, exports_dir = Path(warehouse_path), Path(analyst_path), Path(exports_dir)
+    analyst_path.parent.mkdir(parents=True, exist_ok=True)
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    tmp_db = _tmp_name(analyst_path)
+    pending: list[tuple[Path, Path]] = []  # (tmp, final) exports, renamed after the DB
+    row_counts: dict[str, int] = {}
+    try:
+        con = duckdb.connect(str(tmp_db))
+        try:
+            # Attach under the warehouse's own catalog name: dbt-duckdb views refer to it.
+            src = warehouse_path.stem
+            con.execute(f"ATTACH '{_sql_str(warehouse_path)}' AS \"{src}\" (READ_ONLY)")
+            tables = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = ? AND table_schema = ? ORDER BY table_name",
+                [src, MARTS_SCHEMA]).fetchall()]
+            if not tables:
+                raise RuntimeError(f"no tables in schema {MARTS_SCHEMA} of {warehouse_path}")
+            con.execute(f"CREATE SCHEMA {MARTS_SCHEMA}")
+            for t in tables:
+                row_counts[t] = _copy_table(con, src, t)
+            con.execute(f'DETACH "{src}"')
+            for t in tables:
+                final = exports_dir / f"{t}.parquet"
+                tmp = _tmp_name(final)
+                pending.append((tmp, final))
+                con.execute(f"COPY {MARTS_SCHEMA}.\"{t}\" TO '{_sql_str(tmp)}' (FORMAT parquet)")
+            if GEO_TABLE in tables:
+                final = exports_dir / f"{GEO_TABLE}.csv"
+                tmp = _tmp_name(final)
+                pending.append((tmp, final))
+                con.execute(f"COPY {MARTS_SCHEMA}.\"{GEO_TABLE}\" TO '{_sql_str(tmp)}' (FORMAT csv, HEADER)")
+                final = exports_dir / f"{GEO_TABLE}.geojson"
+                tmp = _tmp_name(final)
+                pending.append((tmp, final))
+                tmp.write_text(json.dumps(_geojson(con, GEO_TABLE), ensure_ascii=False, default=_json_default),
+                               encoding="utf-8")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        # A WAL left beside the target by some earlier writer would be replayed into the new file.
+        Path(str(analyst_path) + ".wal").unlink(missing_ok=True)
+        os.replace(tmp_db, analyst_path)
+        for tmp, final in pending:
+            os.replace(tmp, final)
+    except BaseException:
+        for p in [tmp_db, Path(str(tmp_db) + ".wal"), *(t for t, _ in pending)]:
+            p.unlink(missing_ok=True)
+        raise
+    return {
+        "analyst_db": str(analyst_path),
+        "exports": [str(final) for _, final in pending],
+        "row_counts": row_counts,
+    }
+
+
+def _sql_str(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def _upstream_keys() -> list:
+    """Every marts model; failing that (marts not written yet) every dbt asset, so the copy
+    never runs before dbt; failing that (no dbt project) the last Python stage."""
+    marts = list(mart_asset_keys().values())
+    if marts:
+        return marts
+    dbt_keys = [k for a in DBT_ASSETS for k in a.keys]
+    return dbt_keys or ["extracted_reports"]
+
+
+@dg.asset(
+    group_name="publish",
+    pool=DUCKDB_POOL,
+    deps=_upstream_keys(),
+    kinds={"duckdb", "parquet"},
+    description="Read-only copy of the marts for analysts (ANALYST_DB_PATH), swapped in atomically, "
+                "plus Parquet of every mart and CSV/GeoJSON of fct_events under EXPORTS_DIR.",
+)
+def analyst_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    result = publish_marts(config.warehouse_path(), config.analyst_db_path(), config.exports_dir())
+    context.log.info(f"published {result['analyst_db']}: {result['row_counts']}")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(result["analyst_db"]),
+        "exports_dir": dg.MetadataValue.path(str(config.exports_dir())),
+        "row_counts": dg.MetadataValue.json(result["row_counts"]),
+        "exports": dg.MetadataValue.json(result["exports"]),
+        "dagster/row_count": sum(result["row_counts"].values()),
+    })

@@ -1,0 +1,41 @@
+"""DDL for the tables the Python assets own (columns per the project contract)."""
+from __future__ import annotations
+
+DDL = [
+    "CREATE SCHEMA IF NOT EXISTS ops",
+    "CREATE SCHEMA IF NOT EXISTS raw",
+    "CREATE SCHEMA IF NOT EXISTS clean",
+    "CREATE SCHEMA IF NOT EXISTS extract",
+    """CREATE TABLE IF NOT EXISTS ops.ingested_files (
+        source_path VARCHAR, content_sha256 VARCHAR, size_bytes BIGINT, status VARCHAR,
+        n_articles INTEGER, processed_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS ops.rejected_inputs (
+        source_path VARCHAR, source_line INTEGER, reason VARCHAR, detected_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS raw.articles (
+        article_id VARCHAR PRIMARY KEY, source_path VARCHAR, source_type VARCHAR, source_line INTEGER,
+        content_sha256 VARCHAR, text_fingerprint VARCHAR, url VARCHAR, title VARCHAR, site VARCHAR,
+        published_meta DATE, raw_text VARCHAR, ingested_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS clean.articles (
+        article_id VARCHAR PRIMARY KEY, clean_text VARCHAR, title VARCHAR, n_chars INTEGER,
+        arabic_share DOUBLE, language VARCHAR, published_date DATE, date_source VARCHAR,
+        date_evidence VARCHAR, n_lines_removed INTEGER, cleaned_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS extract.event_reports (
+        report_id VARCHAR PRIMARY KEY, article_id VARCHAR, seq INTEGER,
+        event_date DATE, date_precision VARCHAR, date_rule VARCHAR, date_text VARCHAR,
+        place_id VARCHAR, location_text VARCHAR, trigger_id VARCHAR, trigger_text VARCHAR,
+        actor1_id VARCHAR, actor2_id VARCHAR, killed INTEGER, wounded INTEGER,
+        killed_rule VARCHAR, wounded_rule VARCHAR, vague_text VARCHAR, evidence VARCHAR,
+        extractor_version VARCHAR, extracted_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS extract.report_victims (
+        report_id VARCHAR, victim_actor_id VARCHAR, killed INTEGER, wounded INTEGER, evidence VARCHAR)""",
+    # Not in the contract: which article was extracted with which extractor version. Needed
+    # because an article that reports no incident leaves no row in extract.event_reports and
+    # would otherwise be re-extracted on every run.
+    """CREATE TABLE IF NOT EXISTS ops.extraction_log (
+        article_id VARCHAR PRIMARY KEY, extractor_version VARCHAR, n_reports INTEGER, extracted_at TIMESTAMP)""",
+]
+
+
+def ensure_tables(con) -> None:
+    for stmt in DDL:
+        con.execute(stmt)

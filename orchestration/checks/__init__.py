@@ -1,0 +1,1 @@
+"""Great Expectations (GX Core 1.x) suites run as Dagster asset checks."""
