@@ -108,7 +108,7 @@ def split_sentences(text: str) -> list[str]:
         if carry:
             if merged:
                 merged[-1] = merged[-1] + " " + carry
-            else:
+            elif re.search(r"[^\W_]", carry):  # a line of bare punctuation is not a sentence
                 merged.append(carry)
         out.extend(merged)
     return out
