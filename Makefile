@@ -1,0 +1,50 @@
+# Offline Arabic conflict-event pipeline. `make run` builds everything from the bundled inbox.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
+DBT_FLAGS := --project-dir dbt_project --profiles-dir dbt_project
+
+# No usage pings from dbt / GX / Dagster (the machines have no network besides package registries).
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: venv parse dagster-home run dev test score clean
+
+venv: $(STAMP)
+
+# Re-installs only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# dbt manifest for @dbt_assets (dbt_project/target/manifest.json).
+parse: venv
+	$(BIN)/dbt parse $(DBT_FLAGS) --quiet
+
+dagster-home:
+	mkdir -p $(DAGSTER_HOME_DIR)
+	cp orchestration/dagster_home/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
+
+run: venv parse dagster-home
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster job execute -m orchestration.definitions -j daily_pipeline
+	@echo
+	@echo "Warehouse:    $${WAREHOUSE_PATH:-data/warehouse.duckdb}"
+	@echo "Analyst copy: $${ANALYST_DB_PATH:-data/analyst.duckdb}  (schema marts)"
+	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv, fct_events.geojson)"
+	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html"
+
+dev: venv parse dagster-home
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+test: venv parse
+	$(BIN)/python -m pytest -q
+
+score: venv
+	$(BIN)/python ../shared/eval/score.py --db data/warehouse.duckdb --gold ../shared/eval/seeds_gold.jsonl
+
+clean:
+	rm -rf data .dagster_home dbt_project/target dbt_project/logs .pytest_cache

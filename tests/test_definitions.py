@@ -1,0 +1,87 @@
+"""The code location loads and wires what the pipeline needs."""
+import dagster as dg
+
+from orchestration.assets.dbt import mart_asset_keys
+from orchestration.definitions import defs
+from orchestration.resources import DUCKDB_POOL
+
+MARTS = ["dim_articles", "fct_event_reports", "fct_events", "fct_casualties", "dim_actors", "dim_locations"]
+
+
+def _graph():
+    return defs.resolve_asset_graph()
+
+
+def test_job_schedule_sensor():
+    job = defs.resolve_job_def("daily_pipeline")
+    assert job.executor_def is dg.in_process_executor
+    schedule = defs.resolve_schedule_def("daily_pipeline_0600_baghdad")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.execution_timezone == "Asia/Baghdad"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "daily_pipeline"
+    sensor = defs.resolve_sensor_def("inbox_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor.minimum_interval_seconds == 60
+    assert sensor.job_name == "daily_pipeline"
+
+
+def test_job_selects_every_asset_and_check():
+    job = defs.resolve_job_def("daily_pipeline")
+    graph = _graph()
+    selected = job.asset_layer.selected_asset_keys
+    assert set(graph.get_all_asset_keys()) <= set(selected) | {
+        k for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable}
+    assert set(graph.asset_check_keys) <= set(job.asset_layer.asset_graph.asset_check_keys)
+
+
+def test_assets_and_groups():
+    graph = _graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"raw_articles", "clean_articles", "extracted_reports", "analyst_copy"} <= keys
+    groups = {k: graph.get(dg.AssetKey(k)).group_name for k in
+              ["raw_articles", "clean_articles", "extracted_reports", "analyst_copy"]}
+    assert groups == {"raw_articles": "ingest", "clean_articles": "clean",
+                      "extracted_reports": "extract", "analyst_copy": "publish"}
+
+
+def test_marts_come_from_dbt_and_feed_the_analyst_copy():
+    marts = mart_asset_keys()
+    assert set(MARTS) <= set(marts)
+    graph = _graph()
+    parents = graph.get(dg.AssetKey("analyst_copy")).parent_keys
+    assert {marts[m] for m in MARTS} <= set(parents)
+    # dbt sources are mapped onto the Python assets: the dbt graph hangs off them.
+    stg_parents = set()
+    for key in graph.get_all_asset_keys():
+        if key.path[0] == "staging":
+            stg_parents |= set(graph.get(key).parent_keys)
+    assert {dg.AssetKey("raw_articles"), dg.AssetKey("clean_articles"),
+            dg.AssetKey("extracted_reports")} <= stg_parents
+
+
+def test_warehouse_writers_share_one_pool():
+    for ad in defs.assets:
+        if isinstance(ad, dg.AssetsDefinition):
+            assert ad.op.pool == DUCKDB_POOL, ad.keys
+
+
+def test_gx_checks_are_blocking_and_cover_every_stage():
+    marts = mart_asset_keys()
+    by_key = {}
+    for checks_def in defs.asset_checks:
+        for spec in checks_def.check_specs:
+            by_key[(spec.asset_key, spec.name)] = spec
+    expected = [
+        (dg.AssetKey("raw_articles"), "gx_raw_articles"),
+        (dg.AssetKey("clean_articles"), "gx_clean_articles"),
+        (dg.AssetKey("extracted_reports"), "gx_extracted_reports"),
+        (marts["fct_event_reports"], "gx_fct_event_reports"),
+        (marts["fct_events"], "gx_fct_events"),
+    ]
+    for key in expected:
+        assert key in by_key, key
+        assert by_key[key].blocking
+    # dbt tests are asset checks too
+    dbt_checks = [k for k in _graph().asset_check_keys if not k.name.startswith("gx_")]
+    assert dbt_checks
