@@ -176,6 +176,21 @@ def test_relative_month(text, expected, rule):
     assert (m.date, m.precision, m.rule) == (expected, "month", rule)
 
 
+@pytest.mark.parametrize("text,expected,rule", [
+    ("وكانت قوة قد تعرضت يوم 18 من الشهر الجاري لهجوم", date(2023, 3, 18), "day_of_this_month"),
+    ("وفي الـ٢٠ من الشهر الماضي قتل مختار القرية", date(2023, 2, 20), "day_of_last_month"),
+    ("اعتقل في 31 الشهر الماضي", None, None),  # 31 February does not exist
+])
+def test_day_of_relative_month(text, expected, rule):
+    found = dates_in(text)
+    if expected is None:
+        assert all(m.precision != "day" for m in found)
+    else:
+        [m] = found
+        assert (m.date, m.precision, m.rule) == (expected, "day", rule)
+    assert all(m.precision != "day" for m in dates_in(text, None))
+
+
 def test_last_month_across_year_boundary():
     assert only("وقع الهجوم الشهر الماضي", date(2023, 1, 5)).date == date(2022, 12, 1)
 

@@ -168,6 +168,10 @@ _PERIOD_RE = re.compile(
     rf"(?P<unit>{_alt(['الاسبوع', 'الشهر', 'العام', 'السنه'])})\s+(?P<qual>{_QUAL}|قبل الماضي)"
     rf"|(?:هذا|هذه)\s+(?P<unit2>{_alt(['الاسبوع', 'الشهر', 'العام', 'السنه'])}){_EOW})"
 )
+# "يوم 18 من الشهر الجاري", "في 20 الشهر الماضي": a day of a month given only relatively.
+_DAY_OF_REL_MONTH_RE = re.compile(
+    rf"(?:يوم\s+)?(?:ال\s*)?{_DAY}\s*(?:من\s+)?{_fz('الشهر')}\s+(?P<qual>{_QUAL})"
+)
 _NOT_TODAY = _alt(["الاول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع",
                    "الثامن", "التاسع", "العاشر", "التالي", "السابق", "الاخير", "الذي", "التي",
                    "نفسه", "ذاته", "العالمي", "الوطني", "الدولي", "الموعود", "المشهود",
@@ -479,6 +483,16 @@ def _relative(text: str, published: date, add) -> None:
         else:
             add(m.start(), m.end(), _most_recent_weekday(wd, published, q == "past"),
                 "day", "weekday")
+
+    for m in _DAY_OF_REL_MONTH_RE.finditer(text):
+        q = _qual_kind(m.group("qual"))
+        step = {"past": -1, "current": 0, "next": 1}.get(q)
+        if step is None:
+            continue
+        first = _shift_months(published, step)
+        d = _safe_date(first.year, first.month, int(to_ascii_digits(m.group("day"))))
+        add(m.start(), m.end(), d, "day",
+            {-1: "day_of_last_month", 0: "day_of_this_month", 1: "day_of_next_month"}[step])
 
     for m in _PERIOD_RE.finditer(text):
         unit = _key(m.group("unit") or m.group("unit2"))
