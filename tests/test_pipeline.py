@@ -1,0 +1,288 @@
+"""The Python stages against a tmp warehouse, the GX gates, and the whole graph end to end.
+
+The end-to-end test runs the real inbox reader, cleaner, extractor and dbt project on the five
+bundled articles; it asserts what the gold annotation (../shared/eval/seeds_gold.jsonl) says
+about the Kirkuk ambush and the Ghwayran prison attack.
+"""
+import datetime as dt
+import shutil
+import sys
+import types
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration import config
+from orchestration.arabic_nlp.reports import Report, Victim
+from orchestration.assets import clean as clean_mod
+from orchestration.assets import extract as extract_mod
+from orchestration.assets import ingest as ingest_mod
+from orchestration.assets.warehouse_ddl import ensure_tables
+from orchestration.checks.assets import outcome_to_result
+from orchestration.checks.gx import run_suite
+
+
+def _con():
+    p = config.warehouse_path()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(p))
+
+
+# --------------------------------------------------------------------------- ingest
+
+def test_ingest_is_incremental_and_records_rejects(seeded_inbox):
+    inbox = seeded_inbox["ARTICLES_DIR"]
+    (inbox / "empty.txt").write_text("", encoding="utf-8")
+    with _con() as con:
+        stats = ingest_mod.ingest_inbox(con, inbox)
+        assert stats["new_articles"] == 5
+        assert [r[2] for r in stats["rejects"]] == ["empty file"]
+        assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
+        assert con.execute("SELECT count(*) FROM ops.ingested_files").fetchone() == (6,)
+        assert con.execute("SELECT count(*) FROM ops.rejected_inputs").fetchone() == (1,)
+        assert con.execute("SELECT count(DISTINCT source_type) FROM raw.articles").fetchone() == (1,)
+
+        # Nothing new: known files are not re-read.
+        again = ingest_mod.ingest_inbox(con, inbox)
+        assert again["new_articles"] == 0 and again["rejects"] == []
+        # The same article under another name (different bytes): a duplicate, not a new row.
+        src = sorted(inbox.glob("0*.txt"))[0]
+        (inbox / "copy_of_first.txt").write_text(src.read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
+        third = ingest_mod.ingest_inbox(con, inbox)
+        assert third["new_articles"] == 0
+        assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
+
+
+def test_ingest_is_one_transaction(seeded_inbox, monkeypatch):
+    from orchestration import inbox as inbox_module
+
+    real_scan = inbox_module.scan_inbox
+
+    def scan_with_broken_outcome(articles_dir, known):
+        batch = real_scan(articles_dir, known)
+        bad = batch.files[-1]
+        batch.files[-1] = types.SimpleNamespace(**{**bad.__dict__, "size_bytes": "not a number"})
+        return batch
+
+    monkeypatch.setattr(inbox_module, "scan_inbox", scan_with_broken_outcome)
+    with _con() as con:
+        with pytest.raises(duckdb.Error):
+            ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
+        # The articles inserted before the failure were rolled back with it.
+        assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM ops.ingested_files").fetchone() == (0,)
+
+
+# --------------------------------------------------------------------------- clean
+
+def test_clean_sets_language_and_dates(seeded_inbox):
+    with _con() as con:
+        ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
+        stats = clean_mod.clean_new_articles(con)
+        assert stats["cleaned"] == 5
+        rows = con.execute("SELECT language, arabic_share, n_chars, published_date, date_source "
+                           "FROM clean.articles").fetchall()
+        assert all(r[0] == "ar" and r[1] >= 0.5 and r[2] > 200 for r in rows)
+        assert any(r[3] is not None for r in rows)
+        assert clean_mod.clean_new_articles(con)["cleaned"] == 0   # incremental
+
+
+def test_clean_rejects_future_publication_dates(seeded_inbox, monkeypatch):
+    from orchestration.arabic_nlp import dates
+
+    future = clean_mod.local_today() + dt.timedelta(days=30)
+    monkeypatch.setattr(dates, "detect_publication_date",
+                        lambda text: types.SimpleNamespace(date=future, source="text_dateline", evidence="x"))
+    with _con() as con:
+        ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
+        clean_mod.clean_new_articles(con)
+        rows = con.execute("SELECT DISTINCT published_date, date_source FROM clean.articles").fetchall()
+        assert rows == [(None, "rejected_future")]
+        note = con.execute("SELECT any_value(date_evidence) FROM clean.articles").fetchone()[0]
+        assert future.isoformat() in note
+
+
+# --------------------------------------------------------------------------- extract (fake extractor)
+
+@pytest.fixture
+def fake_extractor(monkeypatch):
+    """Stand-ins for lexicon.Lexicon and extract.extract_article (tests the asset, not the NLP)."""
+    state = {"version": "v1", "loads": 0, "calls": [], "reports": {}}
+
+    class FakeLexicon:
+        @classmethod
+        def load(cls, seeds_dir):
+            state["loads"] += 1
+            return cls()
+
+    def extract_article(text, published, lexicon, title=None):
+        state["calls"].append(text)
+        return [Report(**r) if isinstance(r, dict) else r for r in state["reports"].get(text, [])]
+
+    lex_mod = types.ModuleType("orchestration.arabic_nlp.lexicon")
+    lex_mod.Lexicon = FakeLexicon
+    ext_mod = types.ModuleType("orchestration.arabic_nlp.extract")
+    ext_mod.extract_article = extract_article
+    monkeypatch.setitem(sys.modules, "orchestration.arabic_nlp.lexicon", lex_mod)
+    monkeypatch.setitem(sys.modules, "orchestration.arabic_nlp.extract", ext_mod)
+
+    def set_version(v):
+        ext_mod.EXTRACTOR_VERSION = v
+
+    set_version("v1")
+    state["set_version"] = set_version
+    return state
+
+
+def _clean_rows(con, rows):
+    ensure_tables(con)
+    con.executemany(
+        "INSERT INTO clean.articles (article_id, clean_text, title, n_chars, arabic_share, language, "
+        "published_date, date_source) VALUES (?, ?, NULL, ?, ?, ?, ?, 'unknown')",
+        [[aid, text, len(text), share, lang, dt.date(2022, 12, 21)] for aid, text, share, lang in rows],
+    )
+
+
+def test_extract_writes_reports_and_reextracts_on_new_version(pipeline_env, fake_extractor):
+    fake_extractor["reports"] = {
+        "نص أ": [Report(seq=1, killed=11, wounded=2, evidence="e1", trigger_id="ambush",
+                        victims=[Victim("iq_federal_police", 11, 2, "e1")]),
+                 Report(seq=2, killed=8, evidence="e2", victims=[Victim("civilians", 8, None, "e2")])],
+    }
+    with _con() as con:
+        _clean_rows(con, [("a_1", "نص أ", 0.9, "ar"), ("a_2", "نص ب", 0.9, "ar"), ("a_3", "english", 0.0, "other")])
+        stats = extract_mod.extract_new_articles(con)
+        assert stats["articles_extracted"] == 2 and stats["mode"] == "sequential"
+        assert fake_extractor["loads"] == 1
+        assert "english" not in fake_extractor["calls"]          # non-Arabic: no extraction
+        rows = con.execute("SELECT report_id, article_id, seq, killed, wounded, extractor_version "
+                           "FROM extract.event_reports ORDER BY report_id").fetchall()
+        assert rows == [("a_1_r1", "a_1", 1, 11, 2, "v1"), ("a_1_r2", "a_1", 2, 8, None, "v1")]
+        assert con.execute("SELECT count(*) FROM extract.report_victims").fetchone() == (2,)
+
+        # Same version: nothing to do, even for a_2 which reported no incident.
+        fake_extractor["calls"].clear()
+        assert extract_mod.extract_new_articles(con)["articles_extracted"] == 0
+        assert fake_extractor["calls"] == []
+
+        # New extractor version: every Arabic article again, old rows replaced.
+        fake_extractor["set_version"]("v2")
+        fake_extractor["reports"]["نص أ"] = [Report(seq=1, killed=12, evidence="e1 bis")]
+        stats = extract_mod.extract_new_articles(con)
+        assert stats["articles_extracted"] == 2
+        rows = con.execute("SELECT report_id, killed, extractor_version FROM extract.event_reports").fetchall()
+        assert rows == [("a_1_r1", 12, "v2")]
+        assert con.execute("SELECT count(*) FROM extract.report_victims").fetchone() == (0,)
+
+
+def test_extract_rolls_back_on_failure(pipeline_env, fake_extractor, monkeypatch):
+    fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed=1, evidence="e")]}
+    with _con() as con:
+        _clean_rows(con, [("a_1", "نص أ", 0.9, "ar")])
+        extract_mod.extract_new_articles(con)
+        fake_extractor["set_version"]("v2")
+        fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed="many", evidence="e")]}  # unbindable
+        with pytest.raises(Exception):
+            extract_mod.extract_new_articles(con)
+        assert con.execute("SELECT report_id, killed, extractor_version FROM extract.event_reports"
+                           ).fetchall() == [("a_1_r1", 1, "v1")]
+
+
+# --------------------------------------------------------------------------- GX gates
+
+def test_gx_check_reports_failures_with_severity_and_samples(pipeline_env):
+    with _con() as con:
+        ensure_tables(con)
+        con.executemany(
+            "INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
+            "published_date, date_source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [["a_1", "نص <b>عريض</b>", 13, 0.9, "ar", dt.date(2022, 1, 1), "text_dateline"],
+             ["a_2", "نص قصير", 7, 0.9, "ar", dt.date(2022, 1, 1), "text_dateline"]],
+        )
+    with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
+        outcome = run_suite(con, "clean_articles")
+    result = outcome_to_result(outcome)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    failing = result.metadata["failures_json"].value
+    html = [f for f in failing if f["expectation"] == "expect_column_values_to_not_match_regex"]
+    assert html and html[0]["severity"] == "error" and "<b>" in html[0]["sample_unexpected"][0]
+    short = [f for f in failing if f["column"] == "n_chars" and f["severity"] == "warn"]
+    assert short and short[0]["unexpected_count"] == 2
+    assert (config.gx_docs_dir() / "index.html").exists()
+
+
+def test_gx_warn_only_failures_do_not_block(pipeline_env):
+    with _con() as con:
+        ensure_tables(con)
+        con.execute("INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
+                    "published_date, date_source) VALUES ('a_1', 'نص قصير', 7, 0.9, 'ar', NULL, 'unknown')")
+    with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
+        result = outcome_to_result(run_suite(con, "clean_articles"))
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+
+
+# --------------------------------------------------------------------------- end to end
+
+def test_process_pool_gives_the_same_reports(seeded_inbox, monkeypatch):
+    with _con() as con:
+        ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
+        clean_mod.clean_new_articles(con)
+        todo = con.execute("SELECT article_id, clean_text, published_date, title FROM clean.articles "
+                           "WHERE language = 'ar' ORDER BY article_id").fetchall()
+    sequential, mode = extract_mod.run_extractor(todo, config.DBT_SEEDS_DIR)
+    assert mode == "sequential"
+    monkeypatch.setattr(extract_mod, "CHUNK_SIZE", 2)
+    monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", "0")
+    pooled, mode = extract_mod.run_extractor(todo, config.DBT_SEEDS_DIR)
+    assert mode.startswith("process_pool")
+    assert pooled == sequential
+
+
+def test_full_pipeline_on_bundled_articles(seeded_inbox):
+    from orchestration.definitions import defs
+    from orchestration.resources import build_resources
+
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources=build_resources(),
+        raise_on_error=False,
+    )
+    failed_checks = [e.asset_check_evaluation_data for e in result.get_asset_check_evaluations()
+                     if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    assert result.success, f"run failed; failing checks: {failed_checks}"
+    assert not failed_checks
+
+    with duckdb.connect(str(seeded_inbox["WAREHOUSE_PATH"]), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
+        kirkuk = con.execute("""
+            SELECT actor1, actor2 FROM marts.fct_event_reports
+            WHERE admin1 = 'Kirkuk' AND event_date = DATE '2022-12-18' AND killed = 11 AND wounded = 2
+        """).fetchall()
+        assert kirkuk, "no Kirkuk 2022-12-18 report with 11 killed, 2 wounded"
+        assert any("ISIS" in (a1 or "") and "Federal Police" in (a2 or "") for a1, a2 in kirkuk), kirkuk
+        ghwayran = con.execute("""
+            SELECT r.event_date, r.location, r.killed FROM marts.fct_event_reports r
+            JOIN marts.dim_articles a USING (article_id)
+            WHERE r.admin1 = 'Al-Hasakeh' AND a.source_path LIKE '%001_62fccf27a8b5f28f%'
+              AND r.event_date BETWEEN DATE '2022-01-19' AND DATE '2022-01-23'
+        """).fetchall()
+        assert ghwayran, "no Al-Hasakeh report for the Ghwayran prison attack"
+        assert con.execute("SELECT count(*) FROM marts.fct_events").fetchone()[0] >= 1
+
+    analyst = seeded_inbox["ANALYST_DB_PATH"]
+    with duckdb.connect(str(analyst), read_only=True) as con:
+        n = con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk'").fetchone()[0]
+        assert n >= 1
+    exports = seeded_inbox["EXPORTS_DIR"]
+    for name in ["fct_events.parquet", "fct_event_reports.parquet", "fct_events.csv", "fct_events.geojson"]:
+        assert (exports / name).exists(), name
+    assert (seeded_inbox["GX_DOCS_DIR"] / "index.html").exists()
+
+    # A second run finds nothing new and rebuilds the same marts.
+    again = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources())
+    assert again.success
+    with duckdb.connect(str(seeded_inbox["WAREHOUSE_PATH"]), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
+        assert con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk' "
+                           "AND event_date = DATE '2022-12-18' AND killed = 11").fetchone()[0] == len(kirkuk)
