@@ -101,7 +101,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ARABIC_BLOCKS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _WALL = re.compile(
     r"cookie|consent|javascript|enable js|privacy (policy|settings)|ad ?blocker|subscribe to (read|continue)"
-    r"|ملفات تعريف الارتباط|الكوكيز|جافا ?سكريبت|تفعيل|سياسة الخصوصية|اشترك",
+    r"|ملفات تعريف الارتباط|الكوكيز|جافا ?سكريبت|سياسة الخصوصية|اشترك (لقراءة|للمتابعة|الآن لقراءة)",
     re.IGNORECASE)
 _WALL_MAX_CHARS = 600
 _MIN_LETTERS = 20

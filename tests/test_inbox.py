@@ -574,6 +574,16 @@ def test_hostile_text_in_json_and_escaped_in_html(tmp_path):
     assert "'; DROP TABLE raw.articles; --" in t and "{{ config() }}" in t and "<script>alert(1)</script>" in t
 
 
+def test_short_real_article_is_not_mistaken_for_a_wall(tmp_path):
+    short = "أعلنت قيادة عمليات بغداد تفعيل خطة أمنية جديدة بعد مقتل شخصين بانفجار في الشعلة."
+    _w(tmp_path / "in" / "s.html", f"<html><body><article><p>{short}</p></article></body></html>")
+    _w(tmp_path / "in" / "w.html", "<html><body><div><p>يرجى تفعيل جافا سكريبت في المتصفح لعرض "
+       "هذه الصفحة بشكل صحيح.</p></div></body></html>")
+    files, rejects, arts = _by_name(scan_inbox(tmp_path / "in", set()))
+    assert arts["s.html"][0].raw_text == short
+    assert [r.reason for r in rejects["w.html"]] == ["no article text"]
+
+
 def test_canonical_url():
     assert canonical_url("https://WWW.Example.COM:443/a/b/?utm_source=x&id=3&UTM_Medium=y#frag") == \
         "https://www.example.com/a/b?id=3"
