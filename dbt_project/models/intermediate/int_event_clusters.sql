@@ -1,22 +1,23 @@
 -- Deduplicates reports of the same real incident across articles and gives each incident a
 -- stable event_id. Only unflagged reports (quality_issue is null) are clustered; flagged
--- reports get no event.
+-- reports get no event. Full rules: int_event_clusters.yml. In short, two reports are
+-- COMPATIBLE when they come from different articles, both event_dates are known and at most
+-- var('dedup_max_day_gap') days apart, their armed-actor sets share an actor or one set is
+-- empty (Civilians ignored), and event_type is equal or unknown on one side.
 --
--- Two reports are COMPATIBLE when
---   * they come from different articles (reports of one article are different incidents by construction),
---   * both event_dates are known and at most var('dedup_max_day_gap') days apart,
---   * same admin1, or admin1 unknown on at least one side and the same (known) country,
---   * their armed-actor sets share an actor, or one side has no known armed actor
---     (Civilians are ignored here: "civilians" alone does not identify an incident),
---   * the same event_type, or event_type unknown on one side.
--- To keep one incident per article per event, a report links to AT MOST ONE report of each
--- other article: its best match (closest date, then same admin1, then most shared actors,
--- then smallest report_id), and only MUTUAL best matches become edges.
--- Clusters are the connected components of those edges (min-label propagation in a recursive
--- CTE; UNION semantics make it terminate after at most component-size rounds).
--- Guard: if a chain still puts two reports of the same article in one component, only the
--- smallest report_id of that article stays; the others become their own events
--- (clustering_rule = 'split_same_article').
+-- Step 1  reports with a KNOWN admin1: edges between compatible reports with the same admin1.
+--         A report links to at most one report per other article (its best match: closest
+--         date, most shared actors, smallest report_id) and only MUTUAL best matches become
+--         edges. Clusters = connected components (min-label propagation, recursive CTE; UNION
+--         semantics make it stop after at most component-size rounds).
+--         Guard: if a chain still puts two reports of one article together, only the smallest
+--         report_id of that article stays (others: clustering_rule 'split_same_article').
+-- Step 2  reports with UNKNOWN admin1 (country known) attach to the single best compatible
+--         step-1 cluster of the same country that has no report of their article (best =
+--         smallest day gap, then most shared actors; a tie between two different clusters is
+--         ambiguous and the report stays alone); per cluster and article only the closest
+--         one attaches. Two unknown-admin1 reports never merge
+--         with each other (too little evidence that they are one incident).
 -- event_id = 'e_' || md5(smallest report_id in the cluster).
 with
 
@@ -37,13 +38,16 @@ reports as (
     where not is_flagged
 ),
 
-candidate_pairs as (
+compatible_pairs as (
+    -- directed pairs (a -> b) of compatible reports from different articles
     select
-        a.report_id as report_id,
+        a.report_id,
+        a.article_id,
+        a.admin1 as admin1,
         b.report_id as other_report_id,
         b.article_id as other_article_id,
+        b.admin1 as other_admin1,
         abs(date_diff('day', a.event_date, b.event_date)) as day_gap,
-        coalesce(a.admin1 = b.admin1, false) as same_admin1,
         len(list_intersect(a.armed_actor_ids, b.armed_actor_ids)) as n_shared_actors
     from reports as a
     inner join reports as b
@@ -51,10 +55,7 @@ candidate_pairs as (
         and a.event_date is not null
         and b.event_date is not null
         and abs(date_diff('day', a.event_date, b.event_date)) <= {{ var('dedup_max_day_gap') }}
-        and (
-            a.admin1 = b.admin1
-            or ((a.admin1 is null or b.admin1 is null) and a.country = b.country)
-        )
+        and a.country = b.country
         and (
             len(a.armed_actor_ids) = 0
             or len(b.armed_actor_ids) = 0
@@ -67,20 +68,21 @@ candidate_pairs as (
         )
 ),
 
-best_matches as (
+-- step 1 -------------------------------------------------------------------------------
+known_best_matches as (
     select report_id, other_report_id
-    from candidate_pairs
+    from compatible_pairs
+    where admin1 is not null and admin1 = other_admin1
     qualify row_number() over (
         partition by report_id, other_article_id
-        order by day_gap, same_admin1 desc, n_shared_actors desc, other_report_id
+        order by day_gap, n_shared_actors desc, other_report_id
     ) = 1
 ),
 
 edges as (
-    -- mutual best matches, both directions
     select ab.report_id as src, ab.other_report_id as dst
-    from best_matches as ab
-    inner join best_matches as ba
+    from known_best_matches as ab
+    inner join known_best_matches as ba
         on ab.report_id = ba.other_report_id
         and ab.other_report_id = ba.report_id
 ),
@@ -89,7 +91,7 @@ components as (
     select report_id, min(label) as component_label
     from (
         with recursive labels(report_id, label) as (
-            select report_id, report_id from reports
+            select report_id, report_id from reports where admin1 is not null
             union
             select edges.dst, labels.label
             from labels
@@ -100,41 +102,99 @@ components as (
     group by report_id
 ),
 
-guarded as (
+known_clusters as (
+    -- the component label is the component's smallest report_id, which is always the
+    -- smallest of its own article, so it is never split away
     select
         reports.report_id,
         reports.article_id,
-        components.component_label,
-        row_number() over (
-            partition by components.component_label, reports.article_id
-            order by reports.report_id
-        ) > 1 as is_split
+        case
+            when row_number() over (partition by components.component_label, reports.article_id
+                                    order by reports.report_id) > 1
+                then reports.report_id
+            else components.component_label
+        end as cluster_label,
+        row_number() over (partition by components.component_label, reports.article_id
+                           order by reports.report_id) > 1 as is_split
     from reports
     inner join components on reports.report_id = components.report_id
 ),
 
-labelled as (
+-- step 2 -------------------------------------------------------------------------------
+attach_candidates as (
     select
-        report_id,
-        article_id,
-        case when is_split then report_id else component_label end as cluster_label,
-        is_split
-    from guarded
+        pairs.report_id,
+        pairs.article_id,
+        known_clusters.cluster_label,
+        pairs.day_gap,
+        pairs.n_shared_actors,
+        pairs.other_report_id
+    from compatible_pairs as pairs
+    inner join known_clusters on pairs.other_report_id = known_clusters.report_id
+    where pairs.admin1 is null
+      and pairs.other_admin1 is not null
+      and not exists (
+          select 1
+          from known_clusters as same_article
+          where same_article.cluster_label = known_clusters.cluster_label
+            and same_article.article_id = pairs.article_id
+      )
+),
+
+attachments as (
+    -- best candidate cluster per unknown-admin1 report; ambiguous ties between different
+    -- clusters (same day gap and same number of shared actors) attach to nothing
+    select report_id, article_id, cluster_label, day_gap, n_shared_actors
+    from (
+        select
+            *,
+            dense_rank() over (partition by report_id order by day_gap, n_shared_actors desc) as score_rank
+        from attach_candidates
+    )
+    where score_rank = 1
+    qualify count(distinct cluster_label) over (partition by report_id) = 1
+        and row_number() over (partition by report_id order by other_report_id) = 1
+),
+
+unique_attachments as (
+    -- one attached report per (cluster, article): the closest one
+    select report_id, cluster_label
+    from attachments
+    qualify row_number() over (
+        partition by cluster_label, article_id
+        order by day_gap, n_shared_actors desc, report_id
+    ) = 1
+),
+
+labelled as (
+    select report_id, cluster_label, is_split, false as is_attached
+    from known_clusters
+    union all
+    select
+        reports.report_id,
+        coalesce(attachments.cluster_label, reports.report_id) as cluster_label,
+        false as is_split,
+        attachments.report_id is not null as is_attached
+    from reports
+    left join unique_attachments as attachments on reports.report_id = attachments.report_id
+    where reports.admin1 is null
 ),
 
 final as (
     select
-        report_id,
-        article_id,
-        'e_' || md5(min(report_id) over (partition by cluster_label)) as event_id,
-        min(report_id) over (partition by cluster_label) as anchor_report_id,
-        count(*) over (partition by cluster_label) as n_reports_in_event,
+        labelled.report_id,
+        reports.article_id,
+        'e_' || md5(min(labelled.report_id) over (partition by labelled.cluster_label)) as event_id,
+        min(labelled.report_id) over (partition by labelled.cluster_label) as anchor_report_id,
+        count(*) over (partition by labelled.cluster_label) as n_reports_in_event,
         case
-            when is_split then 'split_same_article'
-            when count(*) over (partition by cluster_label) = 1 then 'singleton'
+            when labelled.is_split then 'split_same_article'
+            when labelled.is_attached then 'attached_unknown_admin1'
+            when count(*) over (partition by labelled.cluster_label) = 1 then 'singleton'
             else 'matched'
         end as clustering_rule
     from labelled
+    inner join reports on labelled.report_id = reports.report_id
 )
 
 select * from final
