@@ -262,6 +262,19 @@ def test_curated_place_wins_over_geonames(built):
     assert r["name"] == "Kirkuk" and r["precision"] == "admin1"
 
 
+def test_real_lexicon_seeds_build_on_empty_warehouse(tmp_path):
+    """The analyst-edited lexicons in dbt_project/seeds load and pass the error-level tests."""
+    if not DBT_BIN.exists():
+        pytest.skip(f"dbt not installed next to {sys.executable}")
+    warehouse = tmp_path / "empty.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute(DDL)
+    con.close()
+    result = run_dbt(DBT_PROJECT, warehouse, "build",
+                     "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"))
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/dbt_scratch")
     project, warehouse = make_scratch(target)
