@@ -8,8 +8,10 @@ vague amount (عدد من، العشرات) that leaves the count unknown. Victi
 """
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .normalize import normalize
 from .numbers import find_numbers, find_vague_amount
@@ -77,6 +79,7 @@ class CasualtyMention:
     noun: str | None = None     # the victim noun as written (normalised)
     subset: bool = False        # "منهم/بينهم": part of a figure already given
     additive: bool = False      # "آخر/آخرين": more victims on top of those already given
+    listed: bool = False        # one item of a list of sides ("28 عنصرا ... و56 مقاتلا ... وخمسه مدنيين")
     vague_text: str | None = None
 
 
@@ -90,6 +93,15 @@ class VictimNoun:
 
     def group(self, country: str | None) -> str | None:
         return self.group_syria if country == "Syria" else self.group_iraq
+
+
+def load_victim_nouns(path: Path) -> dict[str, VictimNoun]:
+    """The casualty-noun lexicon (`victim_nouns.csv`), keyed by normalised noun."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {normalize(r["noun_ar"]).strip(): VictimNoun(normalize(r["noun_ar"]).strip(), r["number"],
+                                                        r["group_iraq"] or None, r["group_syria"] or None)
+            for r in rows if r.get("noun_ar", "").strip()}
 
 
 @dataclass
@@ -246,6 +258,10 @@ class CasualtyParser:
                     any(m.subset for m in out[1:]):
                 nxt.subset = True
             out.append(nxt)
+        items = [m for m in out[1:] if not m.subset]
+        if items:
+            for m in [out[0], *items]:
+                m.listed = True
         return out
 
     def _next_item(self, toks, j, numbers) -> int | None:

@@ -1,0 +1,456 @@
+"""Incidents in one article: casualties by side, date, place, actors, event type.
+
+The article is cut into units (sentences, and clauses joined by فيما/بينما/في حين). Each unit is
+read on its own (casualty mentions, dates, places, actors, event triggers); consecutive units that
+tell the same incident (a definite "الهجوم" referring back, an updated toll, the same place and
+day) are joined into one incident, and each incident becomes one `Report` carrying its evidence.
+Running totals ("منذ بداية العام"), history (a year and nothing finer) and non-conflict deaths
+(traffic, disease, disasters) are not incidents.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .casualties import KILLED, WOUNDED, CasualtyMention, CasualtyParser
+from .dates import DateMatch, find_dates
+from .lexicon import Lexicon
+from .normalize import normalize
+from .reports import Report, Victim
+from .sentences import split_sentences
+
+EXTRACTOR_VERSION = "2026.11.23.1"
+
+# Clauses that start another incident inside one sentence.
+_CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|اصيب|لقي|جرح|استشهد))\s)")
+# Words that refer back to an incident already told: the toll or details of the same event.
+_ANAPHORA = re.compile(normalize(
+    r"(?:^|\s)(?:و|ف|ب|ل)?(?:ال(?:هجوم|هجمه|اشتباك|اشتباكات|كمين|انفجار|تفجير|حادث|حادثه|قصف|غاره|ضربه|معارك|"
+    r"عمليه|اعتداء|استهداف|مواجهات)|(?:هجوم|اعتداء|تفجير|قصف)(?:هم|ه|ها)|جراءه|جراء ذلك|اثره|اثرها|حصيله|"
+    r"ارتفع|ارتفعت|منهم|الضحايا)(?:\s|$)"))
+_NEW_INCIDENT = re.compile(normalize(
+    r"^(?:و)?(?:في حادث(?:ه)? (?:آخر|اخرى|منفصل|منفصله|مماثل)|في سياق (?:آخر|منفصل)|من جهة أخرى|من جانب آخر|"
+    r"إلى ذلك|الى ذلك|في غضون ذلك|وفي العراق|وفي سوريا|في العراق،|في سوريا،)"))
+_RUNNING_TOTAL = re.compile(normalize(
+    r"منذ (?:بداية|بدايه|مطلع|بدء|أول) (?:العام|السنة|الشهر|الأسبوع|عام|العمليات|الحرب|الأزمة|الصراع|النزاع)"
+    r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
+    r"|حصيلة (?:شهر|العام|الأسبوع|أسبوعية|شهرية|سنوية)|إجمالي|في المجموع|حتى الآن منذ|على مدى (?:السنوات|الأعوام|الأشهر)"))
+_NON_CONFLICT = re.compile(normalize(
+    r"حادث سير|حادث مروري|حوادث السير|حوادث مرورية|حادث اصطدام|تصادم|انقلاب (?:سيارة|عجلة|مركبة)|غرق|حريق|صعق|"
+    r"كورونا|كوفيد|فيروس|وباء|الزلزال|زلزال|فيضان|سيول|عاصفة|تسمم|الكوليرا|انهيار (?:مبنى|منزل|سقف)|"
+    r"جرعة زائدة|انتحار(?:ه)?\s|شجار|نزاع عشائري"))
+_FUTURE_OR_THREAT = re.compile(normalize(r"(?:يهدد|تهدد|هدد|هددت|تتوعد|يتوعد|محاولة|محاولات)\s+(?:ب|بال)?"))
+_SINCE = re.compile(normalize(r"منذ[^،.]*$"))
+# Ordinal day of an ongoing fight: "استمرت لليوم الثالث" → it began two days earlier.
+_ORDINAL_DAY = re.compile(normalize(r"لليوم (الثاني|الثالث|الرابع|الخامس|السادس|السابع)"))
+_ORDINALS = {normalize(w): n for n, w in enumerate(["الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع"], 2)}
+# A place after one of these is a reference point, not where it happened.
+_REFERENCE_BEFORE = re.compile(normalize(
+    r"(?:شمال|جنوب|شرق|غرب|شمالي|جنوبي|شرقي|غربي|شمال شرق|شمال غرب|جنوب شرق|جنوب غرب|شمال شرقي|شمال غربي|"
+    r"جنوب شرقي|جنوب غربي)(?:\s+(?:مدينة|محافظة|العاصمة))?\s*(?:من|ل)?\s*$"))
+_REFERENCE_CONTEXT = re.compile(normalize(
+    r"(?:الواقعة|الواقع|التي تقع|الذي يقع|المحاذية|المحاذي|القريبة من|المتاخمة|بين|والمتنازع|المتنازع|"
+    r"الناطق|المتحدث|مراسل|وكالة|مكتب|مؤتمر|زار|زيارة|وصل|عاد|مطار|قادما|العاصمة)[^،.]{0,25}$"))
+_EXPLICIT_ADMIN = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|مدينة|قضاء|ناحية|بلدة|قرية|ريف|منطقة|مخيم|سجن|قاعدة)\s*$"))
+# Verbs whose subject is the attacker when it follows them, or which it follows.
+_AGENT_BEFORE = re.compile(normalize(
+    r"(?:نصبه|نصبها|شنه|شنها|نفذه|نفذها|تبناه|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|من قبل|على يد|بأيدي|بيد|"
+    r"هجوم|هجوما|هجمات|هجمة|كمين|كمينا|اعتداء|قصف|غارة|غارات|ضربة|ضربات|مسلحو|عناصر|خلية|خلايا|اتهم|اتهام|تتهم|يتهم|"
+    r"شن|شنت|نفذ|نفذت|هاجم|هاجمت|اقتحم|اقتحمت|فجر|فجرت|قصفت|أطلق|أطلقت|تمكن|تمكنت|قتل|قتلت|اغتال|خطف|اختطف|أعدم)"
+    r"\s+(?:ل|ال|لل)?$"))
+_AGENT_AFTER = re.compile(normalize(
+    r"^\s*(?:شن|شنت|نفذ|نفذت|هاجم|هاجمت|استهدف|استهدفت|قصف|قصفت|نصب|نصبت|أطلق|أطلقت|فجر|فجرت|اقتحم|اقتحمت|"
+    r"تمكن|تمكنت|قتل|قتلت|اغتال|اغتالت|خطف|اختطف|أعدم|أعدمت|ضرب|ضربت|يشن|تشن|ينفذ|تنفذ|يهاجم|تهاجم|"
+    r"تستهدف|يستهدف|حاول|حاولت)(?:\s|$)"))
+_TARGET_BEFORE = re.compile(normalize(
+    r"(?:استهدف|استهدفت|يستهدف|تستهدف|على|ضد|طال|طالت|مقر|مقرا|مقرات|رتل|رتلا|دورية|دوريه|نقطة|ثكنة|قوة من|قوة|"
+    r"موقع|موقعا|مواقع|مواقع ل|عجلة|آلية|سيارة|منزل|حاجز|كمين ل|بحق|مع)\s+(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
+_TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
+_FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
+                 "region": 1, "country": 0}
+
+
+@dataclass
+class _Unit:
+    """A sentence or clause as read: its original text and what was found in it."""
+    index: int
+    text: str
+    norm: str
+    mentions: list[CasualtyMention] = field(default_factory=list)
+    dates: list[DateMatch] = field(default_factory=list)
+    places: list = field(default_factory=list)        # (LexMatch, weight)
+    actors: list = field(default_factory=list)        # LexMatch
+    agents: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    trigger: object | None = None
+    no_casualties: bool = False
+    survived: bool = False
+    anaphora: bool = False
+    new_incident: bool = False
+    background: bool = False
+
+    @property
+    def has_casualties(self) -> bool:
+        return bool(self.mentions) or self.no_casualties or self.survived
+
+
+@dataclass
+class _Incident:
+    units: list[_Unit]
+    context: list[_Unit] = field(default_factory=list)
+
+    @property
+    def last_index(self) -> int:
+        return max(u.index for u in self.units + self.context)
+
+
+class Extractor:
+    """Holds the lexicons; `extract(text, published)` returns the article's reports."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lex = lexicon
+        self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.find_actors)
+
+    # -- units --------------------------------------------------------------------------------
+    def _units(self, text: str) -> list[_Unit]:
+        units = []
+        for sentence in split_sentences(text):
+            for clause in _CLAUSE_BREAK.split(sentence):
+                clause = clause.strip(" ،,")
+                if clause:
+                    units.append(_Unit(index=len(units), text=clause, norm=normalize(clause)))
+        return units
+
+    def _read(self, unit: _Unit, published: dt.date | None, country_hint: str | None) -> None:
+        norm = unit.norm
+        unit.places = self._weighted_places(norm)
+        country = self._unit_country(unit) or country_hint
+        unit.background = bool(_RUNNING_TOTAL.search(norm)) or (
+            bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(norm))
+        if not unit.background:
+            unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
+            unit.no_casualties = self.parser.no_casualties(norm)
+            unit.survived = self.parser.survived(norm) and not unit.mentions
+        unit.dates = find_dates(norm, published)
+        unit.actors = self.lex.find_actors(norm)
+        triggers = self.lex.find_triggers(norm)
+        if triggers:
+            unit.trigger = max(triggers, key=lambda t: (int(self.lex.triggers[t.entry_id]["priority"]), -t.start))
+        unit.anaphora = bool(_ANAPHORA.search(norm))
+        unit.new_incident = bool(_NEW_INCIDENT.search(norm))
+        self._roles(unit)
+
+    def _conflict_trigger(self, norm: str) -> bool:
+        return any(int(self.lex.triggers[t.entry_id]["priority"]) >= 60 for t in self.lex.find_triggers(norm))
+
+    @staticmethod
+    def _threat(norm: str, mention: CasualtyMention) -> bool:
+        """"يهدد بقتل"، "محاولة اغتيال": no one was harmed by the words themselves."""
+        return bool(_FUTURE_OR_THREAT.search(norm[max(0, mention.start - 14):mention.start]))
+
+    def _weighted_places(self, norm: str) -> list:
+        """Places in the unit with a weight: reference points and speakers' cities count little."""
+        out = []
+        for match in self.lex.find_places(norm):
+            before = norm[max(0, match.start - 40):match.start]
+            weight = 1.0
+            if _REFERENCE_BEFORE.search(before):
+                weight = 0.4
+            if _REFERENCE_CONTEXT.search(before):
+                weight = 0.2
+            if _EXPLICIT_ADMIN.search(before):
+                weight += 0.5
+            out.append((match, weight))
+        return out
+
+    def _unit_country(self, unit: _Unit) -> str | None:
+        weights: dict[str, float] = {}
+        for match, weight in unit.places:
+            country = self.lex.places[match.entry_id].get("country")
+            if country:
+                weights[country] = weights.get(country, 0) + weight
+        return max(weights, key=weights.get) if weights else None
+
+    def _roles(self, unit: _Unit) -> None:
+        """Attackers and targets from the words around each actor mention."""
+        norm = unit.norm
+        for match in unit.actors:
+            before = norm[max(0, match.start - 30):match.start]
+            after = norm[match.end:match.end + 20]
+            if _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before):
+                unit.targets.append(match.entry_id)
+            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after):
+                unit.agents.append(match.entry_id)
+
+    # -- incidents ----------------------------------------------------------------------------
+    def extract(self, text: str, published: dt.date | None) -> list[Report]:
+        units = self._units(text)
+        article_country = self._article_country(units)
+        for unit in units:
+            self._read(unit, published, article_country)
+        incidents = self._group(units)
+        reports = []
+        for incident in incidents:
+            report = self._report(incident, published, article_country, len(reports) + 1)
+            if report is not None:
+                reports.append(report)
+        return reports
+
+    def _article_country(self, units: list[_Unit]) -> str | None:
+        weights: dict[str, float] = {}
+        for unit in units:
+            for match in self.lex.find_places(unit.norm):
+                country = self.lex.places[match.entry_id].get("country")
+                if country:
+                    weights[country] = weights.get(country, 0) + 1
+        return max(weights, key=weights.get) if weights else None
+
+    def _eventful(self, unit: _Unit) -> bool:
+        if unit.background:
+            return False
+        if unit.has_casualties:
+            return True
+        # an incident without casualties: a specific attack or strike on a stated day
+        return unit.trigger is not None and any(d.precision == "day" for d in unit.dates) and \
+            bool(unit.actors or unit.places) and int(self.lex.triggers[unit.trigger.entry_id]["priority"]) >= 70
+
+    def _group(self, units: list[_Unit]) -> list[_Incident]:
+        incidents: list[_Incident] = []
+        current: _Incident | None = None
+        for unit in units:
+            if not self._eventful(unit):
+                # details of the incident just told: "هجومهم الذي وقع ... في منطقة حاوي العظيم"
+                if current and unit.anaphora and not unit.background and unit.index - current.last_index <= 2 \
+                        and self._compatible(current, unit):
+                    current.context.append(unit)
+                continue
+            if current and self._continues(current, unit):
+                current.units.append(unit)
+            else:
+                current = _Incident(units=[unit])
+                incidents.append(current)
+        return incidents
+
+    def _continues(self, incident: _Incident, unit: _Unit) -> bool:
+        gap = unit.index - incident.last_index
+        if unit.new_incident or gap > (3 if unit.anaphora else 1):
+            return False
+        if not self._compatible(incident, unit):
+            return False
+        if unit.anaphora:
+            return True
+        prev_trigger = next((u.trigger for u in reversed(incident.units) if u.trigger), None)
+        if unit.trigger and prev_trigger and unit.mentions and any(m.count for m in unit.mentions):
+            same = self.lex.triggers[unit.trigger.entry_id]["event_type"] == \
+                self.lex.triggers[prev_trigger.entry_id]["event_type"]
+            return same
+        return not unit.mentions or not any(u.mentions for u in incident.units) or unit.trigger is None
+
+    def _compatible(self, incident: _Incident, unit: _Unit) -> bool:
+        inc_date = self._incident_date(incident.units)
+        unit_date = self._pick_date(unit)
+        if inc_date and unit_date and abs((inc_date.date - unit_date.date).days) > 1 and \
+                unit_date.precision == "day" and inc_date.precision == "day":
+            return False
+        inc_admin = self._admin1_votes(incident.units)
+        unit_admin = self._admin1_votes([unit])
+        if inc_admin and unit_admin:
+            best_inc, best_unit = max(inc_admin, key=inc_admin.get), max(unit_admin, key=unit_admin.get)
+            if best_inc[1] and best_unit[1] and best_inc[1] != best_unit[1]:
+                return False
+            if best_inc[0] and best_unit[0] and best_inc[0] != best_unit[0]:
+                return False
+        return True
+
+    # -- the report of one incident -----------------------------------------------------------
+    @staticmethod
+    def _pick_date(unit: _Unit) -> DateMatch | None:
+        # "منذ دحره في آذار 2019": a date things are counted from is not when this happened
+        dated = [d for d in unit.dates if d.precision in ("day", "week", "month")
+                 and not _SINCE.search(unit.norm[max(0, d.start - 30):d.start])]
+        if not dated:
+            return None
+        best = min(dated, key=lambda d: ("day", "week", "month").index(d.precision))
+        ordinal = _ORDINAL_DAY.search(unit.norm)
+        if ordinal and best.precision == "day":
+            back = _ORDINALS.get(ordinal.group(1), 1) - 1
+            return DateMatch(best.start, best.end, best.date - dt.timedelta(days=back), "day",
+                             best.rule + "+ordinal_day", best.text)
+        return best
+
+    def _incident_date(self, units: list[_Unit]) -> DateMatch | None:
+        for unit in units:
+            picked = self._pick_date(unit)
+            if picked:
+                return picked
+        return None
+
+    def _admin1_votes(self, units: list[_Unit]) -> dict[tuple[str | None, str | None], float]:
+        """(country, admin1) → weight, over the places of the units."""
+        votes: dict[tuple[str | None, str | None], float] = {}
+        for unit in units:
+            for match, weight in unit.places:
+                place = self.lex.places[match.entry_id]
+                key = (place.get("country") or None, place.get("admin1") or None)
+                votes[key] = votes.get(key, 0) + weight
+        return votes
+
+    def _place(self, units: list[_Unit]):
+        """The incident's place: the best-supported governorate, then its most specific place."""
+        candidates = [(m, w) for u in units for m, w in u.places]
+        if not candidates:
+            return None
+        admin_weight: dict[tuple, float] = {}
+        for match, weight in candidates:
+            place = self.lex.places[match.entry_id]
+            key = (place.get("country"), place.get("admin1") or None)
+            admin_weight[key] = admin_weight.get(key, 0) + weight
+        # a governorate's weight also counts for the country-level mentions of the same country
+        def score(key):
+            country, admin1 = key
+            return (admin_weight[key] + (0.01 if admin1 else 0), admin1 is not None)
+        best_key = max(admin_weight, key=score)
+        in_best = [(m, w) for m, w in candidates
+                   if (self.lex.places[m.entry_id].get("country"), self.lex.places[m.entry_id].get("admin1") or None) == best_key]
+        strong = [(m, w) for m, w in in_best if w >= 0.4] or in_best
+        match, _ = max(strong, key=lambda mw: (_FEATURE_RANK.get(self.lex.places[mw[0].entry_id].get("feature_type"), 0), mw[1]))
+        return match
+
+    def _actors(self, incident: _Incident, victims: dict[str | None, dict[str, int | None]]):
+        units = incident.units + incident.context
+        agents = [a for u in units for a in u.agents]
+        targets = [t for u in units for t in u.targets if t not in agents]
+        mentioned = [m.entry_id for u in units for m in u.actors]
+        actor1 = None
+        # a named perpetrator beats "gunmen" ("شن مسلحون هجوماً ... الهجوم نفذه داعش")
+        named = [a for a in agents if a not in ("unidentified", "unidentified_gunmen", "civilians")]
+        if named:
+            actor1 = named[-1] if any(a == "isis" for a in named) and named[-1] == "isis" else named[0]
+        elif agents:
+            actor1 = agents[0]
+        victim_groups = sorted((g for g in victims if g), key=lambda g: -(victims[g].get(KILLED) or 0))
+        if actor1 is None:
+            if "isis" in mentioned and "isis" not in victim_groups[:1]:
+                actor1 = "isis"
+            elif victim_groups and victim_groups[0] == "isis":
+                state = [a for a in mentioned if a not in ("isis", "civilians")]
+                actor1 = state[0] if state else None
+        actor2 = next((t for t in targets if t != actor1), None)
+        if actor2 is None:
+            actor2 = next((g for g in victim_groups if g != actor1), None)
+        if actor2 is None:
+            actor2 = next((a for a in mentioned if a not in (actor1,) and a in targets), None)
+        return actor1, actor2
+
+    def _report(self, incident: _Incident, published, article_country, seq) -> Report | None:
+        units = incident.units
+        mentions = [m for u in units for m in u.mentions]
+        killed, killed_rule, victims_k = _toll(mentions, KILLED)
+        wounded, wounded_rule, victims_w = _toll(mentions, WOUNDED)
+        if killed is None and any(u.survived for u in units):
+            killed, killed_rule = 0, "survived"
+        if killed is None and wounded is None and any(u.no_casualties for u in units):
+            killed, wounded, killed_rule, wounded_rule = 0, 0, "no_casualties", "no_casualties"
+        has_figure = killed is not None or wounded is not None
+        has_trigger = any(u.trigger for u in units)
+        if not has_figure and not has_trigger:
+            return None
+        if mentions and not has_figure and not has_trigger:
+            return None
+
+        date = self._incident_date(units)
+        all_dates = [d for u in units for d in u.dates]
+        if date is None and any(d.precision == "year" for d in all_dates):
+            return None   # history: only a year is given ("قتل زعيم التنظيم عام 2019")
+        if date is None:
+            if published is None:
+                date_value, precision, rule, date_text = None, None, "unknown", None
+            else:
+                date_value, precision, rule, date_text = published, "day", "published_date", None
+        else:
+            date_value, precision, rule, date_text = date.date, date.precision, date.rule, date.text
+        if published and date_value and date_value > published:
+            date_value, precision, rule = published, "day", rule + "+capped_at_published"
+
+        place = self._place(units + incident.context)
+        if place is None and article_country:
+            country_place = next((pid for pid, p in self.lex.places.items()
+                                  if p.get("feature_type") == "country" and p.get("country") == article_country), None)
+            place_id, location_text = country_place, None
+        else:
+            place_id, location_text = (place.entry_id, place.surface) if place else (None, None)
+
+        victims: dict[str | None, dict[str, int | None]] = {}
+        for group, count in victims_k.items():
+            victims.setdefault(group, {})[KILLED] = count
+        for group, count in victims_w.items():
+            victims.setdefault(group, {})[WOUNDED] = count
+        actor1, actor2 = self._actors(incident, victims)
+        trigger = max((u.trigger for u in units + incident.context if u.trigger),
+                      key=lambda t: int(self.lex.triggers[t.entry_id]["priority"]), default=None)
+        vague = "; ".join(m.vague_text for m in mentions if m.vague_text) or None
+        evidence = " … ".join(u.text for u in units)
+        return Report(
+            seq=seq, event_date=date_value, date_precision=precision, date_rule=rule, date_text=date_text,
+            place_id=place_id, location_text=location_text,
+            trigger_id=trigger.entry_id if trigger else None, trigger_text=trigger.surface if trigger else None,
+            actor1_id=actor1, actor2_id=actor2, killed=killed, wounded=wounded,
+            killed_rule=killed_rule, wounded_rule=wounded_rule, vague_text=vague, evidence=evidence,
+            victims=[Victim(actor_id=g, killed=v.get(KILLED), wounded=v.get(WOUNDED), evidence=evidence)
+                     for g, v in victims.items() if g],
+        )
+
+
+def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str | None, dict[str | None, int]]:
+    """The incident's figure of one kind, and by victim group.
+
+    Per group, repeated or updated figures take the largest ("قتل 9 ... ارتفع إلى 11"), unless
+    the text says "another" (then they add up). Figures of different groups add up; a figure with
+    no group is a total, so the toll is the larger of that total and the sum of the groups.
+    Shares ("16 منهم مدنيون") fill the breakdown but never the total.
+    """
+    of_kind = [m for m in mentions if m.kind == kind]
+    counted = [m for m in of_kind if m.count is not None]
+    if not counted:
+        return None, ("vague" if of_kind else None), {}
+    groups: dict[object, int] = {}
+    for idx, m in enumerate(counted):
+        if m.subset:
+            continue
+        if m.group is None and m.listed:   # an unnamed side in a list of sides: adds up, is not a total
+            groups[("side", idx)] = m.count
+        elif m.additive and m.group in groups:
+            groups[m.group] += m.count
+        else:
+            groups[m.group] = max(groups.get(m.group, 0), m.count)
+    shares: dict[str | None, int] = {}
+    for m in counted:
+        if m.subset and m.group:
+            shares[m.group] = max(shares.get(m.group, 0), m.count)
+    known = sum(v for g, v in groups.items() if g is not None)
+    unknown = groups.get(None, 0)
+    total = max(known, unknown)
+    breakdown = {g: v for g, v in groups.items() if isinstance(g, str)}
+    for g, v in shares.items():
+        breakdown.setdefault(g, v)
+    rules = sorted({m.rule for m in counted})
+    how = "sum_of_groups" if known >= unknown and len(breakdown) > 1 else "largest_figure"
+    return total, f"{how}({','.join(rules)})", breakdown
+
+
+_EXTRACTORS: dict[int, Extractor] = {}
+
+
+def extract_article(text: str, published: dt.date | None, lexicon: Lexicon, title: str | None = None) -> list[Report]:
+    """The reports of one article. `title` is not read: newswire repeats it in the body."""
+    extractor = _EXTRACTORS.get(id(lexicon))
+    if extractor is None:
+        extractor = _EXTRACTORS[id(lexicon)] = Extractor(lexicon)
+    return extractor.extract(text, published)
+
+
+def default_seeds_dir() -> Path:
+    """The dbt project's seeds folder, where the lexicons live."""
+    return Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"

@@ -1,0 +1,89 @@
+"""Casualty mentions in sentences written like Iraqi and Syrian newswire."""
+import pytest
+
+from orchestration.arabic_nlp.casualties import CasualtyParser, load_victim_nouns
+from orchestration.arabic_nlp.extract import default_seeds_dir
+from orchestration.arabic_nlp.lexicon import Lexicon
+from orchestration.arabic_nlp.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def parser():
+    lexicon = Lexicon.load(default_seeds_dir())
+    return CasualtyParser(load_victim_nouns(default_seeds_dir() / "victim_nouns.csv"), lexicon.find_actors)
+
+
+def figures(parser, sentence, country="Iraq"):
+    return [(m.kind, m.count) for m in parser.parse(normalize(sentence), country) if not m.subset]
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("قُتل ١٣ مدنياً بقصف مدفعي على قرية في ريف إدلب", [("killed", 13)]),
+    ("أسفر الانفجار عن مقتل خمسة أشخاص وإصابة سبعة آخرين", [("killed", 5), ("wounded", 7)]),
+    ("استشهد ثلاثة جنود وأصيب اثنان بجروح", [("killed", 3), ("wounded", 2)]),
+    ("أعلنت خلية الإعلام الأمني مقتل عنصرين من الحشد الشعبي", [("killed", 2)]),
+    ("وأسفر الهجوم عن مقتل جنديين", [("killed", 2)]),
+    ("ما أدى إلى إصابة شرطيين", [("wounded", 2)]),
+    ("قتل شرطي وأصيب آخر بهجوم مسلح", [("killed", 1), ("wounded", 1)]),
+    ("أودى الهجوم بحياة أحد عشر مقاتلاً", [("killed", 11)]),
+    ("وأسفر القصف عن سقوط 17 قتيلاً و40 جريحاً", [("killed", 17), ("wounded", 40)]),
+    ("ثلاثة عناصر من الشرطة لقوا حتفهم بانفجار عبوة ناسفة", [("killed", 3)]),
+    ("أسفر عن مقتل ما لا يقل عن 20 شخصاً", [("killed", 20)]),
+    ("مقتل طفل وإصابة امرأتين بقذيفة هاون", [("killed", 1), ("wounded", 2)]),
+])
+def test_counts(parser, sentence, expected):
+    assert figures(parser, sentence) == expected
+
+
+def test_vague_amounts_leave_the_count_unknown(parser):
+    mentions = parser.parse(normalize("وأسفر التفجير عن سقوط عدد من الجرحى بين المدنيين"), "Iraq")
+    assert [(m.kind, m.count) for m in mentions] == [("wounded", None)]
+    assert mentions[0].vague_text
+
+
+def test_plural_noun_without_number_is_unknown(parser):
+    mentions = parser.parse(normalize("وأدى القصف إلى مقتل مدنيين في البلدة"), "Syria")
+    assert [(m.kind, m.count) for m in mentions] == [("killed", None)]
+
+
+def test_killed_and_wounded_together_is_unknown_for_each(parser):
+    mentions = parser.parse(normalize("سقط 15 بين قتيل وجريح بتفجير سيارة مفخخة"), "Iraq")
+    assert all(m.count is None for m in mentions)
+    mentions = parser.parse(normalize("أسفر عن مقتل وإصابة سبعة أشخاص"), "Iraq")
+    assert [(m.kind, m.count) for m in mentions] == [("killed", None), ("wounded", None)]
+
+
+def test_breakdown_shares_are_marked_as_part_of_the_total(parser):
+    mentions = parser.parse(normalize(
+        "وأسفرت الغارات عن مقتل 40 شخصاً، 12 منهم مدنيون و28 من مقاتلي قسد"), "Syria")
+    assert [(m.count, m.subset, m.group) for m in mentions] == [
+        (40, False, None), (12, True, "civilians"), (28, True, "sdf")]
+
+
+def test_a_list_of_sides_adds_up(parser):
+    mentions = parser.parse(normalize(
+        "وأدت المعارك إلى مقتل 9 عناصر من قوات سوريا الديمقراطية و14 مسلحاً من داعش وثلاثة مدنيين"), "Syria")
+    assert [(m.count, m.group) for m in mentions] == [(9, "sdf"), (14, "isis"), (3, "civilians")]
+
+
+def test_victims_named_after_the_count(parser):
+    mentions = parser.parse(normalize("أسفر عن استشهاد 4 منتسبين في الشرطة الاتحادية"), "Iraq")
+    assert mentions[0].group == "iq_federal_police"
+
+
+def test_elided_noun_takes_its_neighbours_group(parser):
+    mentions = parser.parse(normalize("ما تسبب بمقتل 3 وإصابة 5 من أفراد الجيش العراقي"), "Iraq")
+    assert [(m.kind, m.count, m.group) for m in mentions] == [
+        ("killed", 3, "iq_army"), ("wounded", 5, "iq_army")]
+
+
+def test_survival_and_no_casualties(parser):
+    assert parser.survived(normalize("نجا قائممقام القضاء من محاولة اغتيال بعبوة لاصقة"))
+    assert parser.no_casualties(normalize("انفجرت عبوة ناسفة على الطريق دون وقوع إصابات"))
+    assert parser.no_casualties(normalize("سقطت ثلاثة صواريخ قرب القاعدة ولم تسفر عن خسائر بشرية"))
+    assert not parser.no_casualties(normalize("أسفر الهجوم عن إصابات بين المدنيين"))
+
+
+def test_numbers_that_are_not_casualties(parser):
+    assert parser.parse(normalize("يضم التحالف نحو 80 دولة وشارك 300 جندي في التدريبات"), "Iraq") == []
+    assert parser.parse(normalize("وصلت 12 شاحنة محملة بالمساعدات إلى المخيم"), "Syria") == []

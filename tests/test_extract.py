@@ -1,0 +1,158 @@
+"""The incident extractor on short articles written like Iraqi and Syrian newswire.
+
+None of these texts is taken from the bundled articles: each exercises one general rule
+(several incidents, updated tolls, background incidents, running totals, sides, dates, places,
+actors) the way agencies and local sites actually phrase it.
+"""
+import datetime as dt
+
+import pytest
+
+from orchestration.arabic_nlp.extract import default_seeds_dir, extract_article
+from orchestration.arabic_nlp.lexicon import Lexicon
+
+PUBLISHED = dt.date(2023, 3, 16)   # a Thursday
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return Lexicon.load(default_seeds_dir())
+
+
+def run(lexicon, text, published=PUBLISHED):
+    return extract_article(text, published, lexicon)
+
+
+def admin1(lexicon, report):
+    return lexicon.places[report.place_id]["admin1"] if report.place_id else None
+
+
+def test_two_incidents_in_two_governorates(lexicon):
+    text = (
+        "قُتل جنديان من الجيش العراقي وأصيب ثالث بهجوم شنه مسلحو داعش على نقطة عسكرية في قضاء الطارمية "
+        "شمالي بغداد، فجر اليوم الخميس.\n"
+        "وفي حادث منفصل، أصيب ثلاثة مدنيين بانفجار عبوة ناسفة على طريق زراعي في قضاء المقدادية بمحافظة ديالى، "
+        "مساء أمس الأربعاء."
+    )
+    reports = run(lexicon, text)
+    assert [(r.killed, r.wounded) for r in reports] == [(2, 1), (None, 3)]
+    assert [admin1(lexicon, r) for r in reports] == ["Baghdad", "Diyala"]
+    assert [r.event_date for r in reports] == [PUBLISHED, PUBLISHED - dt.timedelta(days=1)]
+    assert reports[0].actor1_id == "isis" and reports[0].actor2_id == "iq_army"
+    assert reports[1].trigger_id is not None
+
+
+def test_updated_toll_is_one_report_with_the_latest_figure(lexicon):
+    text = (
+        "قتل تسعة أشخاص بتفجير سيارة مفخخة استهدف سوقاً شعبياً في مدينة القامشلي، أمس الأربعاء.\n"
+        "وقالت مصادر طبية إن حصيلة ضحايا التفجير ارتفعت إلى 11 قتيلاً و23 جريحاً."
+    )
+    reports = run(lexicon, text)
+    assert len(reports) == 1
+    assert (reports[0].killed, reports[0].wounded) == (11, 23)
+    assert admin1(lexicon, reports[0]) == "Al-Hasakeh"
+
+
+def test_background_incident_with_its_own_date_is_a_report(lexicon):
+    text = (
+        "جددت أنقرة تهديدها بشن عملية برية في شمال سوريا.\n"
+        "وكانت طائرات تركية قد شنت في 20 شباط الماضي غارات على مواقع في ريف الحسكة أسفرت عن مقتل 14 شخصاً، "
+        "بينهم ستة مدنيين."
+    )
+    reports = run(lexicon, text)
+    assert len(reports) == 1
+    assert reports[0].event_date == dt.date(2023, 2, 20)
+    assert reports[0].killed == 14
+    assert reports[0].actor1_id == "turkish_forces"
+    assert ("civilians", 6) in [(v.actor_id, v.killed) for v in reports[0].victims]
+
+
+def test_running_totals_and_history_are_not_incidents(lexicon):
+    text = (
+        "وقال المرصد إن أكثر من 300 شخص قتلوا منذ بداية العام في هجمات متفرقة في البادية السورية.\n"
+        "وأعلن العراق عام 2017 هزيمة التنظيم بعد معارك قتل فيها آلاف المسلحين.\n"
+        "ولقي زعيم التنظيم السابق حتفه في عام 2019."
+    )
+    assert run(lexicon, text) == []
+
+
+def test_statements_without_an_incident_give_no_casualty_report(lexicon):
+    text = (
+        "أكد وزير الخارجية العراقي خلال مؤتمر صحفي في بغداد أن الحكومة ماضية في تعزيز التعاون الأمني مع "
+        "التحالف الدولي لمواجهة بقايا داعش.\n"
+        "وأضاف أن تضحيات القوات الأمنية وشهداءها كانت الأساس في تحرير المدن."
+    )
+    assert [r for r in run(lexicon, text) if r.killed or r.wounded] == []
+
+
+def test_traffic_accidents_are_not_conflict_events(lexicon):
+    text = "لقي ثلاثة أشخاص حتفهم وأصيب خمسة آخرون بحادث سير على الطريق الدولي قرب الرمادي."
+    assert run(lexicon, text) == []
+
+
+def test_breakdown_by_side_and_total(lexicon):
+    text = (
+        "أسفرت المعارك بين قوات سوريا الديمقراطية وخلايا داعش في ريف دير الزور الشرقي، أمس الأربعاء، "
+        "عن مقتل 23 شخصاً، 7 منهم من عناصر قسد و16 من مسلحي التنظيم."
+    )
+    report, = run(lexicon, text)
+    assert report.killed == 23
+    assert sorted((v.actor_id, v.killed) for v in report.victims) == [("isis", 16), ("sdf", 7)]
+    assert admin1(lexicon, report) == "Deir-ez-Zor"
+
+
+def test_weekday_and_night_dates_resolve_against_publication(lexicon):
+    text = "قتل شرطي وأصيب آخر بهجوم مسلح على سيطرة أمنية في قضاء الحويجة جنوب غربي كركوك ليل الثلاثاء."
+    report, = run(lexicon, text)
+    assert report.event_date == dt.date(2023, 3, 14)
+    assert report.date_precision == "day"
+    assert (report.killed, report.wounded) == (1, 1)
+    assert admin1(lexicon, report) == "Kirkuk"
+
+
+def test_unknown_publication_date_leaves_relative_dates_unresolved(lexicon):
+    report, = run(lexicon, "قتل ثلاثة جنود بانفجار عبوة ناسفة في قضاء هيت بمحافظة الأنبار أمس.", published=None)
+    assert report.event_date is None
+    assert report.killed == 3
+
+
+def test_place_named_as_reference_point_is_not_the_location(lexicon):
+    text = ("أصيب أربعة من عناصر الحشد الشعبي بهجوم لداعش في ناحية العظيم بمحافظة ديالى "
+            "الواقعة شمال شرق بغداد، صباح اليوم.")
+    report, = run(lexicon, text)
+    assert admin1(lexicon, report) == "Diyala"
+    assert report.wounded == 4
+    assert report.actor2_id == "pmf"
+
+
+def test_perpetrator_named_later_replaces_gunmen(lexicon):
+    text = ("هاجم مسلحون مجهولون منزلاً في قرية تابعة لقضاء خانقين بمحافظة ديالى ليل أمس، ما أسفر عن مقتل "
+            "ثلاثة مدنيين. وقالت مصادر أمنية إن الهجوم نفذته خلية تابعة لتنظيم داعش.")
+    report, = run(lexicon, text)
+    assert report.killed == 3
+    assert report.actor1_id == "isis"
+    assert report.actor2_id == "civilians"
+
+
+def test_drone_strike_actor_and_type(lexicon):
+    text = ("قتل عنصران من قوات سوريا الديمقراطية بقصف مسيّرة تركية استهدف سيارتهما قرب مدينة القامشلي "
+            "صباح اليوم الخميس.")
+    report, = run(lexicon, text)
+    assert report.killed == 2
+    assert report.actor1_id == "turkish_forces"
+    assert report.actor2_id == "sdf"
+    assert lexicon.triggers[report.trigger_id]["sub_event_type"] == "Air/drone strike"
+
+
+def test_no_casualties_is_a_stated_zero(lexicon):
+    text = "انفجرت عبوة ناسفة على رتل للجيش العراقي في قضاء بيجي بمحافظة صلاح الدين ظهر اليوم دون وقوع إصابات."
+    report, = run(lexicon, text)
+    assert (report.killed, report.wounded) == (0, 0)
+
+
+def test_every_figure_keeps_its_evidence_and_rule(lexicon):
+    text = "استشهد مدنيان بقصف مدفعي استهدف بلدة في ريف إدلب الجنوبي يوم الثلاثاء."
+    report, = run(lexicon, text)
+    assert report.killed == 2
+    assert "استشهد مدنيان" in report.evidence
+    assert report.killed_rule and "dual" in report.killed_rule
