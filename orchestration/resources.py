@@ -29,6 +29,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 DUCKDB_POOL = "duckdb_warehouse"
 
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# dagster-dbt helpers that build their own DbtCliResource (DbtProject.prepare_if_dev under
+# `dagster dev`) look for plain `dbt` on PATH; the venv is usually not activated, so put its
+# bin directory (where dbt lives, beside sys.executable) first.
+_venv_bin = str(Path(sys.executable).parent)
+if _venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _venv_bin + os.pathsep + os.environ.get("PATH", "")
 
 
 class WarehouseResource(dg.ConfigurableResource):
