@@ -48,3 +48,10 @@ score: venv
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs .pytest_cache
+
+# Throughput / scaling benchmark of the real daily_pipeline job on generated inboxes
+# (benchmarks/README.md). BENCH_N="200 2000" by default; results in benchmarks/results/.
+BENCH_N ?= 200 2000
+.PHONY: bench
+bench: venv parse
+	$(BIN)/python benchmarks/run_benchmark.py --no-parse $(foreach n,$(BENCH_N),--n $(n))
