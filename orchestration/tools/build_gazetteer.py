@@ -75,7 +75,7 @@ COMMON_WORDS = {normalize(w) for w in """
 المنصورة الهاشمية الهندية اليرموك الناصرة الزيارة الريحانة الحراك الحول الشو حديثة جاسم سلوك معدان
 مهين نوى نوا ربيعة حرير ديانا عنة صفوان خالص ملح بصير بنان برقية حديدة بلبل شورش عجمي قارة سبة شين
 الكريمة الغانية الهادر المسعدة المليحة الجيزة العوجة الدالية الخالص الرفاعي الصور الغسانية الكحلاء
-الحول جنية هيران موحسن
+الحول جنية هيران موحسن السفيرة السفير
 """.split()}
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _NON_ARABIC_LETTER = re.compile("[^\u0600-\u06ff\\s]")
@@ -85,6 +85,9 @@ def _core(alias: str) -> str:
     """Normalised alias without a leading ال, as the matcher keys it."""
     norm = " ".join(normalize(alias).split())
     return norm[2:] if norm.startswith("ال") and len(norm.split()[0]) >= 5 else norm
+
+
+_COMMON_CORES = {_core(w) for w in COMMON_WORDS}
 
 
 def _letters(alias: str) -> int:
@@ -132,7 +135,8 @@ def build_rows(seeds_dir: Path = SEEDS_DIR) -> list[dict]:
             if not _ARABIC.search(alias) or _NON_ARABIC_LETTER.search(alias):
                 continue
             core = _core(alias)
-            if core in seen_cores or _letters(alias) < 3 or core in COMMON_WORDS or core in taken:
+            if (core in seen_cores or _letters(alias) < 3 or core in taken
+                    or core in _COMMON_CORES):
                 continue
             seen_cores.add(core)
             kept.append(alias)
