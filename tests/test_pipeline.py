@@ -50,7 +50,9 @@ def test_ingest_is_incremental_and_records_rejects(seeded_inbox):
         src = sorted(inbox.glob("0*.txt"))[0]
         (inbox / "copy_of_first.txt").write_text(src.read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
         third = ingest_mod.ingest_inbox(con, inbox)
-        assert third["new_articles"] == 0
+        assert third["new_articles"] == 0 and third["duplicate_files"] == 1
+        assert con.execute("SELECT status FROM ops.ingested_files WHERE source_path LIKE '%copy_of_first%'"
+                           ).fetchall() == [("duplicate",)]
         assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
 
 

@@ -19,6 +19,13 @@ def _sql_value(v):
     return str(v) if isinstance(v, PurePath) else v
 
 
+def _file_status(f, new_by_sha: dict[str, int]) -> str:
+    """A file the reader ingested whose articles were all already in the warehouse is a duplicate."""
+    if f.status == "ingested" and f.n_articles and not new_by_sha.get(f.content_sha256):
+        return "duplicate"
+    return f.status
+
+
 def ingest_inbox(con, articles_dir) -> dict:
     """Scan the inbox and write what is new, all in one transaction. Returns counts."""
     from orchestration import inbox  # imported late: the module is owned by another engineer
@@ -41,6 +48,11 @@ def ingest_inbox(con, articles_dir) -> dict:
             seen_fps.add(a.text_fingerprint)
         new_rows.append([_sql_value(getattr(a, c)) for c in RAW_COLUMNS] + [now])
 
+    new_by_sha: dict[str, int] = {}
+    for row in new_rows:
+        sha = row[RAW_COLUMNS.index("content_sha256")]
+        new_by_sha[sha] = new_by_sha.get(sha, 0) + 1
+
     con.execute("BEGIN TRANSACTION")
     try:
         if new_rows:
@@ -52,7 +64,7 @@ def ingest_inbox(con, articles_dir) -> dict:
         if batch.files:
             con.executemany(
                 "INSERT INTO ops.ingested_files VALUES (?, ?, ?, ?, ?, ?)",
-                [[str(f.source_path), f.content_sha256, f.size_bytes, f.status, f.n_articles, now]
+                [[str(f.source_path), f.content_sha256, f.size_bytes, _file_status(f, new_by_sha), f.n_articles, now]
                  for f in batch.files],
             )
         if batch.rejects:
@@ -69,6 +81,8 @@ def ingest_inbox(con, articles_dir) -> dict:
         "duplicates": len(duplicates),
         "rejects": [(str(r.source_path), r.source_line, r.reason) for r in batch.rejects],
         "files_scanned": len(batch.files),
+        "duplicate_files": sum(1 for f in batch.files if _file_status(f, new_by_sha) == "duplicate"),
+        "skipped_temporary": len(getattr(batch, "skipped", []) or []),
         "total_articles": con.execute("SELECT count(*) FROM raw.articles").fetchone()[0],
     }
 
@@ -95,5 +109,7 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         "rejects": len(rejects),
         "rejects_preview": dg.MetadataValue.md(preview or "none"),
         "files_scanned": stats["files_scanned"],
+        "duplicate_files": stats["duplicate_files"],
+        "skipped_temporary_files": stats["skipped_temporary"],
         "dagster/row_count": stats["total_articles"],
     })
