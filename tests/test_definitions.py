@@ -85,3 +85,25 @@ def test_gx_checks_are_blocking_and_cover_every_stage():
     # dbt tests are asset checks too
     dbt_checks = [k for k in _graph().asset_check_keys if not k.name.startswith("gx_")]
     assert dbt_checks
+
+
+def test_headless_cli_honours_env_paths(seeded_inbox):
+    """`dagster ... -m orchestration.definitions` from the repo root writes where the env says."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import duckdb
+
+    repo = Path(__file__).resolve().parent.parent
+    dagster_cli = str(Path(sys.executable).parent / "dagster")
+    env = {**os.environ, **{k: str(v) for k, v in seeded_inbox.items()}}
+    env.pop("DAGSTER_HOME", None)
+    proc = subprocess.run(
+        [dagster_cli, "asset", "materialize", "-m", "orchestration.definitions", "--select", "raw_articles"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with duckdb.connect(str(seeded_inbox["WAREHOUSE_PATH"]), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
