@@ -51,8 +51,9 @@ _SURVIVED = re.compile(normalize(r"(?:^|\s)(?:و|ف)?(?:نجا|نجت|نجوا|�
 _APPROX = [normalize(p) for p in ("ما لا يقل عن", "لا يقل عن", "ما يزيد عن", "ما يزيد على", "أكثر من", "نحو",
                                      "حوالي", "حوالى", "قرابة", "زهاء", "ما يقارب", "يقارب", "على الأقل", "عن",
                                      "ما مجموعه", "إلى", "الى")]
-_ANOTHER_SINGLE = {normalize(w) for w in ("آخر", "أخرى", "آخرا", "آخراً", "اخرى")}
-_ANOTHER_DUAL = {normalize(w) for w in ("آخران", "آخرين", "أخريين")}
+_ANOTHER_SINGLE = {normalize(w) for w in ("آخر", "أخرى", "آخرا", "آخراً", "اخرى", "ثالث", "ثالثة", "رابع", "رابعة", "خامس")}
+_ANOTHER_DUAL = {normalize(w) for w in ("آخران", "آخرين", "أخريين", "آخرون")}
+_LIFE_TAKERS = {normalize(w) for w in ("أودى", "أودت", "يودي", "تودي")}
 _SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بينهما", "منهن", "بينهن")}
 _PROCLITIC = re.compile(r"^(?:و|ف)?(?:ب|ل|ك)?")
 _TOKEN = re.compile(r"\d+(?:,\d{3})*|[^\W\d_]+|[،,؛;:.()\"]", re.UNICODE)
@@ -171,6 +172,14 @@ class CasualtyParser:
                     consumed_until = chain[-1].end
                 i += 1
                 continue
+            vague = find_vague_amount(text[tok.start:tok.start + 30])
+            if vague:
+                found = self._vague_count_noun(toks, i, text, vague, actors, country)
+                if found:
+                    mentions.append(found)
+                    consumed_until = found.end
+                    i += 1
+                    continue
             # a count before its noun or verb: "89 قتيلا"، "ثلاثه جنود لقوا حتفهم"
             if tok.start in numbers:
                 found = self._number_first(toks, i, text, numbers, actors, country, joint_spans)
@@ -216,6 +225,9 @@ class CasualtyParser:
         window = " ".join(t.text for t in toks[i:i + 2])
         if any(window.startswith(p) or window.startswith("و" + p) for p in KILL_PHRASES):
             return KILLED
+        # "أودى الهجوم بحياة ...": the subject may stand between the verb and بحياة
+        if word == "بحياه" and any(_strip_clitics(t.text, _LIFE_TAKERS) for t in toks[max(0, i - 4):i]):
+            return KILLED
         return None
 
     def _skip_fillers(self, toks, j, text, kind) -> int:
@@ -253,6 +265,8 @@ class CasualtyParser:
             if not item or item[0].count is None:
                 break
             nxt, j = item
+            if k > 0 and toks[k - 1].text in _SUBSET:     # "14 شخصا، بينهم سته مدنيين"
+                nxt.subset = True
             # "16 منهم" after a total is a share of it, not more victims
             if not nxt.subset and out[0].group is None and nxt.group is not None and \
                     any(m.subset for m in out[1:]):
@@ -272,7 +286,7 @@ class CasualtyParser:
                 return None
             if tok.start in numbers:
                 prev = toks[k - 1].text if k > 0 else ""
-                return k if prev in {"و", "،", ","} else None
+                return k if prev in {"و", "،", ","} or prev in _SUBSET else None
             if tok.text.startswith("و") and tok.start + 1 in numbers:   # "وخمسه مدنيين"
                 return k
         return None
@@ -392,6 +406,19 @@ class CasualtyParser:
                     if mention.noun or mention.group:
                         return mention
                     return None
+        return None
+
+    def _vague_count_noun(self, toks, i, text, vague, actors, country):
+        """"عدد من الجرحى"، "عشرات القتلى": a toll without a figure."""
+        k = i + len(vague.split())
+        if k >= len(toks):
+            return None
+        for kind, nouns in COUNT_NOUNS.items():
+            if _strip_clitics(toks[k].text, nouns):
+                mention = CasualtyMention(kind=kind, count=None, rule="vague", start=toks[i].start,
+                                          end=toks[k].end, vague_text=text[toks[i].start:toks[k].end])
+                self._read_victims(toks, k + 1, text, actors, mention, country, {})
+                return mention
         return None
 
     def _joint(self, toks, i, text, numbers) -> list[CasualtyMention]:

@@ -55,18 +55,21 @@ _REFERENCE_CONTEXT = re.compile(normalize(
     r"الناطق|المتحدث|مراسل|وكالة|مكتب|مؤتمر|زار|زيارة|وصل|عاد|مطار|قادما|العاصمة)[^،.]{0,25}$"))
 _EXPLICIT_ADMIN = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|مدينة|قضاء|ناحية|بلدة|قرية|ريف|منطقة|مخيم|سجن|قاعدة)\s*$"))
 # Verbs whose subject is the attacker when it follows them, or which it follows.
+_AGENT_NAMED_LATER = re.compile(normalize(
+    r"(?:نصبه|نصبها|نصبته|شنه|شنها|شنته|نفذه|نفذها|نفذته|نفذتها|تبناه|تبنته|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|"
+    r"يقف وراءه|تقف وراءه|المسؤولية عن|مسؤوليته عن)(?:\s+\S+){0,3}\s+(?:ل|ال|لل)?$"))
 _AGENT_BEFORE = re.compile(normalize(
     r"(?:نصبه|نصبها|شنه|شنها|نفذه|نفذها|تبناه|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|من قبل|على يد|بأيدي|بيد|"
     r"هجوم|هجوما|هجمات|هجمة|كمين|كمينا|اعتداء|قصف|غارة|غارات|ضربة|ضربات|مسلحو|عناصر|خلية|خلايا|اتهم|اتهام|تتهم|يتهم|"
     r"شن|شنت|نفذ|نفذت|هاجم|هاجمت|اقتحم|اقتحمت|فجر|فجرت|قصفت|أطلق|أطلقت|تمكن|تمكنت|قتل|قتلت|اغتال|خطف|اختطف|أعدم)"
     r"\s+(?:ل|ال|لل)?$"))
 _AGENT_AFTER = re.compile(normalize(
-    r"^\s*(?:شن|شنت|نفذ|نفذت|هاجم|هاجمت|استهدف|استهدفت|قصف|قصفت|نصب|نصبت|أطلق|أطلقت|فجر|فجرت|اقتحم|اقتحمت|"
+    r"^\s*(?:قد\s+|(?:\S+\s+)?قد\s+)?(?:شن|شنت|نفذ|نفذت|هاجم|هاجمت|استهدف|استهدفت|قصف|قصفت|نصب|نصبت|أطلق|أطلقت|فجر|فجرت|اقتحم|اقتحمت|"
     r"تمكن|تمكنت|قتل|قتلت|اغتال|اغتالت|خطف|اختطف|أعدم|أعدمت|ضرب|ضربت|يشن|تشن|ينفذ|تنفذ|يهاجم|تهاجم|"
     r"تستهدف|يستهدف|حاول|حاولت)(?:\s|$)"))
 _TARGET_BEFORE = re.compile(normalize(
     r"(?:استهدف|استهدفت|يستهدف|تستهدف|على|ضد|طال|طالت|مقر|مقرا|مقرات|رتل|رتلا|دورية|دوريه|نقطة|ثكنة|قوة من|قوة|"
-    r"موقع|موقعا|مواقع|مواقع ل|عجلة|آلية|سيارة|منزل|حاجز|كمين ل|بحق|مع)\s+(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
+    r"موقع|موقعا|مواقع|مواقع ل|عجلة|آلية|سيارة|منزل|حاجز|كمين ل|بحق)\s+(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
 _TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
 _FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
                  "region": 1, "country": 0}
@@ -181,7 +184,7 @@ class Extractor:
             after = norm[match.end:match.end + 20]
             if _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before):
                 unit.targets.append(match.entry_id)
-            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after):
+            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before):
                 unit.agents.append(match.entry_id)
 
     # -- incidents ----------------------------------------------------------------------------
@@ -212,7 +215,10 @@ class Extractor:
             return False
         if unit.has_casualties:
             return True
-        # an incident without casualties: a specific attack or strike on a stated day
+        return self._eventful_without_casualties(unit)
+
+    def _eventful_without_casualties(self, unit: _Unit) -> bool:
+        """A specific attack or strike on a stated day, named with who or where."""
         return unit.trigger is not None and any(d.precision == "day" for d in unit.dates) and \
             bool(unit.actors or unit.places) and int(self.lex.triggers[unit.trigger.entry_id]["priority"]) >= 70
 
@@ -321,7 +327,7 @@ class Extractor:
     def _actors(self, incident: _Incident, victims: dict[str | None, dict[str, int | None]]):
         units = incident.units + incident.context
         agents = [a for u in units for a in u.agents]
-        targets = [t for u in units for t in u.targets if t not in agents]
+        targets = [t for u in units for t in u.targets]
         mentioned = [m.entry_id for u in units for m in u.actors]
         actor1 = None
         # a named perpetrator beats "gunmen" ("شن مسلحون هجوماً ... الهجوم نفذه داعش")
@@ -332,11 +338,12 @@ class Extractor:
             actor1 = agents[0]
         victim_groups = sorted((g for g in victims if g), key=lambda g: -(victims[g].get(KILLED) or 0))
         if actor1 is None:
-            if "isis" in mentioned and "isis" not in victim_groups[:1]:
+            if "isis" in mentioned and "isis" not in victim_groups[:1] and "isis" not in targets[:1]:
                 actor1 = "isis"
-            elif victim_groups and victim_groups[0] == "isis":
-                state = [a for a in mentioned if a not in ("isis", "civilians")]
-                actor1 = state[0] if state else None
+            else:
+                # a named armed actor that is neither hit nor counted among the dead is the likely attacker
+                others = [a for a in mentioned if a not in targets and a not in victim_groups and a != "civilians"]
+                actor1 = others[0] if others else None
         actor2 = next((t for t in targets if t != actor1), None)
         if actor2 is None:
             actor2 = next((g for g in victim_groups if g != actor1), None)
@@ -357,8 +364,8 @@ class Extractor:
         has_trigger = any(u.trigger for u in units)
         if not has_figure and not has_trigger:
             return None
-        if mentions and not has_figure and not has_trigger:
-            return None
+        if not has_figure and not any(self._eventful_without_casualties(u) for u in units):
+            return None   # "هجمات أوقعت عددا من الضحايا": no figure and no specific incident
 
         date = self._incident_date(units)
         all_dates = [d for u in units for d in u.dates]
