@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
-DBT_FLAGS := --project-dir dbt_project --profiles-dir dbt_project
+# Absolute paths: dbt records the project root it was parsed with, and Dagster runs dbt from inside it.
+DBT_FLAGS := --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project
 
 # No usage pings from dbt / GX / Dagster (the machines have no network besides package registries).
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false

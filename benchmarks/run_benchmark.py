@@ -40,7 +40,7 @@ from pathlib import Path
 import psutil
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+REPO = HERE.parent          # the checkout whose pipeline is run (--repo overrides)
 sys.path.insert(0, str(HERE))
 import generate_corpus  # noqa: E402
 
@@ -113,6 +113,7 @@ class TreeSampler(threading.Thread):
         self.samples: list[tuple[float, float, float, int]] = []   # (t, rss_bytes, cum_cpu_s, n_procs)
         self._cpu_by_pid: dict[tuple[int, float], float] = {}
         self.peak_rss = 0
+        self.sys_busy: list[float] = []     # machine-wide busy CPU seconds at each sample
 
     def _procs(self):
         try:
@@ -133,6 +134,9 @@ class TreeSampler(threading.Thread):
                 except psutil.Error:
                     continue
             t = time.time()
+            st = psutil.cpu_times()
+            self.sys_busy.append(st.user + st.system + getattr(st, "nice", 0) + getattr(st, "irq", 0)
+                                 + getattr(st, "softirq", 0))
             self.peak_rss = max(self.peak_rss, rss)
             self.samples.append((t, rss, sum(self._cpu_by_pid.values()), n))
             self.stop_flag.wait(self.interval)
@@ -176,6 +180,7 @@ def _env(work: Path, inbox: Path, dagster_home: Path) -> dict:
         "EXPORTS_DIR": str(work / "data" / "exports"),
         "GX_DOCS_DIR": str(work / "data" / "gx_docs"),
         "DAGSTER_HOME": str(dagster_home),
+        "PYTHONPATH": str(REPO),      # import `orchestration` from the checkout being measured
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
         "GX_ANALYTICS_ENABLED": "False",
@@ -224,6 +229,7 @@ def run_job(label: str, work: Path, inbox: Path, dagster_home: Path, log_dir: Pa
     cmd = [str(VENV_BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "daily_pipeline"]
     log = log_dir / f"{label}.log"
     print(f"  [{label}] running job (inbox {inbox.name}) ...", flush=True)
+    load_before = round(os.getloadavg()[0], 2)
     with open(log, "w", encoding="utf-8") as fh:
         t0 = time.time()
         proc = subprocess.Popen(cmd, cwd=REPO, env=_env(work, inbox, dagster_home), stdout=fh,
@@ -263,6 +269,10 @@ def run_job(label: str, work: Path, inbox: Path, dagster_home: Path, log_dir: Pa
         res["extraction_peak_rss_mb"] = round(sampler.peak_rss_between(*ext) / 2**20, 1)
     cpu_all = sampler.samples[-1][2] if sampler.samples else None
     res["tree_cpu_s"] = None if cpu_all is None else round(cpu_all, 2)
+    if len(sampler.sys_busy) > 1 and cpu_all is not None:
+        # CPU used on the machine by processes outside the job (other users, tests...): noise
+        res["foreign_cpu_s"] = round(max(0.0, sampler.sys_busy[-1] - sampler.sys_busy[0] - cpu_all), 2)
+    res["loadavg_1m_before"] = load_before
     m = re.search(r"ingest from .*?: (\d+) new", text)
     res["new_articles"] = int(m.group(1)) if m else None
     m = re.search(r"extracted (\d+) articles \(([^)]*)\): (\d+) reports", text)
@@ -270,6 +280,7 @@ def run_job(label: str, work: Path, inbox: Path, dagster_home: Path, log_dir: Pa
         res["extracted"], res["extract_mode"], res["reports"] = int(m.group(1)), m.group(2), int(m.group(3))
     status = "ok" if res["ok"] else f"FAILED rc={rc}"
     print(f"  [{label}] {status}: {wall:.1f} s wall, peak {res['peak_rss_mb']:.0f} MB, "
+          f"foreign CPU {res.get('foreign_cpu_s')} s, "
           f"steps {json.dumps(steps)}", flush=True)
     if not res["ok"]:
         tail = "\n".join(text.splitlines()[-40:])
@@ -305,7 +316,7 @@ def trafilatura_alone(paths: list[Path], limit: int) -> dict:
 
 
 def parse_dbt() -> None:
-    subprocess.run([str(VENV_BIN / "dbt"), "parse", "--quiet", "--project-dir", "dbt_project",
+    subprocess.run([str(VENV_BIN / "dbt"), "parse", "--quiet", "--project-dir", str(REPO / "dbt_project"),
                     "--profiles-dir", "dbt_project"], cwd=REPO, check=True,
                    env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1"))
 
@@ -443,7 +454,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--traf-max", type=int, default=2000, help="pages timed for trafilatura alone")
     ap.add_argument("--no-parse", action="store_true", help="skip `dbt parse` (manifest already fresh)")
     ap.add_argument("--out", type=Path, default=RESULTS_DIR)
+    ap.add_argument("--repo", type=Path, default=None,
+                    help="run the pipeline of another checkout/copy of the repo (same venv)")
     args = ap.parse_args(argv)
+    global REPO
+    if args.repo:
+        REPO = args.repo.resolve()
     ns = args.n or [200, 2000]
 
     if not args.no_parse:
@@ -451,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     root = args.workdir or Path(tempfile.mkdtemp(prefix="pipeline_bench_"))
     root.mkdir(parents=True, exist_ok=True)
     report = {"started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(),
+              "repo": str(REPO),
               "seed": args.seed, "ns": ns, "goals": GOALS}
     seeds = generate_corpus.load_seeds()
     try:

@@ -23,7 +23,12 @@ select
     -- a "source" for n_sources: the publishing site, else the article itself (txt files have no site)
     coalesce(lower({{ nullif_blank('raw_articles.site') }}), raw_articles.article_id) as source_key,
     raw_articles.published_meta,
-    coalesce(clean_articles.published_date, raw_articles.published_meta) as published_date,
+    -- the clean stage decides the publication date; metadata only stands in for articles not yet
+    -- cleaned, and never when the clean stage refused it as lying in the future
+    case
+        when clean_articles.article_id is not null then clean_articles.published_date
+        else raw_articles.published_meta
+    end as published_date,
     coalesce(clean_articles.date_source, case when raw_articles.published_meta is not null then 'metadata' else 'unknown' end) as date_source,
     clean_articles.date_evidence,
     clean_articles.language,
