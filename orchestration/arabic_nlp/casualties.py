@@ -142,6 +142,24 @@ class CasualtyParser:
         self.noun_vocab = set(victim_nouns)
         self.find_actors = actor_finder or (lambda text: [])
 
+    def _noun(self, word: str) -> str | None:
+        """The lexicon key of a victim noun, also for regular duals and accusatives not listed:
+        "منتسبان" → a dual of "منتسب"; "شرطيا" → the singular "شرطي"."""
+        key = _strip_clitics(word, self.noun_vocab)
+        if key or len(word) < 4:
+            return key
+        for suffix, number in (("ان", "dual"), ("ين", "dual"), ("ا", None)):
+            if word.endswith(suffix):
+                stem = _strip_clitics(word[:-len(suffix)], self.noun_vocab)
+                if stem and self.nouns[stem].number == "singular":
+                    if number is None:
+                        return stem
+                    form = word[:-len(suffix)] + suffix
+                    self.nouns[form] = VictimNoun(form, number, self.nouns[stem].group_iraq, self.nouns[stem].group_syria)
+                    self.noun_vocab.add(form)
+                    return form
+        return None
+
     # -- public -------------------------------------------------------------------------------
     def parse(self, text: str, country: str | None = None) -> list[CasualtyMention]:
         toks = _tokens(text)
@@ -225,6 +243,11 @@ class CasualtyParser:
         window = " ".join(t.text for t in toks[i:i + 2])
         if any(window.startswith(p) or window.startswith("و" + p) for p in KILL_PHRASES):
             return KILLED
+        # "بين القتلى 19 من مقاتلي العشائر و25 ...": a definite casualty noun introducing figures
+        if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit():
+            for kind, nouns in COUNT_NOUNS.items():
+                if word.startswith(("ال", "وال", "بال")) and _strip_clitics(word, nouns):
+                    return kind
         # "أودى الهجوم بحياة ...": the subject may stand between the verb and بحياة
         if word == "بحياه" and any(_strip_clitics(t.text, _LIFE_TAKERS) for t in toks[max(0, i - 4):i]):
             return KILLED
@@ -306,7 +329,7 @@ class CasualtyParser:
         elif vague:
             count, rule, k = None, "vague", j + len(vague.split())
         else:
-            noun_key = _strip_clitics(tok.text, self.noun_vocab)
+            noun_key = self._noun(tok.text)
             bare = tok.text
             if _strip_clitics(bare, _ANOTHER_SINGLE):
                 count, rule, k = 1, "another", j + 1
@@ -316,6 +339,10 @@ class CasualtyParser:
                 count = 1 if self.nouns[noun_key].number == "singular" else 2
                 rule = f"{self.nouns[noun_key].number}_noun"
                 k = j  # the noun is read below as the victim noun
+            elif noun_key and self.nouns[noun_key].number == "plural" and j + 1 < len(toks) \
+                    and toks[j + 1].start in numbers:   # "مدنيين اثنين": the number follows its noun
+                number = numbers[toks[j + 1].start]
+                count, rule, k = number.value, "noun_then_number", j
             elif noun_key and self.nouns[noun_key].number == "plural":
                 count, rule, k, vague = None, "plural_noun", j, tok.text
             else:
@@ -359,7 +386,7 @@ class CasualtyParser:
                 while k < len(toks) and toks[k].start < actor.end:
                     k += 1
                 break
-            noun_key = _strip_clitics(tok.text, self.noun_vocab)
+            noun_key = self._noun(tok.text)
             if noun_key:
                 noun = self.nouns[noun_key]
                 mention.noun = mention.noun or noun_key

@@ -28,14 +28,14 @@ _CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي 
 # Words that refer back to an incident already told: the toll or details of the same event.
 _ANAPHORA = re.compile(normalize(
     r"(?:^|\s)(?:و|ف|ب|ل)?(?:ال(?:هجوم|هجمه|اشتباك|اشتباكات|كمين|انفجار|تفجير|حادث|حادثه|قصف|غاره|ضربه|معارك|"
-    r"عمليه|اعتداء|استهداف|مواجهات)|(?:هجوم|اعتداء|تفجير|قصف)(?:هم|ه|ها)|جراءه|جراء ذلك|اثره|اثرها|حصيله|"
-    r"ارتفع|ارتفعت|منهم|الضحايا)(?:\s|$)"))
+    r"عمليه|اعتداء|استهداف|مواجهات|قتلي|ضحايا|جرحي|مصابين|شهداء)|(?:هجوم|اعتداء|تفجير|قصف)(?:هم|ه|ها)|جراءه|"
+    r"جراء ذلك|اثره|اثرها|حصيله|ارتفع|ارتفعت|ارتفاع|منهم|في وقت سابق|سابقا)(?:\s|$)"))
 _NEW_INCIDENT = re.compile(normalize(
     r"^(?:و)?(?:في حادث(?:ه)? (?:آخر|اخرى|منفصل|منفصله|مماثل)|في سياق (?:آخر|منفصل)|من جهة أخرى|من جانب آخر|"
     r"إلى ذلك|الى ذلك|في غضون ذلك|وفي العراق|وفي سوريا|في العراق،|في سوريا،)"))
 _RUNNING_TOTAL = re.compile(normalize(
     r"منذ (?:بداية|بدايه|مطلع|بدء|أول) (?:العام|السنة|الشهر|الأسبوع|عام|العمليات|الحرب|الأزمة|الصراع|النزاع)"
-    r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
+    r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع (?:الحرب|الأزمة|الثورة|النزاع|الصراع|الاحتجاجات)|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
     r"|حصيلة (?:شهر|العام|الأسبوع|أسبوعية|شهرية|سنوية)|إجمالي|في المجموع|حتى الآن منذ|على مدى (?:السنوات|الأعوام|الأشهر)"))
 _NON_CONFLICT = re.compile(normalize(
     r"حادث سير|حادث مروري|حوادث السير|حوادث مرورية|حادث اصطدام|تصادم|انقلاب (?:سيارة|عجلة|مركبة)|غرق|حريق|صعق|"
@@ -56,10 +56,10 @@ _REFERENCE_CONTEXT = re.compile(normalize(
 _EXPLICIT_ADMIN = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|مدينة|قضاء|ناحية|بلدة|قرية|ريف|منطقة|مخيم|سجن|قاعدة)\s*$"))
 # Verbs whose subject is the attacker when it follows them, or which it follows.
 _AGENT_NAMED_LATER = re.compile(normalize(
-    r"(?:نصبه|نصبها|نصبته|شنه|شنها|شنته|نفذه|نفذها|نفذته|نفذتها|تبناه|تبنته|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|"
+    r"(?:^|\s)(?:و|ف)?(?:نصبه|نصبها|نصبته|شنه|شنها|شنته|نفذه|نفذها|نفذته|نفذتها|تبناه|تبنته|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|"
     r"يقف وراءه|تقف وراءه|المسؤولية عن|مسؤوليته عن)(?:\s+\S+){0,3}\s+(?:ل|ال|لل)?$"))
 _AGENT_BEFORE = re.compile(normalize(
-    r"(?:نصبه|نصبها|شنه|شنها|نفذه|نفذها|تبناه|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|من قبل|على يد|بأيدي|بيد|"
+    r"(?:^|\s)(?:و|ف|ب|ل)?(?:نصبه|نصبها|شنه|شنها|نفذه|نفذها|تبناه|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|من قبل|على يد|بأيدي|بيد|"
     r"هجوم|هجوما|هجمات|هجمة|كمين|كمينا|اعتداء|قصف|غارة|غارات|ضربة|ضربات|مسلحو|عناصر|خلية|خلايا|اتهم|اتهام|تتهم|يتهم|"
     r"شن|شنت|نفذ|نفذت|هاجم|هاجمت|اقتحم|اقتحمت|فجر|فجرت|قصفت|أطلق|أطلقت|تمكن|تمكنت|قتل|قتلت|اغتال|خطف|اختطف|أعدم)"
     r"\s+(?:ل|ال|لل)?$"))
@@ -68,8 +68,14 @@ _AGENT_AFTER = re.compile(normalize(
     r"تمكن|تمكنت|قتل|قتلت|اغتال|اغتالت|خطف|اختطف|أعدم|أعدمت|ضرب|ضربت|يشن|تشن|ينفذ|تنفذ|يهاجم|تهاجم|"
     r"تستهدف|يستهدف|حاول|حاولت)(?:\s|$)"))
 _TARGET_BEFORE = re.compile(normalize(
-    r"(?:استهدف|استهدفت|يستهدف|تستهدف|على|ضد|طال|طالت|مقر|مقرا|مقرات|رتل|رتلا|دورية|دوريه|نقطة|ثكنة|قوة من|قوة|"
+    r"(?:^|\s)(?:و|ف|ب|ل)?(?:على|ضد|مقر|مقرا|مقرات|رتل|رتلا|دورية|دوريه|نقطة|ثكنة|قوة من|قوة|"
     r"موقع|موقعا|مواقع|مواقع ل|عجلة|آلية|سيارة|منزل|حاجز|كمين ل|بحق)\s+(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
+# "هجوم استهدف X" names the target; a bare "استهدفت X" (verb first) names the attacker.
+_TARGET_OF_EVENT = re.compile(normalize(
+    r"(?:هجوم|هجوما|هجمة|تفجير|انفجار|عبوة|عبوات|غارة|غارات|ضربة|ضربات|قصف|كمين|قذيفة|قذائف|صاروخ|صواريخ|"
+    r"اعتداء|عملية|الهجوم|التفجير|الانفجار|العبوة|الغارة|الضربة|القصف|الكمين)(?:\s+\S+){0,3}\s+"
+    r"(?:استهدف|استهدفت|يستهدف|تستهدف|طال|طالت)\s+(?:\S+\s+)?(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
+_BETWEEN = re.compile(r"(?:^|\s)بين(?:\s+\S+){0,2}\s+$")
 _TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
 _FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
                  "region": 1, "country": 0}
@@ -87,6 +93,7 @@ class _Unit:
     actors: list = field(default_factory=list)        # LexMatch
     agents: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)    # "اشتباكات بين X و Y"
     trigger: object | None = None
     no_casualties: bool = False
     survived: bool = False
@@ -179,10 +186,14 @@ class Extractor:
     def _roles(self, unit: _Unit) -> None:
         """Attackers and targets from the words around each actor mention."""
         norm = unit.norm
+        for first, second in zip(unit.actors, unit.actors[1:]):
+            between = norm[first.end:second.start]
+            if _BETWEEN.search(norm[max(0, first.start - 25):first.start]) and re.fullmatch(r"\s*(?:\S+\s+){0,3}و\s*", between):
+                unit.parties.extend([first.entry_id, second.entry_id])
         for match in unit.actors:
             before = norm[max(0, match.start - 30):match.start]
             after = norm[match.end:match.end + 20]
-            if _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before):
+            if _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
                 unit.targets.append(match.entry_id)
             elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before):
                 unit.agents.append(match.entry_id)
@@ -257,8 +268,7 @@ class Extractor:
     def _compatible(self, incident: _Incident, unit: _Unit) -> bool:
         inc_date = self._incident_date(incident.units)
         unit_date = self._pick_date(unit)
-        if inc_date and unit_date and abs((inc_date.date - unit_date.date).days) > 1 and \
-                unit_date.precision == "day" and inc_date.precision == "day":
+        if inc_date and unit_date and not _same_time(inc_date, unit_date):
             return False
         inc_admin = self._admin1_votes(incident.units)
         unit_admin = self._admin1_votes([unit])
@@ -273,9 +283,10 @@ class Extractor:
     # -- the report of one incident -----------------------------------------------------------
     @staticmethod
     def _pick_date(unit: _Unit) -> DateMatch | None:
-        # "منذ دحره في آذار 2019": a date things are counted from is not when this happened
+        # "منذ دحره في آذار 2019": a date things are counted from is not when this happened,
+        # unless it is the very day a fight broke out ("منذ اندلاعها يوم الاثنين")
         dated = [d for d in unit.dates if d.precision in ("day", "week", "month")
-                 and not _SINCE.search(unit.norm[max(0, d.start - 30):d.start])]
+                 and (d.precision == "day" or not _SINCE.search(unit.norm[max(0, d.start - 30):d.start]))]
         if not dated:
             return None
         best = min(dated, key=lambda d: ("day", "week", "month").index(d.precision))
@@ -336,6 +347,10 @@ class Extractor:
             actor1 = named[-1] if any(a == "isis" for a in named) and named[-1] == "isis" else named[0]
         elif agents:
             actor1 = agents[0]
+        parties = [p for u in units for p in u.parties]
+        if actor1 is None and parties:   # a clash "بين X و Y": both sides fight
+            actor1 = parties[0]
+            targets = [p for p in parties[1:] if p != actor1] + targets
         victim_groups = sorted((g for g in victims if g), key=lambda g: -(victims[g].get(KILLED) or 0))
         if actor1 is None:
             if "isis" in mentioned and "isis" not in victim_groups[:1] and "isis" not in targets[:1]:
@@ -348,7 +363,7 @@ class Extractor:
         if actor2 is None:
             actor2 = next((g for g in victim_groups if g != actor1), None)
         if actor2 is None:
-            actor2 = next((a for a in mentioned if a not in (actor1,) and a in targets), None)
+            actor2 = next((a for a in mentioned if a != actor1 and a != "civilians" and a not in agents), None)
         return actor1, actor2
 
     def _report(self, incident: _Incident, published, article_country, seq) -> Report | None:
@@ -408,6 +423,14 @@ class Extractor:
             victims=[Victim(actor_id=g, killed=v.get(KILLED), wounded=v.get(WOUNDED), evidence=evidence)
                      for g, v in victims.items() if g],
         )
+
+
+def _same_time(a: DateMatch, b: DateMatch) -> bool:
+    """Two dates can describe one incident: a day apart at most, or the same month/week."""
+    if "month" in (a.precision, b.precision):
+        return (a.date.year, a.date.month) == (b.date.year, b.date.month)
+    limit = 7 if "week" in (a.precision, b.precision) else 1
+    return abs((a.date - b.date).days) <= limit
 
 
 def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str | None, dict[str | None, int]]:
