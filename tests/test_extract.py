@@ -156,3 +156,52 @@ def test_every_figure_keeps_its_evidence_and_rule(lexicon):
     assert report.killed == 2
     assert "استشهد مدنيان" in report.evidence
     assert report.killed_rule and "dual" in report.killed_rule
+
+
+def test_denied_reports_are_not_incidents(lexicon):
+    text = ("نفت قيادة عمليات نينوى، اليوم الخميس، الأنباء التي تحدثت عن مقتل ثمانية جنود بهجوم على "
+            "مقر عسكري في قضاء تلعفر، مؤكدة أنها عارية عن الصحة.")
+    assert run(lexicon, text) == []
+
+
+def test_anniversaries_are_not_incidents(lexicon):
+    text = ("استذكر أهالي قضاء سنجار، اليوم، الذكرى السنوية للهجوم الذي شنه تنظيم داعش في آب 2014 "
+            "وراح ضحيته أكثر من خمسة آلاف مدني.")
+    assert run(lexicon, text) == []
+
+
+def test_retaliation_with_its_own_toll_is_another_incident(lexicon):
+    text = ("قتل أربعة من عناصر قوات النظام بقصف صاروخي نفذته فصائل المعارضة على مواقعهم في ريف حماة "
+            "الشمالي، صباح اليوم.\n"
+            "وردت قوات النظام بقصف مدفعي على بلدة في ريف إدلب الجنوبي، ما أدى إلى مقتل مدنيين اثنين.")
+    reports = run(lexicon, text)
+    assert [(r.killed, admin1(lexicon, r)) for r in reports] == [(4, "Hama"), (2, "Idleb")]
+    assert reports[1].actor1_id == "sy_army" and reports[1].actor2_id == "civilians"
+
+
+def test_clash_between_two_named_sides(lexicon):
+    text = ("اندلعت اشتباكات بين قوات سوريا الديمقراطية ومسلحين من داعش في بلدة الشحيل بريف دير الزور، "
+            "أمس الأربعاء، أسفرت عن مقتل ثلاثة عناصر من قسد.")
+    report, = run(lexicon, text)
+    assert (report.actor1_id, report.actor2_id) == ("sdf", "isis") or report.actor1_id == "isis"
+    assert report.killed == 3
+    assert report.event_date == PUBLISHED - dt.timedelta(days=1)
+
+
+def test_the_day_of_a_statement_gives_way_to_the_day_of_the_attack(lexicon):
+    text = ("أعلنت خلية الإعلام الأمني، اليوم الخميس، مقتل ستة إرهابيين بضربة جوية نفذتها طائرات القوة "
+            "الجوية العراقية مساء الثلاثاء على وكر في جبال حمرين.")
+    report, = run(lexicon, text)
+    assert report.killed == 6
+    assert report.event_date == dt.date(2023, 3, 14)
+    assert report.actor1_id == "iq_army" and report.actor2_id == "isis"
+
+
+def test_scene_set_one_sentence_before_the_toll(lexicon):
+    text = ("شن مسلحو داعش هجوماً على نقطة للجيش العراقي في قضاء الدبس بمحافظة كركوك ليل أمس.\n"
+            "وأسفر الهجوم عن مقتل جنديين وإصابة ثلاثة آخرين.")
+    report, = run(lexicon, text)
+    assert (report.killed, report.wounded) == (2, 3)
+    assert admin1(lexicon, report) == "Kirkuk"
+    assert report.event_date == PUBLISHED - dt.timedelta(days=1)
+    assert report.actor1_id == "isis"

@@ -41,7 +41,15 @@ _NON_CONFLICT = re.compile(normalize(
     r"حادث سير|حادث مروري|حوادث السير|حوادث مرورية|حادث اصطدام|تصادم|انقلاب (?:سيارة|عجلة|مركبة)|غرق|حريق|صعق|"
     r"كورونا|كوفيد|فيروس|وباء|الزلزال|زلزال|فيضان|سيول|عاصفة|تسمم|الكوليرا|انهيار (?:مبنى|منزل|سقف)|"
     r"جرعة زائدة|انتحار(?:ه)?\s|شجار|نزاع عشائري"))
+# Denials and commemorations tell of no new incident.
+_DENIAL_OR_MEMORY = re.compile(normalize(
+    r"(?:^|\s)(?:و)?(?:نفى|نفت|ينفي|تنفي|نفي)(?:\s|$)|عار(?:ية|يه) عن الصحة|لا صحة|غير صحيحة|شائعات|"
+    r"(?:^|\s)(?:ال)?ذكرى|إحياء ذكرى|احياء ذكرى"))
 _FUTURE_OR_THREAT = re.compile(normalize(r"(?:يهدد|تهدد|هدد|هددت|تتوعد|يتوعد|محاولة|محاولات)\s+(?:ب|بال)?"))
+# "أعلنت الخلية، اليوم الثلاثاء،": the day something was said, not always the day it happened.
+_STATEMENT_BEFORE = re.compile(normalize(
+    r"(?:أعلن|أعلنت|قال|قالت|أفاد|أفادت|ذكر|ذكرت|أكد|أكدت|أوضح|أوضحت|صرح|صرحت|نقل|نقلت|أشار|أشارت|بيان|"
+    r"بيانا|تصريح|مؤتمر صحفي)(?:\s+\S+){0,4}[\s،,]*(?:في\s+)?$"))
 _SINCE = re.compile(normalize(r"منذ[^،.]*$"))
 # Ordinal day of an ongoing fight: "استمرت لليوم الثالث" → it began two days earlier.
 _ORDINAL_DAY = re.compile(normalize(r"لليوم (الثاني|الثالث|الرابع|الخامس|السادس|السابع)"))
@@ -137,14 +145,14 @@ class Extractor:
         norm = unit.norm
         unit.places = self._weighted_places(norm)
         country = self._unit_country(unit) or country_hint
-        unit.background = bool(_RUNNING_TOTAL.search(norm)) or (
+        unit.background = bool(_RUNNING_TOTAL.search(norm)) or bool(_DENIAL_OR_MEMORY.search(norm)) or (
             bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(norm))
         if not unit.background:
             unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
             unit.no_casualties = self.parser.no_casualties(norm)
             unit.survived = self.parser.survived(norm) and not unit.mentions
         unit.dates = find_dates(norm, published)
-        unit.actors = self.lex.find_actors(norm)
+        unit.actors = _named_over_generic(norm, self.lex.find_actors(norm))
         triggers = self.lex.find_triggers(norm)
         if triggers:
             unit.trigger = max(triggers, key=lambda t: (int(self.lex.triggers[t.entry_id]["priority"]), -t.start))
@@ -247,6 +255,12 @@ class Extractor:
                 current.units.append(unit)
             else:
                 current = _Incident(units=[unit])
+                previous = units[unit.index - 1] if unit.index else None
+                # "شن داعش هجوما على قرية في ديالى فجر اليوم. وأسفر الهجوم عن مقتل ثلاثة": the scene
+                # is set one sentence before the figures
+                if previous is not None and not self._eventful(previous) and not previous.background \
+                        and previous.trigger and unit.anaphora and (not unit.places or not unit.dates):
+                    current.context.append(previous)
                 incidents.append(current)
         return incidents
 
@@ -258,12 +272,15 @@ class Extractor:
             return False
         if unit.anaphora:
             return True
+        # new figures with no word pointing back start another incident
+        if any(m.count is not None for m in unit.mentions) and \
+                any(m.count is not None for u in incident.units for m in u.mentions):
+            return False
         prev_trigger = next((u.trigger for u in reversed(incident.units) if u.trigger), None)
-        if unit.trigger and prev_trigger and unit.mentions and any(m.count for m in unit.mentions):
-            same = self.lex.triggers[unit.trigger.entry_id]["event_type"] == \
+        if unit.trigger and prev_trigger:
+            return self.lex.triggers[unit.trigger.entry_id]["event_type"] == \
                 self.lex.triggers[prev_trigger.entry_id]["event_type"]
-            return same
-        return not unit.mentions or not any(u.mentions for u in incident.units) or unit.trigger is None
+        return True
 
     def _compatible(self, incident: _Incident, unit: _Unit) -> bool:
         inc_date = self._incident_date(incident.units)
@@ -283,13 +300,20 @@ class Extractor:
     # -- the report of one incident -----------------------------------------------------------
     @staticmethod
     def _pick_date(unit: _Unit) -> DateMatch | None:
-        # "منذ دحره في آذار 2019": a date things are counted from is not when this happened,
-        # unless it is the very day a fight broke out ("منذ اندلاعها يوم الاثنين")
+        """The incident's date in this unit: not a date things are counted from ("منذ دحره في آذار
+        2019"; a day a fight broke out is kept), preferably not the day a statement was made, then
+        the date nearest the casualty figure or trigger, then the most precise."""
         dated = [d for d in unit.dates if d.precision in ("day", "week", "month")
                  and (d.precision == "day" or not _SINCE.search(unit.norm[max(0, d.start - 30):d.start]))]
         if not dated:
             return None
-        best = min(dated, key=lambda d: ("day", "week", "month").index(d.precision))
+        anchor = unit.mentions[0].start if unit.mentions else (unit.trigger.start if unit.trigger else 0)
+
+        def rank(d: DateMatch):
+            said = bool(_STATEMENT_BEFORE.search(unit.norm[max(0, d.start - 45):d.start]))
+            distance = d.start - anchor if d.start >= anchor else anchor - d.end
+            return (said, ("day", "week", "month").index(d.precision) > 0, distance)
+        best = min(dated, key=rank)
         ordinal = _ORDINAL_DAY.search(unit.norm)
         if ordinal and best.precision == "day":
             back = _ORDINALS.get(ordinal.group(1), 1) - 1
@@ -324,10 +348,11 @@ class Extractor:
             place = self.lex.places[match.entry_id]
             key = (place.get("country"), place.get("admin1") or None)
             admin_weight[key] = admin_weight.get(key, 0) + weight
-        # a governorate's weight also counts for the country-level mentions of the same country
+        # a country or region mention fits every governorate of its country: a governorate named
+        # with enough weight wins over it
         def score(key):
             country, admin1 = key
-            return (admin_weight[key] + (0.01 if admin1 else 0), admin1 is not None)
+            return (admin1 is not None and admin_weight[key] >= 0.4, admin_weight[key])
         best_key = max(admin_weight, key=score)
         in_best = [(m, w) for m, w in candidates
                    if (self.lex.places[m.entry_id].get("country"), self.lex.places[m.entry_id].get("admin1") or None) == best_key]
@@ -342,7 +367,8 @@ class Extractor:
         mentioned = [m.entry_id for u in units for m in u.actors]
         actor1 = None
         # a named perpetrator beats "gunmen" ("شن مسلحون هجوماً ... الهجوم نفذه داعش")
-        named = [a for a in agents if a not in ("unidentified", "unidentified_gunmen", "civilians")]
+        agents = [a for a in agents if a != "civilians"]
+        named = [a for a in agents if a not in ("unidentified", "unidentified_gunmen")]
         if named:
             actor1 = named[-1] if any(a == "isis" for a in named) and named[-1] == "isis" else named[0]
         elif agents:
@@ -382,7 +408,7 @@ class Extractor:
         if not has_figure and not any(self._eventful_without_casualties(u) for u in units):
             return None   # "هجمات أوقعت عددا من الضحايا": no figure and no specific incident
 
-        date = self._incident_date(units)
+        date = self._incident_date(units) or self._incident_date(incident.context)
         all_dates = [d for u in units for d in u.dates]
         if date is None and any(d.precision == "year" for d in all_dates):
             return None   # history: only a year is given ("قتل زعيم التنظيم عام 2019")
@@ -423,6 +449,22 @@ class Extractor:
             victims=[Victim(actor_id=g, killed=v.get(KILLED), wounded=v.get(WOUNDED), evidence=evidence)
                      for g, v in victims.items() if g],
         )
+
+
+_GENERIC_ACTORS = {"unidentified_gunmen"}
+_OF_THE = re.compile(r"^\s*(?:من|تابعين|تابعه|تابع|ينتمون|ينتمي)?\s*(?:ل|ال|لل)?\s*$")
+
+
+def _named_over_generic(norm: str, matches: list) -> list:
+    """"مسلحين من داعش": gunmen followed by the group they belong to are that group."""
+    out = []
+    for match in matches:
+        if out and out[-1].entry_id in _GENERIC_ACTORS and match.entry_id not in _GENERIC_ACTORS \
+                and _OF_THE.match(norm[out[-1].end:match.start]):
+            out[-1] = type(match)(out[-1].start, match.end, match.entry_id, norm[out[-1].start:match.end])
+            continue
+        out.append(match)
+    return out
 
 
 def _same_time(a: DateMatch, b: DateMatch) -> bool:
