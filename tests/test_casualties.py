@@ -87,3 +87,18 @@ def test_survival_and_no_casualties(parser):
 def test_numbers_that_are_not_casualties(parser):
     assert parser.parse(normalize("يضم التحالف نحو 80 دولة وشارك 300 جندي في التدريبات"), "Iraq") == []
     assert parser.parse(normalize("وصلت 12 شاحنة محملة بالمساعدات إلى المخيم"), "Syria") == []
+
+
+def test_a_range_counts_its_lower_bound(parser):
+    mentions = parser.parse(normalize("أسفر التفجير عن سقوط ما بين 12 و15 قتيلاً"), "Syria")
+    assert [(m.kind, m.count, m.rule) for m in mentions] == [("killed", 12, "range_low")]
+
+
+def test_regular_dual_not_listed_in_the_lexicon(parser):
+    mentions = parser.parse(normalize("أصيب منتسبان في الشرطة الاتحادية بانفجار عبوة"), "Iraq")
+    assert [(m.kind, m.count, m.group) for m in mentions] == [("wounded", 2, "iq_federal_police")]
+
+
+def test_number_after_its_plural_noun(parser):
+    mentions = parser.parse(normalize("أسفر الهجوم عن مقتل مدنيين اثنين"), "Iraq")
+    assert [(m.kind, m.count, m.group) for m in mentions] == [("killed", 2, "civilians")]

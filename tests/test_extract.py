@@ -205,3 +205,11 @@ def test_scene_set_one_sentence_before_the_toll(lexicon):
     assert admin1(lexicon, report) == "Kirkuk"
     assert report.event_date == PUBLISHED - dt.timedelta(days=1)
     assert report.actor1_id == "isis"
+
+
+def test_a_clause_about_the_same_operation_stays_in_it(lexicon):
+    text = ("أعلنت قيادة العمليات المشتركة، اليوم، مقتل 9 إرهابيين في عملية أمنية بصحراء الأنبار، "
+            "فيما أصيب جنديان خلال العملية.")
+    report, = run(lexicon, text)
+    assert (report.killed, report.wounded) == (9, 2)
+    assert admin1(lexicon, report) == "Anbar"

@@ -55,7 +55,7 @@ _ANOTHER_SINGLE = {normalize(w) for w in ("آخر", "أخرى", "آخرا", "آ�
 _ANOTHER_DUAL = {normalize(w) for w in ("آخران", "آخرين", "أخريين", "آخرون")}
 _LIFE_TAKERS = {normalize(w) for w in ("أودى", "أودت", "يودي", "تودي")}
 _SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بينهما", "منهن", "بينهن")}
-_PROCLITIC = re.compile(r"^(?:و|ف)?(?:ب|ل|ك)?")
+_RANGE_LOW = re.compile(r"بين\s+(\d+)\s+و\s*$")
 _TOKEN = re.compile(r"\d+(?:,\d{3})*|[^\W\d_]+|[،,؛;:.()\"]", re.UNICODE)
 
 
@@ -415,9 +415,12 @@ class CasualtyParser:
         if any(a <= toks[k].start < b for a, b in joint_spans):
             return None
         nxt = toks[k].text
+        # "ما بين 20 و25 قتيلا": a range counts its lower bound, as ACLED does
+        low = _RANGE_LOW.search(text[max(0, toks[i].start - 20):toks[i].start])
+        value, rule = (int(low.group(1)), "range_low") if low else (number.value, "count_noun")
         for kind, nouns in COUNT_NOUNS.items():
             if nxt in nouns:
-                mention = CasualtyMention(kind=kind, count=number.value, rule="count_noun",
+                mention = CasualtyMention(kind=kind, count=value, rule=rule,
                                           start=toks[i].start, end=toks[k].end)
                 self._read_victims(toks, k + 1, text, actors, mention, country, numbers)
                 return mention
