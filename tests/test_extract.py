@@ -213,3 +213,20 @@ def test_a_clause_about_the_same_operation_stays_in_it(lexicon):
     report, = run(lexicon, text)
     assert (report.killed, report.wounded) == (9, 2)
     assert admin1(lexicon, report) == "Anbar"
+
+
+def test_an_incident_told_again_later_is_one_report(lexicon):
+    text = (
+        "قتل ثلاثة جنود بهجوم لداعش على ثكنة عسكرية في قضاء خانقين بمحافظة ديالى فجر اليوم.\n"
+        "وقال محافظ ديالى إن الوضع الأمني في المحافظة مستقر رغم الخروقات.\n"
+        "وأضاف أن الحكومة المحلية تعمل مع القيادات الأمنية على سد الثغرات.\n"
+        "وأشار إلى أن خلايا التنظيم تستغل الطبيعة الجغرافية الوعرة للتسلل.\n"
+        "وكان الهجوم الذي استهدف الثكنة قد أسفر عن مقتل ثلاثة جنود، بحسب مصادر أمنية."
+    )
+    report, = run(lexicon, text)
+    assert report.killed == 3
+
+
+def test_judicial_executions_are_not_conflict_events(lexicon):
+    text = "نفذت وزارة العدل، اليوم، حكم الإعدام بحق 11 مداناً بقضايا إرهاب في سجن الناصرية."
+    assert run(lexicon, text) == []

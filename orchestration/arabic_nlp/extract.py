@@ -40,7 +40,7 @@ _RUNNING_TOTAL = re.compile(normalize(
 _NON_CONFLICT = re.compile(normalize(
     r"حادث سير|حادث مروري|حوادث السير|حوادث مرورية|حادث اصطدام|تصادم|انقلاب (?:سيارة|عجلة|مركبة)|غرق|حريق|صعق|"
     r"كورونا|كوفيد|فيروس|وباء|الزلزال|زلزال|فيضان|سيول|عاصفة|تسمم|الكوليرا|انهيار (?:مبنى|منزل|سقف)|"
-    r"جرعة زائدة|انتحار(?:ه)?\s|شجار|نزاع عشائري"))
+    r"جرعة زائدة|انتحار(?:ه)?\s|شجار|حكم الإعدام|أحكام الإعدام|أحكام بالإعدام|حكم بالإعدام"))
 # Denials and commemorations tell of no new incident.
 _DENIAL_OR_MEMORY = re.compile(normalize(
     r"(?:^|\s)(?:و)?(?:نفى|نفت|ينفي|تنفي|نفي)(?:\s|$)|عار(?:ية|يه) عن الصحة|لا صحة|غير صحيحة|شائعات|"
@@ -212,13 +212,32 @@ class Extractor:
         article_country = self._article_country(units)
         for unit in units:
             self._read(unit, published, article_country)
-        incidents = self._group(units)
-        reports = []
-        for incident in incidents:
-            report = self._report(incident, published, article_country, len(reports) + 1)
-            if report is not None:
-                reports.append(report)
-        return reports
+        told: list[tuple[_Incident, Report]] = []
+        for incident in self._group(units):
+            report = self._report(incident, published, article_country, len(told) + 1)
+            if report is None:
+                continue
+            for k, (earlier, earlier_report) in enumerate(told):
+                if self._retold(earlier, earlier_report, incident, report):
+                    earlier.units.extend(incident.units)
+                    earlier.context.extend(incident.context)
+                    told[k] = (earlier, self._report(earlier, published, article_country, earlier_report.seq))
+                    break
+            else:
+                told.append((incident, report))
+        return [report for _, report in told]
+
+    def _retold(self, earlier: _Incident, earlier_report: Report, incident: _Incident, report: Report) -> bool:
+        """A later paragraph telling an incident already reported ("وكان الهجوم ... قد أسفر عن مقتل
+        ثلاثة جنود"): it refers back, fits the same day and place, and repeats one of its figures."""
+        if not incident.units[0].anaphora or not self._compatible(earlier, incident.units[0]):
+            return False
+        if earlier_report.event_date and report.event_date and \
+                abs((earlier_report.event_date - report.event_date).days) > 1:
+            return False
+        same_killed = report.killed is not None and report.killed == earlier_report.killed
+        same_wounded = report.wounded is not None and report.wounded == earlier_report.wounded
+        return same_killed or same_wounded
 
     def _article_country(self, units: list[_Unit]) -> str | None:
         weights: dict[str, float] = {}
