@@ -69,6 +69,9 @@ ARTICLES = [
      "قتل ثلاثة بينهم مدني بغارة طائرة مسيرة تركية على القامشلي في الحسكة"),
     ("a_syria_txt", None, None, date(2024, 6, 1), "txt",
      "اندلعت اشتباكات بين قسد وداعش في سوريا أسفرت عن مقتل اثنين"),
+    # no publication date could be found: a relative date ("yesterday") cannot be resolved
+    ("a_undated_txt", None, None, None, "txt",
+     "قتل اثنان من الجيش العراقي امس في هجوم لداعش في المقدادية بديالى"),
 ]
 
 # report_id, article_id, seq, event_date, place_id, trigger_id, actor1, actor2, killed, wounded
@@ -81,7 +84,16 @@ REPORTS = [
     ("a_hasakeh_hawar_r3", "a_hasakeh_hawar", 3, date(2024, 9, 1), "sy_hasakeh", "airstrike", "tr_army", None, 1, None),
     ("a_hasakeh_hawar_r4", "a_hasakeh_hawar", 4, date(2024, 5, 1), "sy_badpoint", "armed_clash", "sdf", None, 1, None),
     ("a_syria_txt_r1", "a_syria_txt", 1, date(2024, 5, 31), None, "armed_clash", "sdf", "isis", 2, None),
+    # undated (event_date NULL, date_rule 'unknown'): must wait in the review queue
+    ("a_undated_txt_r1", "a_undated_txt", 1, None, "iq_muqdadiya", "attack", "isis", "iq_army", 2, None),
 ]
+
+FLAGGED = {  # report_id -> the quality_issue it must get
+    "a_hasakeh_hawar_r2": "implausible killed (50000)",
+    "a_hasakeh_hawar_r3": "event_date 2024-09-01 after published_date 2024-05-02",
+    "a_hasakeh_hawar_r4": "coordinates outside Syria bounding box",
+    "a_undated_txt_r1": "event date unknown (unknown)",
+}
 
 # report_id, victim_actor_id, killed, wounded
 VICTIMS = [
@@ -128,12 +140,13 @@ def build_warehouse(path: Path) -> None:
             con.execute(
                 "insert into clean.articles values (?,?,?,?,?,?,?,?,?,?,?)",
                 [aid, text, text[:40], len(text), 1.0, "ar", published,
-                 "metadata" if meta else "text_dateline", None, 0, now],
+                 "metadata" if meta else ("text_dateline" if published else "unknown"), None, 0, now],
             )
         for rid, aid, seq, ev_date, place, trig, a1, a2, killed, wounded in REPORTS:
             con.execute(
                 "insert into extract.event_reports values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [rid, aid, seq, ev_date, "day", "test", None, place, None, trig, None, a1, a2,
+                [rid, aid, seq, ev_date, "day" if ev_date else None, "test" if ev_date else "unknown",
+                 None, place, None, trig, None, a1, a2,
                  killed, wounded, "test" if killed is not None else None,
                  "test" if wounded is not None else None, None, "evidence", "test", now],
             )
@@ -240,15 +253,54 @@ def test_drone_strike_stays_remote_violence_with_breakdown(built):
     assert n == 1
 
 
-def test_flagged_reports_kept_but_not_in_events(built):
-    flagged = {r["report_id"]: r for r in q(built, "select * from marts.fct_event_reports where is_flagged")}
-    assert set(flagged) == {"a_hasakeh_hawar_r2", "a_hasakeh_hawar_r3", "a_hasakeh_hawar_r4"}
-    assert flagged["a_hasakeh_hawar_r2"]["is_implausible_killed"]
-    assert flagged["a_hasakeh_hawar_r3"]["is_date_after_published"]
-    assert flagged["a_hasakeh_hawar_r4"]["is_outside_country_bbox"]
-    assert all(r["event_id"] is None and r["quality_issue"] for r in flagged.values())
+def test_flagged_reports_go_to_review_queue_not_to_marts(built):
+    queue = {r["report_id"]: r for r in q(built, "select * from marts.report_review_queue")}
+    assert set(queue) == set(FLAGGED)
+    for rid, issue in FLAGGED.items():
+        assert queue[rid]["quality_issue"] == issue, rid
+        assert queue[rid]["review_hint"], rid
+    assert queue["a_hasakeh_hawar_r2"]["is_implausible_killed"]
+    assert queue["a_hasakeh_hawar_r2"]["killed"] == 50000
+    assert queue["a_hasakeh_hawar_r3"]["is_date_after_published"]
+    assert queue["a_hasakeh_hawar_r4"]["is_outside_country_bbox"]
+    assert "sy_badpoint" in queue["a_hasakeh_hawar_r4"]["review_hint"]
+    # descriptive columns like fct_event_reports, plus article context
+    r4 = queue["a_hasakeh_hawar_r4"]
+    assert (r4["country"], r4["admin1"], r4["location"]) == ("Syria", "Al-Hasakeh", "Bad Point")
+    assert r4["source_path"] == "seeds/articles/a_hasakeh_hawar.html" and r4["site"] == "hawarnews.com"
+    assert "event_id" not in r4
+
+    # none of them reaches the analyst marts
+    ids = sorted(FLAGGED)
+    marker = ",".join("?" * len(ids))
+    for sql in (f"select report_id from marts.fct_event_reports where report_id in ({marker})",
+                f"select report_id from marts.fct_casualties where report_id in ({marker})",
+                f"select report_id from (select unnest(report_ids) as report_id from marts.fct_events) "
+                f"where report_id in ({marker})"):
+        assert built.execute(sql, ids).fetchall() == [], sql
     (high,) = built.execute("select max(fatalities_high) from marts.fct_events").fetchone()
     assert high < 10000
+
+
+def test_undated_report_waits_in_review_queue(built):
+    (r,) = q(built, "select * from marts.report_review_queue where report_id = 'a_undated_txt_r1'")
+    assert r["is_undated"] and r["event_date"] is None and r["date_rule"] == "unknown"
+    assert "event date unknown" in r["quality_issue"]
+    assert not (r["is_implausible_killed"] or r["is_date_after_published"] or r["is_outside_country_bbox"])
+    assert r["published_date"] is None and r["date_source"] == "unknown"
+    assert (r["admin1"], r["location"], r["event_type"]) == ("Diyala", "Muqdadiya", "Battles")
+
+
+def test_marts_hold_only_clean_reports(built):
+    cols = {r["column_name"] for r in q(built, """
+        select column_name from information_schema.columns
+        where table_schema = 'marts' and table_name in ('fct_event_reports', 'fct_casualties')""")}
+    assert not {"is_flagged", "quality_issue", "is_implausible_killed", "is_undated"} & cols
+    (n_null,) = built.execute("select count(*) from marts.fct_event_reports "
+                              "where event_id is null or event_date is null").fetchone()
+    assert n_null == 0
+    (n_reports,) = built.execute("select count(*) from marts.fct_event_reports").fetchone()
+    assert n_reports == len(REPORTS) - len(FLAGGED)
 
 
 def test_country_falls_back_to_article_text(built):

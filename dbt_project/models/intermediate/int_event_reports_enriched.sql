@@ -247,14 +247,18 @@ select
     has_implausible_breakdown,
     is_date_after_published,
     is_outside_country_bbox,
+    -- ACLED codes no event without a date: a report whose date could not be resolved (relative
+    -- dates in an article whose publication date is unknown) waits for an analyst
+    event_date is null as is_undated,
     (is_implausible_killed or is_implausible_wounded or has_implausible_breakdown
-        or is_date_after_published or is_outside_country_bbox) as is_flagged,
+        or is_date_after_published or is_outside_country_bbox or event_date is null) as is_flagged,
     nullif(concat_ws('; ',
         case when is_implausible_killed then 'implausible killed (' || killed || ')' end,
         case when is_implausible_wounded then 'implausible wounded (' || wounded || ')' end,
         case when has_implausible_breakdown then 'implausible victim breakdown' end,
         case when is_date_after_published then 'event_date ' || event_date || ' after published_date ' || published_date end,
-        case when is_outside_country_bbox then 'coordinates outside ' || country || ' bounding box' end
+        case when is_outside_country_bbox then 'coordinates outside ' || country || ' bounding box' end,
+        case when event_date is null then 'event date unknown (' || coalesce(date_rule, 'no date') || ')' end
     ), '') as quality_issue,
 
     extractor_version,

@@ -1,6 +1,8 @@
 -- Casualty breakdown by victim side: one row per (report, victim actor) exactly as the article
 -- states it (extract.report_victims). No rows are invented for reports without a breakdown,
 -- even when the victim side looks obvious; use fct_event_reports.killed/wounded for totals.
+-- Only reports that passed the quality rules (the ones in fct_event_reports); breakdowns of
+-- flagged reports stay out, the reports themselves are in marts.report_review_queue.
 with
 
 victims as (
@@ -37,11 +39,10 @@ select
     reports.event_date,
     reports.country,
     reports.admin1,
-    reports.event_type,
-    reports.is_flagged,
-    reports.quality_issue
+    reports.event_type
 
 from victims
 inner join reports on victims.report_id = reports.report_id
 left join clusters on victims.report_id = clusters.report_id
 left join actors on victims.victim_actor_id = actors.actor_id
+where not reports.is_flagged

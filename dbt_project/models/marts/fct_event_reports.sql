@@ -1,6 +1,7 @@
--- One row per incident as ONE article reports it (all reports, including flagged ones).
--- event_id links to fct_events; it is NULL for flagged reports (quality_issue set), which are
--- kept here for review but never aggregated into fct_events.
+-- One row per incident as ONE article reports it, for every report that passed the quality
+-- rules. Flagged reports (implausible figures, dates after publication, coordinates outside the
+-- country, no resolvable date) are in marts.report_review_queue instead, with the reason, so
+-- every row here has an event_id in fct_events and no quality columns are needed.
 with
 
 reports as (
@@ -61,16 +62,9 @@ select
     reports.site,
     reports.url,
 
-    -- quality
-    reports.is_implausible_killed,
-    reports.is_implausible_wounded,
-    reports.has_implausible_breakdown,
-    reports.is_date_after_published,
-    reports.is_outside_country_bbox,
-    reports.is_flagged,
-    reports.quality_issue,
     reports.extractor_version,
     reports.extracted_at
 
 from reports
 left join clusters on reports.report_id = clusters.report_id
+where not reports.is_flagged

@@ -7,7 +7,7 @@
 --   * fatalities_low / high = min / max of the reports' killed; fatalities_best = killed of the
 --     most credible report = the latest published one that states a figure (ties -> the larger).
 --     Same for injured_* with wounded. NULL when no report states a figure.
--- Flagged reports (quality_issue not null) are excluded before aggregation.
+-- Flagged reports (quality_issue not null; listed in marts.report_review_queue) are excluded before aggregation.
 with
 
 reports as (
