@@ -62,7 +62,7 @@ def build_gx_checks(mart_keys: dict[str, dg.AssetKey]) -> list[dg.AssetChecksDef
         make_gx_check("clean_articles", "clean_articles"),
         make_gx_check("extracted_reports", "extracted_reports"),
     ]
-    for model in ("fct_event_reports", "fct_events"):
+    for model in ("fct_event_reports", "fct_events", "report_review_queue"):
         if model in mart_keys:
             checks.append(make_gx_check(mart_keys[model], model))
     return checks
