@@ -1,13 +1,32 @@
-"""Resources: the DuckDB warehouse and the dbt CLI.
+"""Resources: the DuckDB warehouse and the dbt CLI, and the run lock on the warehouse.
 
 dagster-duckdb is not among the pinned packages, so the warehouse resource is a small
 ConfigurableResource of our own. Its path is resolved from WAREHOUSE_PATH when a
 connection is opened (not when the module is imported), so tests can point it elsewhere.
+
+One writer per warehouse, held for the whole run
+------------------------------------------------
+Under `dagster dev` / the daemon, dagster.yaml's run queue (max_concurrent_runs: 1) and the
+`duckdb_warehouse` pool already serialise runs. Two headless `dagster job execute` processes
+bypass both, so every resource that touches the warehouse (`warehouse`, `dbt`) takes an
+exclusive flock on WAREHOUSE_PATH + '.lock' when the run initialises its resources (once per
+run with the in-process executor) and releases it at teardown. A second run waits up to
+WAREHOUSE_LOCK_TIMEOUT seconds (default 900) and then fails before any step with a message
+naming the holder (pid, run id, start time). The kernel drops the flock when the holder dies
+(kill -9 included), so a stale lock file never blocks anybody; after acquiring it we also wait
+until no other process (e.g. an orphaned `dbt` child of a killed run) still has the DuckDB
+file open, so the next run never trips on DuckDB's own file lock.
 """
 from __future__ import annotations
 
+import datetime as _dt
+import fcntl
+import json
 import os
+import socket
 import sys
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -15,6 +34,7 @@ from typing import Iterator
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
+from pydantic import PrivateAttr
 
 from orchestration import config
 
@@ -37,13 +57,185 @@ if _venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _venv_bin + os.pathsep + os.environ.get("PATH", "")
 
 
-class WarehouseResource(dg.ConfigurableResource):
-    """Connections to the DuckDB warehouse. `path` overrides WAREHOUSE_PATH when set."""
+DEFAULT_LOCK_TIMEOUT_S = 900.0
+_POLL_S = 0.5
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process holds the warehouse (its run lock, or DuckDB's own file lock)."""
+
+
+def lock_path_for(warehouse: Path) -> Path:
+    return Path(str(warehouse) + ".lock")
+
+
+def lock_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get("WAREHOUSE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S)))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT_S
+
+
+def _holder_info(lock_file: Path) -> str:
+    try:
+        info = json.loads(lock_file.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return "unknown holder"
+    if not info:
+        return "unknown holder"
+    return (f"pid {info.get('pid')} on {info.get('host')}, run {info.get('run_id') or '?'}, "
+            f"since {info.get('since')}")
+
+
+def _duckdb_lock_conflict(exc: Exception) -> bool:
+    msg = str(exc).lower()
+    return "lock" in msg and ("conflicting" in msg or "could not set" in msg)
+
+
+class _WarehouseLocks:
+    """Process-wide, re-entrant exclusive locks on <warehouse>.lock (one fd per path)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held: dict[str, list] = {}   # path -> [fd, refcount]
+        # Runs whose resources were torn down. Dagster initialises the resources once more after
+        # a run (to build its result, no step executes): that must not wait for the next run.
+        self.finished_runs: set[str] = set()
+
+    def held(self, warehouse: Path) -> bool:
+        return str(lock_path_for(Path(warehouse))) in self._held
+
+    def acquire(self, warehouse: Path, run_id: str | None = None, timeout: float | None = None,
+                log=None) -> None:
+        warehouse = Path(warehouse)
+        lock_file = lock_path_for(warehouse)
+        key = str(lock_file)
+        with self._mutex:
+            if key in self._held:
+                self._held[key][1] += 1
+                return
+            timeout = lock_timeout() if timeout is None else timeout
+            deadline = time.monotonic() + timeout
+            lock_file.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                self._flock(fd, lock_file, warehouse, deadline, timeout, log)
+                info = {"pid": os.getpid(), "host": socket.gethostname(), "run_id": run_id,
+                        "since": _dt.datetime.now().isoformat(timespec="seconds")}
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+                self._wait_duckdb_free(warehouse, deadline, timeout, log)
+            except BaseException:
+                os.close(fd)   # closing the fd drops the flock if we had it
+                raise
+            self._held[key] = [fd, 1]
+
+    @staticmethod
+    def _flock(fd, lock_file, warehouse, deadline, timeout, log) -> None:
+        announced = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                holder = _holder_info(lock_file)
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusyError(
+                        f"warehouse {warehouse} is in use by another pipeline run ({holder}); "
+                        f"gave up after waiting {timeout:g}s (WAREHOUSE_LOCK_TIMEOUT). Nothing was "
+                        f"written by this run; start it again when the other run has finished."
+                    ) from None
+                if log is not None and not announced:
+                    log.info(f"waiting up to {timeout:g}s for the warehouse lock {lock_file} ({holder})")
+                    announced = True
+                time.sleep(_POLL_S)
+
+    @staticmethod
+    def _wait_duckdb_free(warehouse, deadline, timeout, log) -> None:
+        """Wait while another process (an orphaned dbt of a killed run) has the DuckDB file open."""
+        if not warehouse.exists():
+            return
+        announced = False
+        while True:
+            try:
+                duckdb.connect(str(warehouse)).close()   # also replays a WAL left by a crash
+                return
+            except duckdb.Error as exc:
+                if not _duckdb_lock_conflict(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusyError(
+                        f"warehouse {warehouse} is still open in another process although no "
+                        f"pipeline run holds its lock (an orphaned dbt of a killed run?): {exc}"
+                    ) from None
+                if log is not None and not announced:
+                    log.info(f"warehouse file still open elsewhere, waiting: {exc}")
+                    announced = True
+                time.sleep(_POLL_S)
+
+    def release(self, warehouse: Path) -> None:
+        key = str(lock_path_for(Path(warehouse)))
+        with self._mutex:
+            entry = self._held.get(key)
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] <= 0:
+                del self._held[key]
+                os.close(entry[0])
+
+
+WAREHOUSE_LOCKS = _WarehouseLocks()
+
+
+@contextmanager
+def warehouse_lock(warehouse: Path, run_id: str | None = None, timeout: float | None = None,
+                   log=None) -> Iterator[None]:
+    WAREHOUSE_LOCKS.acquire(warehouse, run_id=run_id, timeout=timeout, log=log)
+    try:
+        yield
+    finally:
+        WAREHOUSE_LOCKS.release(warehouse)
+
+
+class _RunLockMixin:
+    """Hold the warehouse lock from resource setup to teardown (= the whole in-process run)."""
+
+    def _warehouse_for_lock(self) -> Path:
+        return config.warehouse_path()
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run_id = getattr(context, "run_id", None)
+        if run_id and run_id in WAREHOUSE_LOCKS.finished_runs:
+            return
+        path = self._warehouse_for_lock()
+        WAREHOUSE_LOCKS.acquire(path, run_id=run_id, log=context.log)
+        self._locked_path = str(path)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._locked_path:
+            WAREHOUSE_LOCKS.release(Path(self._locked_path))
+            self._locked_path = None
+            run_id = getattr(context, "run_id", None)
+            if run_id:
+                WAREHOUSE_LOCKS.finished_runs.add(run_id)
+
+
+class WarehouseResource(_RunLockMixin, dg.ConfigurableResource):
+    """Connections to the DuckDB warehouse. `path` overrides WAREHOUSE_PATH when set.
+
+    In a run it holds the warehouse lock (see the module docstring); `connect()` used
+    outside a run (tests, scripts) does not lock.
+    """
 
     path: str | None = None
+    _locked_path: str | None = PrivateAttr(default=None)
 
     def resolved_path(self) -> Path:
         return Path(self.path).resolve() if self.path else config.warehouse_path()
+
+    def _warehouse_for_lock(self) -> Path:
+        return self.resolved_path()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -88,8 +280,14 @@ def ensure_dbt_manifest() -> Path | None:
     return manifest if manifest.exists() else None
 
 
+class LockedDbtCliResource(_RunLockMixin, DbtCliResource):
+    """The dbt CLI, holding the warehouse lock for the run like WarehouseResource (dbt writes it)."""
+
+    _locked_path: str | None = PrivateAttr(default=None)
+
+
 def build_resources() -> dict:
     return {
         "warehouse": WarehouseResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": LockedDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }

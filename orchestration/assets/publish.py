@@ -6,12 +6,23 @@ analyst who has the old analyst.duckdb open keeps reading the old file (its inod
 until they disconnect) and is never blocked; a run that fails before the rename leaves the
 last good copy untouched. Exports are each replaced atomically too (a crash between two of
 those renames can leave files from two consecutive runs side by side, each one whole).
+
+Crash safety: temporary files are fsynced before the rename, and temporaries left behind by a
+publish that was killed (kill -9, power loss) are removed at the start of the next one (the run
+holds the warehouse lock, so no other publish can be writing them). Relations that dbt leaves
+half-renamed when it is killed (`*__dbt_tmp`, `*__dbt_backup`) are never published.
+
+Hostile text is data: values are copied table to table (never spliced into SQL), CSV is written
+by DuckDB's quoting writer, GeoJSON by json.dumps (non-finite numbers become null so the file
+stays valid JSON).
 """
 
 import datetime as dt
 import decimal
 import json
+import math
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -20,10 +31,13 @@ import duckdb
 
 from orchestration import config
 from orchestration.assets.dbt import DBT_ASSETS, mart_asset_keys
-from orchestration.resources import DUCKDB_POOL
+from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 MARTS_SCHEMA = "marts"
 GEO_TABLE = "fct_events"
+# dbt-duckdb's intermediate relations: a dbt killed between create and rename leaves them.
+DBT_SCRATCH = re.compile(r"__dbt_(tmp|backup)$")
+_TMP_RE = re.compile(r"^\..+\.tmp-\d+-[0-9a-f]{8}(\.wal)?$")
 
 
 def _tmp_name(target: Path) -> Path:
@@ -31,12 +45,60 @@ def _tmp_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
+def remove_stale_temporaries(*dirs: Path) -> list[str]:
+    """Delete temporaries of earlier publishes that never reached their rename (killed runs)."""
+    removed = []
+    for d in dirs:
+        if not d.is_dir():
+            continue
+        for p in d.iterdir():
+            if _TMP_RE.match(p.name) and p.is_file():
+                p.unlink(missing_ok=True)
+                removed.append(p.name)
+    return removed
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def _json_default(v):
-    if isinstance(v, (dt.date, dt.datetime)):
+    if isinstance(v, (dt.date, dt.datetime, dt.time)):
         return v.isoformat()
     if isinstance(v, decimal.Decimal):
-        return float(v)
+        f = float(v)
+        return f if math.isfinite(f) else None
+    if isinstance(v, (bytes, bytearray)):
+        return v.hex()
     return str(v)
+
+
+def _finite(v):
+    """NaN/inf are not JSON: json.dumps would write bare NaN and break every GeoJSON reader."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
+    return v
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, src_catalog: str, table: str) -> int:
@@ -51,9 +113,15 @@ def _geojson(con: duckdb.DuckDBPyConnection, table: str) -> dict:
     cols = [d[0] for d in cur.description]
     features = []
     for row in cur.fetchall():
-        props = dict(zip(cols, row))
+        props = _finite(dict(zip(cols, row)))
         lat, lon = props.get("latitude"), props.get("longitude")
         if lat is None or lon is None:
+            continue
+        try:
+            lat, lon = float(lat), float(lon)
+        except (TypeError, ValueError):
+            continue
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
             continue
         features.append({
             "type": "Feature",
@@ -68,6 +136,7 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
     warehouse_path, analyst_path, exports_dir = Path(warehouse_path), Path(analyst_path), Path(exports_dir)
     analyst_path.parent.mkdir(parents=True, exist_ok=True)
     exports_dir.mkdir(parents=True, exist_ok=True)
+    stale = remove_stale_temporaries(analyst_path.parent, exports_dir)
     tmp_db = _tmp_name(analyst_path)
     pending: list[tuple[Path, Path]] = []  # (tmp, final) exports, renamed after the DB
     row_counts: dict[str, int] = {}
@@ -80,7 +149,7 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
             tables = [r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables "
                 "WHERE table_catalog = ? AND table_schema = ? ORDER BY table_name",
-                [src, MARTS_SCHEMA]).fetchall()]
+                [src, MARTS_SCHEMA]).fetchall() if not DBT_SCRATCH.search(r[0])]
             if not tables:
                 raise RuntimeError(f"no tables in schema {MARTS_SCHEMA} of {warehouse_path}")
             con.execute(f"CREATE SCHEMA {MARTS_SCHEMA}")
@@ -100,16 +169,20 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
                 final = exports_dir / f"{GEO_TABLE}.geojson"
                 tmp = _tmp_name(final)
                 pending.append((tmp, final))
-                tmp.write_text(json.dumps(_geojson(con, GEO_TABLE), ensure_ascii=False, default=_json_default),
-                               encoding="utf-8")
+                tmp.write_text(json.dumps(_geojson(con, GEO_TABLE), ensure_ascii=False, allow_nan=False,
+                                          default=_json_default), encoding="utf-8")
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        for p in [tmp_db, *(t for t, _ in pending)]:
+            _fsync(p)
         # A WAL left beside the target by some earlier writer would be replayed into the new file.
         Path(str(analyst_path) + ".wal").unlink(missing_ok=True)
         os.replace(tmp_db, analyst_path)
         for tmp, final in pending:
             os.replace(tmp, final)
+        _fsync_dir(analyst_path.parent)
+        _fsync_dir(exports_dir)
     except BaseException:
         for p in [tmp_db, Path(str(tmp_db) + ".wal"), *(t for t, _ in pending)]:
             p.unlink(missing_ok=True)
@@ -118,6 +191,7 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
         "analyst_db": str(analyst_path),
         "exports": [str(final) for _, final in pending],
         "row_counts": row_counts,
+        "stale_temporaries_removed": stale,
     }
 
 
@@ -143,8 +217,12 @@ def _upstream_keys() -> list:
     description="Read-only copy of the marts for analysts (ANALYST_DB_PATH), swapped in atomically, "
                 "plus Parquet of every mart and CSV/GeoJSON of fct_events under EXPORTS_DIR.",
 )
-def analyst_copy(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    result = publish_marts(config.warehouse_path(), config.analyst_db_path(), config.exports_dir())
+def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    # `warehouse` is required so this step holds the warehouse run lock even when it is
+    # materialised on its own (it only reads the warehouse, through a read-only ATTACH).
+    result = publish_marts(warehouse.resolved_path(), config.analyst_db_path(), config.exports_dir())
+    if result["stale_temporaries_removed"]:
+        context.log.warning(f"removed temporaries of an interrupted publish: {result['stale_temporaries_removed']}")
     context.log.info(f"published {result['analyst_db']}: {result['row_counts']}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(result["analyst_db"]),
