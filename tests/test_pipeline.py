@@ -267,13 +267,15 @@ def test_full_pipeline_on_bundled_articles(seeded_inbox):
         """).fetchall()
         assert kirkuk, "no Kirkuk 2022-12-18 report with 11 killed, 2 wounded"
         assert any("ISIS" in (a1 or "") and "Federal Police" in (a2 or "") for a1, a2 in kirkuk), kirkuk
+        # The bundled text of the Ghwayran prison story states no year anywhere (its header is a
+        # page clock), so its relative dates cannot be resolved: the report is extracted with its
+        # figures and waits in the review queue instead of entering the marts undated.
         ghwayran = con.execute("""
-            SELECT r.event_date, r.location, r.killed FROM marts.fct_event_reports r
+            SELECT q.killed, q.quality_issue FROM marts.report_review_queue q
             JOIN marts.dim_articles a USING (article_id)
-            WHERE r.admin1 = 'Al-Hasakeh' AND a.source_path LIKE '%001_62fccf27a8b5f28f%'
-              AND r.event_date BETWEEN DATE '2022-01-19' AND DATE '2022-01-23'
+            WHERE q.admin1 = 'Al-Hasakeh' AND a.source_path LIKE '%001_62fccf27a8b5f28f%'
         """).fetchall()
-        assert ghwayran, "no Al-Hasakeh report for the Ghwayran prison attack"
+        assert ghwayran == [(89, ghwayran[0][1])] and "event date unknown" in ghwayran[0][1], ghwayran
         assert con.execute("SELECT count(*) FROM marts.fct_events").fetchone()[0] >= 1
 
     analyst = seeded_inbox["ANALYST_DB_PATH"]
