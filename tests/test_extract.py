@@ -230,3 +230,17 @@ def test_an_incident_told_again_later_is_one_report(lexicon):
 def test_judicial_executions_are_not_conflict_events(lexicon):
     text = "نفذت وزارة العدل، اليوم، حكم الإعدام بحق 11 مداناً بقضايا إرهاب في سجن الناصرية."
     assert run(lexicon, text) == []
+
+
+def test_an_earlier_incident_without_a_date_is_left_undated(lexicon):
+    text = ("أصيب شرطيان بانفجار عبوة ناسفة في قضاء الحويجة بكركوك صباح اليوم.\n"
+            "وقال مسؤول محلي إن المنطقة تشهد نشاطاً لخلايا التنظيم.\n"
+            "وكان هجوم مماثل قد أسفر عن مقتل خمسة جنود في ناحية الرياض.")
+    first, earlier = run(lexicon, text)
+    assert (first.wounded, first.event_date) == (2, PUBLISHED)
+    assert (earlier.killed, earlier.event_date, earlier.date_rule) == (5, None, "earlier_undated")
+
+
+def test_scattered_attacks_over_days_are_a_tally_not_an_incident(lexicon):
+    text = "قتل 17 شخصاً في هجمات متفرقة شنها مسلحو داعش في البادية السورية خلال الأيام الماضية."
+    assert run(lexicon, text) == []

@@ -36,7 +36,11 @@ _NEW_INCIDENT = re.compile(normalize(
 _RUNNING_TOTAL = re.compile(normalize(
     r"منذ (?:بداية|بدايه|مطلع|بدء|أول) (?:العام|السنة|الشهر|الأسبوع|عام|العمليات|الحرب|الأزمة|الصراع|النزاع)"
     r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع (?:الحرب|الأزمة|الثورة|النزاع|الصراع|الاحتجاجات)|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
-    r"|حصيلة (?:شهر|العام|الأسبوع|أسبوعية|شهرية|سنوية)|إجمالي|في المجموع|حتى الآن منذ|على مدى (?:السنوات|الأعوام|الأشهر)"))
+    r"|حصيلة (?:شهر|العام|الأسبوع|أسبوعية|شهرية|سنوية)|إجمالي|في المجموع|حتى الآن منذ|على مدى (?:السنوات|الأعوام|الأشهر)"
+    r"|(?:هجمات|حوادث|عمليات|اعتداءات|غارات) (?:متفرقة|متفرقه|عدة|متعددة)|خلال الأيام (?:الماضية|الأخيرة|القليلة)"
+    r"|في الأيام الأخيرة|خلال الأسبوع"))
+# "وكان هجوم مماثل قد أسفر...": an earlier incident; without its own date it cannot be dated
+_PLUPERFECT = re.compile(normalize(r"^(?:و)?(?:كان|كانت|كانوا)\s+(?:\S+\s+){0,8}?قد\s"))
 _NON_CONFLICT = re.compile(normalize(
     r"حادث سير|حادث مروري|حوادث السير|حوادث مرورية|حادث اصطدام|تصادم|انقلاب (?:سيارة|عجلة|مركبة)|غرق|حريق|صعق|"
     r"كورونا|كوفيد|فيروس|وباء|الزلزال|زلزال|فيضان|سيول|عاصفة|تسمم|الكوليرا|انهيار (?:مبنى|منزل|سقف)|"
@@ -431,7 +435,9 @@ class Extractor:
         all_dates = [d for u in units for d in u.dates]
         if date is None and any(d.precision == "year" for d in all_dates):
             return None   # history: only a year is given ("قتل زعيم التنظيم عام 2019")
-        if date is None:
+        if date is None and _PLUPERFECT.search(units[0].norm):
+            date_value, precision, rule, date_text = None, None, "earlier_undated", None
+        elif date is None:
             if published is None:
                 date_value, precision, rule, date_text = None, None, "unknown", None
             else:
