@@ -178,6 +178,27 @@ def test_extract_writes_reports_and_reextracts_on_new_version(pipeline_env, fake
         assert con.execute("SELECT count(*) FROM extract.report_victims").fetchone() == (0,)
 
 
+def test_an_article_the_extractor_cannot_read_is_quarantined_not_fatal(pipeline_env, fake_extractor, monkeypatch):
+    fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed=3, evidence="e")]}
+    real = sys.modules["orchestration.arabic_nlp.extract"].extract_article
+
+    def fragile(text, published, lexicon, title=None):
+        if text == "نص معطوب":
+            raise ValueError("unexpected token")
+        return real(text, published, lexicon, title)
+
+    monkeypatch.setattr(sys.modules["orchestration.arabic_nlp.extract"], "extract_article", fragile)
+    with _con() as con:
+        _clean_rows(con, [("a_1", "نص أ", 0.9, "ar"), ("a_bad", "نص معطوب", 0.9, "ar")])
+        con.execute("INSERT INTO raw.articles (article_id, source_path, source_type, raw_text) "
+                    "VALUES ('a_bad', 'inbox/broken.txt', 'txt', 'نص معطوب')")
+        stats = extract_mod.extract_new_articles(con)
+        assert stats["extraction_failures"] == 1
+        assert con.execute("SELECT article_id, killed FROM extract.event_reports").fetchall() == [("a_1", 3)]
+        reason, = con.execute("SELECT reason FROM ops.rejected_inputs WHERE source_path = 'inbox/broken.txt'").fetchone()
+        assert "extraction failed: ValueError: unexpected token" in reason and "a_bad" in reason
+
+
 def test_extract_rolls_back_on_failure(pipeline_env, fake_extractor, monkeypatch):
     fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed=1, evidence="e")]}
     with _con() as con:

@@ -30,8 +30,8 @@ def _threshold() -> int:
     return int(os.environ.get("EXTRACT_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD))
 
 
-def run_extractor(todo: list[tuple], seeds_dir) -> tuple[list[tuple[str, list]], str]:
-    """Extract every article of `todo`; returns ([(article_id, reports)], mode)."""
+def run_extractor(todo: list[tuple], seeds_dir) -> tuple[list[tuple[str, list, str | None]], str]:
+    """Extract every article of `todo`; returns ([(article_id, reports, error)], mode)."""
     from orchestration.assets import extract_worker
 
     if len(todo) > _threshold():
@@ -65,8 +65,10 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
     results, mode = run_extractor(todo, seeds_dir) if todo else ([], "nothing to do")
 
     now = dt.datetime.now()
-    report_rows, victim_rows, log_rows = [], [], []
-    for article_id, reports in results:
+    report_rows, victim_rows, log_rows, failures = [], [], [], []
+    for article_id, reports, error in results:
+        if error:
+            failures.append([article_id, error, now])
         for r in reports:
             report_id = f"{article_id}_r{r.seq}"
             report_rows.append([
@@ -79,7 +81,7 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
                 victim_rows.append([report_id, v.actor_id, v.killed, v.wounded, v.evidence])
         log_rows.append([article_id, EXTRACTOR_VERSION, len(reports), now])
 
-    ids = [[aid] for aid, _ in results]
+    ids = [[aid] for aid, _, _ in results]
     con.execute("BEGIN TRANSACTION")
     try:
         if ids:
@@ -97,12 +99,20 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
             con.executemany("INSERT INTO extract.report_victims VALUES (?, ?, ?, ?, ?)", victim_rows)
         if log_rows:
             con.executemany("INSERT INTO ops.extraction_log VALUES (?, ?, ?, ?)", log_rows)
+        if failures:
+            # quarantined where analysts look for inputs that yielded nothing; a new extractor
+            # version retries them
+            con.executemany(
+                "INSERT INTO ops.rejected_inputs (source_path, source_line, reason, detected_at) "
+                "SELECT source_path, source_line, ?, ? FROM raw.articles WHERE article_id = ?",
+                [[f"{error} (article {aid})", when, aid] for aid, error, when in failures])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return {
         "articles_extracted": len(results),
+        "extraction_failures": len(failures),
         "reports_written": len(report_rows),
         "victim_rows_written": len(victim_rows),
         "mode": mode,

@@ -16,8 +16,17 @@ def init_worker(seeds_dir: str) -> None:
     _LEXICON = Lexicon.load(Path(seeds_dir))
 
 
-def extract_chunk(chunk: list[tuple]) -> list[tuple[str, list]]:
-    """chunk: (article_id, clean_text, published_date, title) -> [(article_id, [Report, ...])]."""
+def extract_chunk(chunk: list[tuple]) -> list[tuple[str, list, str | None]]:
+    """chunk: (article_id, clean_text, published_date, title) -> [(article_id, [Report, ...], error)].
+
+    One article the extractor cannot read is reported with its error, never stops the batch.
+    """
     from orchestration.arabic_nlp.extract import extract_article
 
-    return [(aid, list(extract_article(text or "", pub, _LEXICON, title))) for aid, text, pub, title in chunk]
+    out = []
+    for aid, text, pub, title in chunk:
+        try:
+            out.append((aid, list(extract_article(text or "", pub, _LEXICON, title)), None))
+        except Exception as exc:  # noqa: BLE001 - quarantined with its reason below
+            out.append((aid, [], f"extraction failed: {type(exc).__name__}: {exc}"[:500]))
+    return out
