@@ -299,16 +299,17 @@ def trafilatura_alone(paths: list[Path], limit: int) -> dict:
     pages = [p.read_text(encoding="utf-8") for p in sample]
     bare = trafilatura.bare_extraction(pages[0])  # warm-up (imports, lazy init)
     del bare
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     n_ok = 0
     for html in pages:
         doc = trafilatura.bare_extraction(
             html, with_metadata=True, include_comments=False, include_tables=True,
             date_extraction_params={"extensive_search": False, "original_date": True})
         n_ok += bool(doc is not None and doc.text)
-    dt_s = time.perf_counter() - t0
+    dt_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     return {"pages_timed": len(pages), "extracted": n_ok, "total_s": round(dt_s, 3),
-            "per_page_ms": round(1000 * dt_s / len(pages), 3)}
+            "per_page_ms": round(1000 * dt_s / len(pages), 3),
+            "cpu_per_page_ms": round(1000 * cpu_s / len(pages), 3)}
 
 
 # ------------------------------------------------------------------------------------------
@@ -375,6 +376,12 @@ def derive(r: dict, incr_empty: dict) -> dict:
         "incremental_ratio": round(r["incr_big"]["wall_s"] / incr_empty["wall_s"], 2),
         "peak_rss_mb": peak,
         "extraction_cores": r["cold"].get("extraction_cores"),
+        # CPU-seconds of the job's process tree: insensitive to other load on a shared machine
+        "cpu_fixed_s": r["rerun"].get("tree_cpu_s"),
+        "marginal_cpu_ms": None if r["cold"].get("tree_cpu_s") is None or r["rerun"].get("tree_cpu_s") is None
+        else round(1000 * (r["cold"]["tree_cpu_s"] - r["rerun"]["tree_cpu_s"]) / n, 2),
+        "trafilatura_cpu_ms": r["trafilatura"].get("cpu_per_page_ms"),
+        "foreign_cpu_s": round(sum(r[k].get("foreign_cpu_s") or 0 for k in ("cold", "rerun", "incr_big")), 1),
         "all_runs_ok": all(r[k]["ok"] for k in ("cold", "rerun", "incr_big")) and incr_empty["ok"],
     }
     d["goals"] = {
@@ -414,6 +421,19 @@ def markdown(report: dict) -> str:
             f"| {d['incremental_ratio']:.2f} {_mark(g['incremental_ratio'])} | {d['peak_rss_mb']:.0f} "
             f"{_mark(g['peak_rss_mb'])} | {d['extraction_cores'] if d['extraction_cores'] is not None else 'n/a'} "
             f"{_mark(g['extraction_cores'])} |")
+    lines += [
+        "",
+        "CPU view (CPU-seconds of the job's process tree; robust to other load on the machine):",
+        "",
+        "| N | fixed cost CPU s | marginal CPU ms/article | trafilatura alone CPU ms/page | ratio "
+        "| foreign CPU s during the 3 runs |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for d in report["derived"]:
+        ratio = (f"{d['marginal_cpu_ms'] / d['trafilatura_cpu_ms']:.2f}"
+                 if d.get("marginal_cpu_ms") and d.get("trafilatura_cpu_ms") else "n/a")
+        lines.append(f"| {d['n']:,} | {d.get('cpu_fixed_s')} | {d.get('marginal_cpu_ms')} | "
+                     f"{d.get('trafilatura_cpu_ms')} | {ratio} | {d.get('foreign_cpu_s')} |")
     lines += [
         "",
         f"Goals: marginal ≤ {GOALS['marginal_vs_trafilatura']}× trafilatura alone; fixed cost ≤ "
