@@ -289,8 +289,14 @@ def _is_ignored_name(name: str) -> str | None:
 # decoding
 
 
+# Text made only of these (ASCII, Latin-1, Arabic blocks, general punctuation) has no control,
+# surrogate, private-use or unassigned character: no need to look at each one.
+_PLAIN_TEXT = re.compile("[\t\n\r\f\v\x20-\x7e\xa0-\xff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
+                         "\ufb50-\ufdff\ufe70-\ufefe\u2000-\u206f]*")
+
+
 def _bad_char_share(text: str) -> float:
-    if not text:
+    if not text or _PLAIN_TEXT.fullmatch(text):
         return 0.0
     bad = 0
     for ch in text:

@@ -102,3 +102,11 @@ def test_regular_dual_not_listed_in_the_lexicon(parser):
 def test_number_after_its_plural_noun(parser):
     mentions = parser.parse(normalize("أسفر الهجوم عن مقتل مدنيين اثنين"), "Iraq")
     assert [(m.kind, m.count, m.group) for m in mentions] == [("killed", 2, "civilians")]
+
+
+def test_the_quick_filter_knows_every_casualty_word():
+    from orchestration.arabic_nlp import casualties
+
+    words = [w for kind in (casualties.TRIGGERS, casualties.COUNT_NOUNS) for ws in kind.values() for w in ws]
+    words += casualties.KILL_PHRASES
+    assert [w for w in words if not casualties._CASUALTY_STEMS.search(w)] == []

@@ -9,6 +9,7 @@ vague amount (عدد من، العشرات) that leaves the count unknown. Victi
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,12 @@ _ANOTHER_SINGLE = {normalize(w) for w in ("آخر", "أخرى", "آخرا", "آ�
 _ANOTHER_DUAL = {normalize(w) for w in ("آخران", "آخرين", "أخريين", "آخرون")}
 _LIFE_TAKERS = {normalize(w) for w in ("أودى", "أودت", "يودي", "تودي")}
 _SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بينهما", "منهن", "بينهن")}
+# Every casualty trigger and noun contains one of these stems (checked by a test over the lexicon).
+_CASUALTY_STEMS = re.compile(normalize(
+    r"قتل|قتي|مقتل|شهد|شها|شهي|مصرع|وفا|وفي|توف|اغتي|عدم|عدام|صفي|ذبح|صيب|صاب|جرح|جري|ضحي|ضحا|جث|حتف|حياة|رواح"))
+_VAGUE_ENDINGS = {normalize(p).split()[0][-3:] for p in (
+    "عدد", "عددا", "العديد", "عشرات", "العشرات", "مئات", "المئات", "آلاف", "الآلاف", "بضعة", "بضع", "عدة",
+    "جميع", "كل")}
 _RANGE_LOW = re.compile(r"بين\s+(\d+)\s+و\s*$")
 _TOKEN = re.compile(r"\d+(?:,\d{3})*|[^\W\d_]+|[،,؛;:.()\"]", re.UNICODE)
 
@@ -121,6 +128,15 @@ def _tokens(text: str) -> list[_Tok]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_trigger_kind(word: str) -> str | None:
+    """killed/wounded when the word, clitics aside, is a casualty verb or verbal noun."""
+    for kind in (KILLED, WOUNDED):
+        if _strip_clitics(word, TRIGGERS[kind]):
+            return kind
+    return None
+
+
 def _strip_clitics(word: str, vocab: set[str]) -> str | None:
     """`word` or `word` without a leading و/ف/ب/ل/ك (and ال), if that form is in `vocab`."""
     if word in vocab:
@@ -162,6 +178,8 @@ class CasualtyParser:
 
     # -- public -------------------------------------------------------------------------------
     def parse(self, text: str, country: str | None = None) -> list[CasualtyMention]:
+        if not _CASUALTY_STEMS.search(text):      # most sentences speak of no dead or wounded
+            return []
         toks = _tokens(text)
         numbers = {n.start: n for n in find_numbers(text)}
         actors = self.find_actors(text)
@@ -190,7 +208,7 @@ class CasualtyParser:
                     consumed_until = chain[-1].end
                 i += 1
                 continue
-            vague = find_vague_amount(text[tok.start:tok.start + 30])
+            vague = find_vague_amount(text[tok.start:tok.start + 30]) if tok.text[-3:] in _VAGUE_ENDINGS else None
             if vague:
                 found = self._vague_count_noun(toks, i, text, vague, actors, country)
                 if found:
@@ -232,12 +250,12 @@ class CasualtyParser:
     # -- triggers -----------------------------------------------------------------------------
     def _trigger_kind(self, toks: list[_Tok], i: int) -> str | None:
         word = toks[i].text
-        for kind in (KILLED, WOUNDED):
-            if _strip_clitics(word, TRIGGERS[kind]):
-                return kind
+        kind = _word_trigger_kind(word)
+        if kind:
+            return kind
         # لقي حتفه / لقوا مصرعهم: the victim comes before, handled in _number_first; here the
         # victim follows ("لقي شرطي حتفه")
-        if _strip_clitics(word, {"لقي", "لقيت", "لقوا", "لقيا"}) and any(
+        if "لق" in word and _strip_clitics(word, {"لقي", "لقيت", "لقوا", "لقيا"}) and any(
                 t.text.startswith(("حتف", "مصرع")) for t in toks[i + 1:i + 5]):
             return KILLED
         window = " ".join(t.text for t in toks[i:i + 2])

@@ -101,7 +101,9 @@ class _Unit:
     norm: str
     mentions: list[CasualtyMention] = field(default_factory=list)
     dates: list[DateMatch] = field(default_factory=list)
+    place_matches: list = field(default_factory=list)  # LexMatch, read once per unit
     places: list = field(default_factory=list)        # (LexMatch, weight)
+    triggers: list = field(default_factory=list)      # LexMatch
     actors: list = field(default_factory=list)        # LexMatch
     agents: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
@@ -142,40 +144,44 @@ class Extractor:
             for clause in _CLAUSE_BREAK.split(sentence):
                 clause = clause.strip(" ،,")
                 if clause:
-                    units.append(_Unit(index=len(units), text=clause, norm=normalize(clause)))
+                    norm = normalize(clause)
+                    units.append(_Unit(index=len(units), text=clause, norm=norm,
+                                       place_matches=self.lex.find_places(norm)))
         return units
 
     def _read(self, unit: _Unit, published: dt.date | None, country_hint: str | None) -> None:
         norm = unit.norm
-        unit.places = self._weighted_places(norm)
+        unit.places = self._weighted_places(norm, unit.place_matches)
         country = self._unit_country(unit) or country_hint
+        unit.triggers = self.lex.find_triggers(norm)
         unit.background = bool(_RUNNING_TOTAL.search(norm)) or bool(_DENIAL_OR_MEMORY.search(norm)) or (
-            bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(norm))
+            bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(unit.triggers))
         if not unit.background:
             unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
             unit.no_casualties = self.parser.no_casualties(norm)
             unit.survived = self.parser.survived(norm) and not unit.mentions
-        unit.dates = find_dates(norm, published)
-        unit.actors = _named_over_generic(norm, self.lex.find_actors(norm))
-        triggers = self.lex.find_triggers(norm)
-        if triggers:
-            unit.trigger = max(triggers, key=lambda t: (int(self.lex.triggers[t.entry_id]["priority"]), -t.start))
         unit.anaphora = bool(_ANAPHORA.search(norm))
         unit.new_incident = bool(_NEW_INCIDENT.search(norm))
+        if not (unit.has_casualties or unit.triggers or unit.anaphora):
+            return    # a sentence with no figure, no trigger and no back-reference joins no incident
+        unit.dates = find_dates(norm, published)
+        unit.actors = _named_over_generic(norm, self.lex.find_actors(norm))
+        if unit.triggers:
+            unit.trigger = max(unit.triggers, key=lambda t: (int(self.lex.triggers[t.entry_id]["priority"]), -t.start))
         self._roles(unit)
 
-    def _conflict_trigger(self, norm: str) -> bool:
-        return any(int(self.lex.triggers[t.entry_id]["priority"]) >= 60 for t in self.lex.find_triggers(norm))
+    def _conflict_trigger(self, triggers: list) -> bool:
+        return any(int(self.lex.triggers[t.entry_id]["priority"]) >= 60 for t in triggers)
 
     @staticmethod
     def _threat(norm: str, mention: CasualtyMention) -> bool:
         """"يهدد بقتل"، "محاولة اغتيال": no one was harmed by the words themselves."""
         return bool(_FUTURE_OR_THREAT.search(norm[max(0, mention.start - 14):mention.start]))
 
-    def _weighted_places(self, norm: str) -> list:
+    def _weighted_places(self, norm: str, matches: list) -> list:
         """Places in the unit with a weight: reference points and speakers' cities count little."""
         out = []
-        for match in self.lex.find_places(norm):
+        for match in matches:
             before = norm[max(0, match.start - 40):match.start]
             weight = 1.0
             if _REFERENCE_BEFORE.search(before):
@@ -246,7 +252,7 @@ class Extractor:
     def _article_country(self, units: list[_Unit]) -> str | None:
         weights: dict[str, float] = {}
         for unit in units:
-            for match in self.lex.find_places(unit.norm):
+            for match in unit.place_matches:
                 country = self.lex.places[match.entry_id].get("country")
                 if country:
                     weights[country] = weights.get(country, 0) + 1

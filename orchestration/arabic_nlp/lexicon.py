@@ -28,6 +28,7 @@ Pure Python: no dagster / duckdb imports.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,8 +118,16 @@ class _Index:
         return out
 
 
-def _candidates(word: str):
-    """(offset of the match start in `word`, core without clitic/ال, text had ال) readings of a word."""
+@functools.lru_cache(maxsize=1 << 16)
+def _candidates(word: str) -> tuple[tuple[int, str, bool], ...]:
+    """(offset of the match start in `word`, core without clitic/ال, text had ال) readings of a word.
+
+    Cached: news vocabulary is small next to the number of tokens read.
+    """
+    return tuple(_readings(word))
+
+
+def _readings(word: str):
     seen = set()
     for clitic in _CLITICS:
         if clitic and not word.startswith(clitic):
