@@ -171,3 +171,18 @@ def test_lexicon_from_tmp_seeds(tmp_path):
     assert [m.entry_id for m in lex.find_places(normalize("وصلوا قرية الفا"))] == ["x1"]
     assert lex.places["x1"]["latitude"] == 35.1
     assert lex.actors == {} and lex.triggers == {} and lex.victim_nouns == {}
+
+
+def test_fingerprint_changes_with_any_lexicon_file(tmp_path):
+    import shutil
+
+    from orchestration.arabic_nlp.extract import default_seeds_dir
+    from orchestration.arabic_nlp.lexicon import LEXICON_FILES, Lexicon
+
+    for name in LEXICON_FILES:
+        shutil.copy(default_seeds_dir() / name, tmp_path / name)
+    before = Lexicon.fingerprint(tmp_path)
+    assert before == Lexicon.fingerprint(default_seeds_dir())
+    with open(tmp_path / "actors.csv", "a", encoding="utf-8") as handle:
+        handle.write("new_group,New Group,جماعة جديدة,جماعة جديدة,Rebel Groups,Iraq\n")
+    assert Lexicon.fingerprint(tmp_path) != before

@@ -113,6 +113,10 @@ def fake_extractor(monkeypatch):
     state = {"version": "v1", "loads": 0, "calls": [], "reports": {}}
 
     class FakeLexicon:
+        @staticmethod
+        def fingerprint(seeds_dir):
+            return state.get("lexicon", "lex1")
+
         @classmethod
         def load(cls, seeds_dir):
             state["loads"] += 1
@@ -160,7 +164,7 @@ def test_extract_writes_reports_and_reextracts_on_new_version(pipeline_env, fake
         assert "english" not in fake_extractor["calls"]          # non-Arabic: no extraction
         rows = con.execute("SELECT report_id, article_id, seq, killed, wounded, extractor_version "
                            "FROM extract.event_reports ORDER BY report_id").fetchall()
-        assert rows == [("a_1_r1", "a_1", 1, 11, 2, "v1"), ("a_1_r2", "a_1", 2, 8, None, "v1")]
+        assert rows == [("a_1_r1", "a_1", 1, 11, 2, "v1+lex.lex1"), ("a_1_r2", "a_1", 2, 8, None, "v1+lex.lex1")]
         assert con.execute("SELECT count(*) FROM extract.report_victims").fetchone() == (2,)
 
         # Same version: nothing to do, even for a_2 which reported no incident.
@@ -174,8 +178,13 @@ def test_extract_writes_reports_and_reextracts_on_new_version(pipeline_env, fake
         stats = extract_mod.extract_new_articles(con)
         assert stats["articles_extracted"] == 2
         rows = con.execute("SELECT report_id, killed, extractor_version FROM extract.event_reports").fetchall()
-        assert rows == [("a_1_r1", 12, "v2")]
+        assert rows == [("a_1_r1", 12, "v2+lex.lex1")]
         assert con.execute("SELECT count(*) FROM extract.report_victims").fetchone() == (0,)
+
+        # An analyst's lexicon edit re-reads the archive too.
+        fake_extractor["lexicon"] = "lex2"
+        assert extract_mod.extract_new_articles(con)["articles_extracted"] == 2
+        assert con.execute("SELECT DISTINCT extractor_version FROM extract.event_reports").fetchall() == [("v2+lex.lex2",)]
 
 
 def test_an_article_the_extractor_cannot_read_is_quarantined_not_fatal(pipeline_env, fake_extractor, monkeypatch):
@@ -209,7 +218,7 @@ def test_extract_rolls_back_on_failure(pipeline_env, fake_extractor, monkeypatch
         with pytest.raises(Exception):
             extract_mod.extract_new_articles(con)
         assert con.execute("SELECT report_id, killed, extractor_version FROM extract.event_reports"
-                           ).fetchall() == [("a_1_r1", 1, "v1")]
+                           ).fetchall() == [("a_1_r1", 1, "v1+lex.lex1")]
 
 
 # --------------------------------------------------------------------------- GX gates

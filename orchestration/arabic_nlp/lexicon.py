@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +167,9 @@ def _read(path: Path) -> list[dict]:
         return [dict(r) for r in csv.DictReader(handle)]
 
 
+LEXICON_FILES = ("places.csv", "places_geonames.csv", "actors.csv", "event_triggers.csv", "victim_nouns.csv")
+
+
 class Lexicon:
     """Places, actors, triggers and victim nouns, with matchers built once at load time."""
 
@@ -178,6 +182,15 @@ class Lexicon:
         self._places = _Index()
         self._actors = _Index()
         self._triggers = _Index()
+
+    @staticmethod
+    def fingerprint(seeds_dir: Path) -> str:
+        """A short hash of the lexicon files, so that an analyst's edit re-reads old articles."""
+        digest = hashlib.sha256()
+        for name in LEXICON_FILES:
+            path = Path(seeds_dir) / name
+            digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
+        return digest.hexdigest()[:12]
 
     @classmethod
     def load(cls, seeds_dir: Path) -> "Lexicon":

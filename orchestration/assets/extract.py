@@ -49,10 +49,18 @@ def run_extractor(todo: list[tuple], seeds_dir) -> tuple[list[tuple[str, list, s
     return extract_worker.extract_chunk(todo), "sequential"
 
 
-def extract_new_articles(con, seeds_dir=None) -> dict:
-    from orchestration.arabic_nlp.extract import EXTRACTOR_VERSION  # late: the lead writes it
+def extraction_version(seeds_dir) -> str:
+    """The extractor's code version and its lexicons' fingerprint: a change to either re-reads
+    every Arabic article (an analyst's new alias or place applies to the archive too)."""
+    from orchestration.arabic_nlp.extract import EXTRACTOR_VERSION  # late: keeps definitions light
+    from orchestration.arabic_nlp.lexicon import Lexicon
 
+    return f"{EXTRACTOR_VERSION}+lex.{Lexicon.fingerprint(seeds_dir)}"
+
+
+def extract_new_articles(con, seeds_dir=None) -> dict:
     seeds_dir = seeds_dir or config.DBT_SEEDS_DIR
+    version = extraction_version(seeds_dir)
     ensure_tables(con)
     todo = con.execute(
         """SELECT c.article_id, c.clean_text, c.published_date, c.title
@@ -60,7 +68,7 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
            LEFT JOIN ops.extraction_log l USING (article_id)
            WHERE c.language = 'ar' AND l.extractor_version IS DISTINCT FROM ?
            ORDER BY c.article_id""",
-        [EXTRACTOR_VERSION],
+        [version],
     ).fetchall()
     results, mode = run_extractor(todo, seeds_dir) if todo else ([], "nothing to do")
 
@@ -75,11 +83,11 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
                 report_id, article_id, r.seq, r.event_date, r.date_precision, r.date_rule, r.date_text,
                 r.place_id, r.location_text, r.trigger_id, r.trigger_text, r.actor1_id, r.actor2_id,
                 r.killed, r.wounded, r.killed_rule, r.wounded_rule, r.vague_text, r.evidence,
-                EXTRACTOR_VERSION, now,
+                version, now,
             ])
             for v in r.victims:
                 victim_rows.append([report_id, v.actor_id, v.killed, v.wounded, v.evidence])
-        log_rows.append([article_id, EXTRACTOR_VERSION, len(reports), now])
+        log_rows.append([article_id, version, len(reports), now])
 
     ids = [[aid] for aid, _, _ in results]
     con.execute("BEGIN TRANSACTION")
@@ -116,7 +124,7 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
         "reports_written": len(report_rows),
         "victim_rows_written": len(victim_rows),
         "mode": mode,
-        "extractor_version": EXTRACTOR_VERSION,
+        "extractor_version": version,
         "total_reports": con.execute("SELECT count(*) FROM extract.event_reports").fetchone()[0],
     }
 
@@ -128,7 +136,7 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
     kinds={"python", "duckdb"},
     description="Incidents as each Arabic article reports them (rule-based extractor over the dbt "
                 "seed lexicons). Tables extract.event_reports and extract.report_victims; an article "
-                "is re-extracted when EXTRACTOR_VERSION changes.",
+                "is re-extracted when EXTRACTOR_VERSION or a lexicon file changes.",
 )
 def extracted_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
