@@ -110,3 +110,20 @@ def test_the_quick_filter_knows_every_casualty_word():
     words = [w for kind in (casualties.TRIGGERS, casualties.COUNT_NOUNS) for ws in kind.values() for w in ws]
     words += casualties.KILL_PHRASES
     assert [w for w in words if not casualties._CASUALTY_STEMS.search(w)] == []
+
+
+def test_coordinated_victims_add_up(parser):
+    mentions = parser.parse(normalize("قتل ضابط برتبة ملازم وجنديان بانفجار عبوة ناسفة"), "Iraq")
+    assert [(m.kind, m.count) for m in mentions] == [("killed", 1), ("killed", 2)]
+
+
+def test_a_pronoun_on_the_trigger_is_one_victim(parser):
+    mentions = parser.parse(normalize("استهدفت مسيرة سيارة مسؤول محلي ما أدى إلى مقتله على الفور"), "Iraq")
+    assert [(m.kind, m.count, m.rule) for m in mentions] == [("killed", 1, "pronoun_singular")]
+
+
+def test_others_after_the_dead_are_not_more_wounded(parser):
+    mentions = parser.parse(normalize("أسفر عن مقتل 8 أشخاص وإصابة 20 آخرين"), "Iraq")
+    assert [(m.kind, m.count, m.additive) for m in mentions] == [("killed", 8, False), ("wounded", 20, False)]
+    mentions = parser.parse(normalize("أصيب شرطي بجروح وأصيب آخر بشظايا"), "Iraq")
+    assert [(m.kind, m.count, m.additive) for m in mentions] == [("wounded", 1, False), ("wounded", 1, True)]

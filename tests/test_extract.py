@@ -244,3 +244,10 @@ def test_an_earlier_incident_without_a_date_is_left_undated(lexicon):
 def test_scattered_attacks_over_days_are_a_tally_not_an_incident(lexicon):
     text = "قتل 17 شخصاً في هجمات متفرقة شنها مسلحو داعش في البادية السورية خلال الأيام الماضية."
     assert run(lexicon, text) == []
+
+
+def test_an_earlier_toll_told_after_the_update_keeps_the_latest(lexicon):
+    text = ("ارتفعت حصيلة ضحايا التفجير الانتحاري الذي استهدف سوقاً في قضاء الطارمية إلى 12 قتيلاً و25 جريحاً.\n"
+            "وكان مصدر طبي قد أفاد في وقت سابق بمقتل 8 أشخاص وإصابة 20 آخرين.")
+    report, = run(lexicon, text)
+    assert (report.killed, report.wounded) == (12, 25)

@@ -193,6 +193,13 @@ class CasualtyParser:
             if tok.start < consumed_until:
                 i += 1
                 continue
+            pronoun_kind = self._pronoun_victim(tok.text) if not _word_trigger_kind(tok.text) else None
+            if pronoun_kind:
+                mentions.append(CasualtyMention(kind=pronoun_kind, count=1, rule="pronoun_singular",
+                                                start=tok.start, end=tok.end))
+                consumed_until = tok.end
+                i += 1
+                continue
             kind = self._trigger_kind(toks, i)
             if kind:
                 if any(a <= tok.start < b for a, b in joint_spans):
@@ -225,6 +232,10 @@ class CasualtyParser:
             i += 1
         self._resolve_subsets(mentions)
         self._fill_groups(mentions)
+        for prev, m in zip(mentions, mentions[1:]):
+            # "مقتل 8 وإصابة 20 آخرين": "others" than the dead, not more wounded on top of earlier wounded
+            if m.additive and prev.kind != m.kind:
+                m.additive = False
         return mentions
 
     @staticmethod
@@ -269,6 +280,18 @@ class CasualtyParser:
         # "أودى الهجوم بحياة ...": the subject may stand between the verb and بحياة
         if word == "بحياه" and any(_strip_clitics(t.text, _LIFE_TAKERS) for t in toks[max(0, i - 4):i]):
             return KILLED
+        return None
+
+    @staticmethod
+    def _pronoun_victim(word: str) -> str | None:
+        """"مقتله"، "إصابتها": the trigger carries its one victim as a pronoun."""
+        for suffix in ("ه", "ها"):
+            if word.endswith(suffix):
+                stem = word[:-len(suffix)]
+                stem = stem[:-1] + "ه" if stem.endswith("ت") else stem   # إصابت+ه → إصابه
+                kind = _word_trigger_kind(stem)
+                if kind:
+                    return kind
         return None
 
     def _skip_fillers(self, toks, j, text, kind) -> int:
@@ -330,6 +353,9 @@ class CasualtyParser:
                 return k if prev in {"و", "،", ","} or prev in _SUBSET else None
             if tok.text.startswith("و") and tok.start + 1 in numbers:   # "وخمسه مدنيين"
                 return k
+            noun = self._noun(tok.text) if tok.text.startswith("و") else None
+            if noun and self.nouns[noun].number in ("singular", "dual"):   # "ضابط ... وجنديان"
+                return k
         return None
 
     def _count_phrase(self, toks, j, text, numbers, actors, kind, country):
@@ -367,6 +393,7 @@ class CasualtyParser:
                 return None
         mention = CasualtyMention(kind=kind, count=count, rule=rule, start=start, end=toks[max(k - 1, j)].end,
                                   vague_text=vague)
+        mention.additive = rule in ("another", "another_dual")
         k = self._read_victims(toks, k, text, actors, mention, country, numbers)
         return mention, k
 
