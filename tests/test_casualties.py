@@ -127,3 +127,8 @@ def test_others_after_the_dead_are_not_more_wounded(parser):
     assert [(m.kind, m.count, m.additive) for m in mentions] == [("killed", 8, False), ("wounded", 20, False)]
     mentions = parser.parse(normalize("أصيب شرطي بجروح وأصيب آخر بشظايا"), "Iraq")
     assert [(m.kind, m.count, m.additive) for m in mentions] == [("wounded", 1, False), ("wounded", 1, True)]
+
+
+def test_a_dual_after_a_toll_is_its_own_count(parser):
+    mentions = parser.parse(normalize("ارتفعت الحصيلة إلى أربعة قتلى وجريحين من الجنود"), "Iraq")
+    assert [(m.kind, m.count) for m in mentions] == [("killed", 4), ("wounded", 2)]

@@ -43,7 +43,9 @@ _COUNT_NOUNS = {
               "مصابان", "إصابات", "إصابة", "إصابتين", "إصابتان"],
 }
 # "N قتلى وجرحى"، "بين قتيل وجريح": one figure for both, so each stays unknown.
-_JOINT = re.compile(normalize(r"(?:قتيل|قتلى|شهيد|شهداء|مقتل|قتل)(?:ا|اً)?\s+و\s?(?:جريح|جرحى|مصاب|مصابين|إصابة|جرح)"))
+# ("قتلى وجريحين" is two wounded: a dual second noun carries its own count)
+_JOINT = re.compile(normalize(
+    r"(?:قتيل|قتلى|شهيد|شهداء|مقتل|قتل)(?:ا|اً)?\s+و\s?(?:جريح|جرحى|مصاب|مصابين|إصابة|جرح)(?!ين|ان|تين|تان)"))
 _NO_CASUALTIES = re.compile(normalize(
     r"(?:دون|بدون|من دون|عدم)\s+(?:وقوع|تسجيل|حدوث|أن يسفر عن|أية|أي)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|إصابات بشرية)"
     r"|(?:لم|ولم)\s+(?:يسفر|تسفر|يسفرا|تسجل|يسجل|يؤد|تؤد)\s+(?:عن|إلى)?\s*(?:وقوع|سقوط|أي|أية)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|قتلى)"
@@ -126,6 +128,19 @@ def _tokens(text: str) -> list[_Tok]:
         word = m.group(0)
         out.append(_Tok(m.start(), m.end(), word, word))
     return out
+
+
+_DUAL_COUNT_NOUNS = {
+    KILLED: {normalize(w) for w in ("قتيلين", "قتيلان", "شهيدين", "شهيدان", "ضحيتين", "ضحيتان")},
+    WOUNDED: {normalize(w) for w in ("جريحين", "جريحان", "إصابتين", "إصابتان")},
+}
+
+
+def _dual_count_noun(word: str) -> str | None:
+    for kind, nouns in _DUAL_COUNT_NOUNS.items():
+        if _strip_clitics(word, nouns):
+            return kind
+    return None
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -213,6 +228,13 @@ class CasualtyParser:
                 if chain:
                     mentions.extend(chain)
                     consumed_until = chain[-1].end
+                i += 1
+                continue
+            dual_kind = _dual_count_noun(tok.text)
+            if dual_kind:     # "قتيلين"، "وجريحان": a dual casualty noun is its own count
+                mentions.append(CasualtyMention(kind=dual_kind, count=2, rule="dual_count_noun",
+                                                start=tok.start, end=tok.end))
+                consumed_until = tok.end
                 i += 1
                 continue
             vague = find_vague_amount(text[tok.start:tok.start + 30]) if tok.text[-3:] in _VAGUE_ENDINGS else None
@@ -419,6 +441,8 @@ class CasualtyParser:
                 mention.additive = True
                 k += 1
                 continue
+            if tok.text.startswith("و") and _dual_count_noun(tok.text):
+                break     # "اربعه قتلى وجريحين": the next item, with its own count
             for kind, nouns in COUNT_NOUNS.items():
                 if tok.text in nouns or _strip_clitics(tok.text, nouns):
                     mention.kind = kind
