@@ -251,3 +251,11 @@ def test_an_earlier_toll_told_after_the_update_keeps_the_latest(lexicon):
             "وكان مصدر طبي قد أفاد في وقت سابق بمقتل 8 أشخاص وإصابة 20 آخرين.")
     report, = run(lexicon, text)
     assert (report.killed, report.wounded) == (12, 25)
+
+
+def test_a_speakers_city_is_not_the_incident_place(lexicon):
+    text = ("وقال المتحدث باسم وزارة البيشمركة في مؤتمر صحفي عقده في أربيل، اليوم، إن هجوماً لمسلحي داعش "
+            "على قرية تابعة لقضاء خانقين أسفر عن مقتل مدنيين اثنين.")
+    report, = run(lexicon, text)
+    assert admin1(lexicon, report) == "Diyala"
+    assert report.killed == 2
