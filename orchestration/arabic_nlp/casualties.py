@@ -56,6 +56,7 @@ _APPROX = [normalize(p) for p in ("ما لا يقل عن", "لا يقل عن", "
                                      "ما مجموعه", "إلى", "الى")]
 _ANOTHER_SINGLE = {normalize(w) for w in ("آخر", "أخرى", "آخرا", "آخراً", "اخرى", "ثالث", "ثالثة", "رابع", "رابعة", "خامس")}
 _ANOTHER_DUAL = {normalize(w) for w in ("آخران", "آخرين", "أخريين", "آخرون")}
+_THEY_ARE = {normalize(w) for w in ("هم", "وهم", "هما", "وهما")}
 _LIFE_TAKERS = {normalize(w) for w in ("أودى", "أودت", "يودي", "تودي")}
 _SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بينهما", "منهن", "بينهن")}
 # Every casualty trigger and noun contains one of these stems (checked by a test over the lexicon).
@@ -350,8 +351,10 @@ class CasualtyParser:
             item = self._count_phrase(toks, k, text, numbers, actors, kind, country)
             if not item or item[0].count is None:
                 break
+            # "14 شخصا، بينهم سته مدنيين"، "3 اشخاص، هم جندي ومدنيان": shares of the figure before
+            crossed = {t.text for t in toks[j:k]}
             nxt, j = item
-            if k > 0 and toks[k - 1].text in _SUBSET:     # "14 شخصا، بينهم سته مدنيين"
+            if crossed & (_SUBSET | _THEY_ARE):
                 nxt.subset = True
             # "16 منهم" after a total is a share of it, not more victims
             if not nxt.subset and out[0].group is None and nxt.group is not None and \
