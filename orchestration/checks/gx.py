@@ -1,16 +1,40 @@
 """Run the GX suites of expectations/*.json against pandas frames read from DuckDB.
 
-GX's SQL datasources do not work on DuckDB here, so each suite carries (meta.query) the
-DuckDB query whose result is validated with a pandas datasource. Validation goes through a
-checkpoint of a file-backed GX context (data/gx) so results are stored and the static Data
-Docs site under GX_DOCS_DIR is rebuilt after every check.
+GX's SQL datasources do not work on DuckDB here, so each suite carries (meta.query) the DuckDB
+query whose result is validated with a pandas datasource, through a checkpoint of a file-backed
+GX context (beside GX_DOCS_DIR) so the results are stored for the static Data Docs site.
+
+Batch scope (what one run validates)
+------------------------------------
+Per-row expectations validate only the rows written since the last validation, not the whole
+history: `meta.query` has a `$since` parameter (a TIMESTAMP, or NULL = validate everything) and
+filters on the write-time column named in `meta.batch` ({"table", "column"}), e.g.
+`raw.articles.ingested_at`. `meta.batch` also gives the watermark: max(column) of that table
+when the suite ran; the next run passes it back as `$since`. Rows with a NULL write time are
+always in the batch (they cannot be placed in one).
+
+Whole-table invariants (uniqueness of article_id / report_id / event_id, text fingerprints) are
+expectations with meta.scope = 'table'. They run on `meta.table_query`, which selects only the key
+columns of the whole table (never article text), as a second GX suite `<name>__whole_table`.
+
+Queries never load raw_text / clean_text wholesale: what an expectation needs of a text is
+computed in SQL (length, a head for null checks, the snippet around a regex match).
+
+Cost per process / run
+----------------------
+`great_expectations` is imported inside the functions here (loading the Dagster code location
+does not import it), one GX context is kept per context directory per process, and the Data Docs
+site is rebuilt once by `build_docs()` (the checks call it from the `gx_docs` resource teardown,
+i.e. once per run) instead of once per suite.
 
 Severity lives in each expectation's meta.severity ('error' | 'warn').
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +44,11 @@ from orchestration import config  # noqa: E402
 
 SITE_NAME = "pipeline_docs"
 DATASOURCE = "warehouse_frames"
+TABLE_SUFFIX = "__whole_table"
+
+_LOCK = threading.RLock()
+_CONTEXTS: dict[str, object] = {}      # GX context root dir -> context (one per process)
+_DOCS_PENDING: set[str] = set()        # context roots with results not yet in the Data Docs
 
 
 @dataclass
@@ -29,6 +58,10 @@ class SuiteOutcome:
     n_expectations: int
     error_failures: list[dict] = field(default_factory=list)
     warn_failures: list[dict] = field(default_factory=list)
+    scope: str = "whole table"          # 'batch' (rows written after `since`) | 'whole table'
+    since: dt.datetime | None = None    # rows written after this were validated (None: all)
+    watermark: dt.datetime | None = None  # max write time seen; the next run's `since`
+    n_table_rows: int | None = None     # rows of the whole-table (key column) validation
 
     @property
     def passed(self) -> bool:
@@ -40,24 +73,33 @@ def load_suite_json(name: str, directory: Path | None = None) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _context():
-    import great_expectations as gx
-
-    root = config.gx_context_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    ctx = gx.get_context(mode="file", project_root_dir=str(root))
-    ctx.variables.progress_bars = {"globally": False}
-    site = {
+def _site_config() -> dict:
+    return {
         "class_name": "SiteBuilder",
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend",
                           "base_directory": str(config.gx_docs_dir())},
     }
-    if SITE_NAME in ctx.get_site_names():
-        ctx.update_data_docs_site(SITE_NAME, site)
-    else:
-        ctx.add_data_docs_site(SITE_NAME, site)
-    return ctx
+
+
+def _context():
+    """The file-backed GX context for the current GX_DOCS_DIR, created once per process."""
+    root = config.gx_context_dir()
+    key = f"{root}|{config.gx_docs_dir()}"
+    with _LOCK:
+        ctx = _CONTEXTS.get(key)
+        if ctx is None:
+            import great_expectations as gx
+
+            root.mkdir(parents=True, exist_ok=True)
+            ctx = gx.get_context(mode="file", project_root_dir=str(root))
+            ctx.variables.progress_bars = {"globally": False}
+            if SITE_NAME in ctx.get_site_names():
+                ctx.update_data_docs_site(SITE_NAME, _site_config())
+            else:
+                ctx.add_data_docs_site(SITE_NAME, _site_config())
+            _CONTEXTS[key] = ctx
+        return key, ctx
 
 
 def _get_or_add(getter, adder, name):
@@ -88,45 +130,122 @@ def _describe(result) -> dict:
     return out
 
 
-def validate_frame(df, suite_json: dict) -> SuiteOutcome:
-    """Validate a pandas frame with a suite (dict as stored in expectations/), store the result
-    in the file context and rebuild the Data Docs site."""
+def _validate(df, name: str, expectations: list[dict], meta: dict) -> list[dict]:
+    """Validate `df` with GX as suite `name`; store the result. Returns the failures (described)."""
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
 
-    name = suite_json["name"]
-    ctx = _context()
-    ds = _get_or_add(ctx.data_sources.get, ctx.data_sources.add_pandas, DATASOURCE)
-    asset = _get_or_add(ds.get_asset, ds.add_dataframe_asset, name)
-    batch_def = _get_or_add(asset.get_batch_definition, asset.add_batch_definition_whole_dataframe, "whole_frame")
-    suite = ctx.suites.add_or_update(ExpectationSuite(
-        name=name,
-        expectations=[dict(e) for e in suite_json["expectations"]],
-        meta={k: v for k, v in (suite_json.get("meta") or {}).items()},
-    ))
-    vd = ctx.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite))
-    checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
-        name=f"{name}_checkpoint",
-        validation_definitions=[vd],
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="update_docs", site_names=[SITE_NAME])],
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10},
-    ))
-    run = checkpoint.run(batch_parameters={"dataframe": df})
-    outcome = SuiteOutcome(suite=name, n_rows=len(df), n_expectations=len(suite_json["expectations"]))
+    key, ctx = _context()
+    with _LOCK:
+        ds = _get_or_add(ctx.data_sources.get, ctx.data_sources.add_pandas, DATASOURCE)
+        asset = _get_or_add(ds.get_asset, ds.add_dataframe_asset, name)
+        batch_def = _get_or_add(asset.get_batch_definition, asset.add_batch_definition_whole_dataframe,
+                                "whole_frame")
+        suite = ctx.suites.add_or_update(ExpectationSuite(
+            name=name, expectations=[dict(e) for e in expectations], meta=dict(meta)))
+        vd = ctx.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite))
+        # No UpdateDataDocsAction: the site is rebuilt once per run by build_docs().
+        checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
+            name=f"{name}_checkpoint",
+            validation_definitions=[vd],
+            actions=[],
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10},
+        ))
+        run = checkpoint.run(batch_parameters={"dataframe": df})
+        _DOCS_PENDING.add(key)
+    failures = []
     for suite_result in run.run_results.values():
         for r in suite_result.results:
-            if r.success:
-                continue
-            d = _describe(r)
-            (outcome.warn_failures if d["severity"] == "warn" else outcome.error_failures).append(d)
+            if not r.success:
+                failures.append(_describe(r))
+    return failures
+
+
+def _split(suite_json: dict) -> tuple[list[dict], list[dict]]:
+    per_row, table = [], []
+    for e in suite_json["expectations"]:
+        (table if (e.get("meta") or {}).get("scope") == "table" else per_row).append(e)
+    return per_row, table
+
+
+def _sort_failures(outcome: SuiteOutcome, failures: list[dict]) -> None:
+    for d in failures:
+        (outcome.warn_failures if d["severity"] == "warn" else outcome.error_failures).append(d)
+
+
+def validate_frame(df, suite_json: dict, *, build: bool = True) -> SuiteOutcome:
+    """Validate a pandas frame with all expectations of a suite (dict as stored in expectations/),
+    store the result in the file context and (build=True) rebuild the Data Docs site."""
+    name = suite_json["name"]
+    outcome = SuiteOutcome(suite=name, n_rows=len(df), n_expectations=len(suite_json["expectations"]))
+    _sort_failures(outcome, _validate(df, name, suite_json["expectations"], suite_json.get("meta") or {}))
+    if build:
+        build_docs()
     return outcome
 
 
-def run_suite(con, name: str) -> SuiteOutcome:
+def batch_watermark(con, suite_json: dict) -> dt.datetime | None:
+    batch = (suite_json.get("meta") or {}).get("batch")
+    if not batch:
+        return None
+    return con.execute(f"SELECT max({batch['column']}) FROM {batch['table']}").fetchone()[0]
+
+
+def run_suite(con, name: str, since: dt.datetime | None = None, *, build: bool = True) -> SuiteOutcome:
+    """Validate suite `name`: per-row expectations on the rows written after `since` (None: all
+    rows), whole-table expectations on the key columns of the whole table.
+
+    build=True rebuilds the Data Docs site afterwards (scripts, tests); the Dagster checks pass
+    False and leave it to the once-per-run build."""
     suite_json = load_suite_json(name)
-    df = con.execute(suite_json["meta"]["query"]).df()
-    return validate_frame(df, suite_json)
+    meta = suite_json.get("meta") or {}
+    per_row, table = _split(suite_json)
+    outcome = SuiteOutcome(suite=name, n_rows=0, n_expectations=len(suite_json["expectations"]),
+                           scope="whole table" if since is None else "batch", since=since)
+    # The watermark is read before the batch so a row committed in between (there is no
+    # concurrent writer during a run, but scripts may differ) is validated next time, not lost.
+    wm = batch_watermark(con, suite_json)
+    outcome.watermark = max((t for t in (wm, since) if t is not None), default=None)
+
+    df = con.execute(meta["query"], {"since": since}).df()
+    outcome.n_rows = len(df)
+    _sort_failures(outcome, _validate(df, name, per_row, meta))
+    del df
+    if table:
+        keys = con.execute(meta["table_query"]).df()
+        outcome.n_table_rows = len(keys)
+        _sort_failures(outcome, _validate(keys, name + TABLE_SUFFIX, table, meta))
+    if build:
+        build_docs()
+    return outcome
+
+
+def build_docs() -> Path | None:
+    """Rebuild the Data Docs site of the current GX_DOCS_DIR if a validation was stored since
+    its last build. Returns the index path, or None when there was nothing to build."""
+    with _LOCK:
+        key = f"{config.gx_context_dir()}|{config.gx_docs_dir()}"
+        if key not in _DOCS_PENDING:
+            return None
+        _, ctx = _context()
+        ctx.build_data_docs(site_names=[SITE_NAME])
+        _DOCS_PENDING.discard(key)
+    return docs_index()
+
+
+def build_all_pending_docs() -> list[Path]:
+    """Rebuild every site (any GX_DOCS_DIR seen by this process) with unpublished results."""
+    built = []
+    with _LOCK:
+        for key in list(_DOCS_PENDING):
+            ctx = _CONTEXTS.get(key)
+            if ctx is None:
+                continue
+            ctx.build_data_docs(site_names=[SITE_NAME])
+            _DOCS_PENDING.discard(key)
+            built.append(Path(key.split("|", 1)[1]) / "index.html")
+    return built
 
 
 def docs_index() -> Path:
