@@ -106,20 +106,26 @@ class _WarehouseLocks:
         return str(lock_path_for(Path(warehouse))) in self._held
 
     def acquire(self, warehouse: Path, run_id: str | None = None, timeout: float | None = None,
-                log=None) -> None:
+                log=None) -> dict | None:
+        """Take the lock (re-entrant). Returns what the previous holder wrote in the lock file
+        ({pid, host, run_id, since}) when this call took the lock, else None."""
         warehouse = Path(warehouse)
         lock_file = lock_path_for(warehouse)
         key = str(lock_file)
         with self._mutex:
             if key in self._held:
                 self._held[key][1] += 1
-                return
+                return None
             timeout = lock_timeout() if timeout is None else timeout
             deadline = time.monotonic() + timeout
             lock_file.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
             try:
                 self._flock(fd, lock_file, warehouse, deadline, timeout, log)
+                try:
+                    previous = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
+                except (OSError, ValueError):
+                    previous = {}
                 info = {"pid": os.getpid(), "host": socket.gethostname(), "run_id": run_id,
                         "since": _dt.datetime.now().isoformat(timespec="seconds")}
                 os.ftruncate(fd, 0)
@@ -129,6 +135,7 @@ class _WarehouseLocks:
                 os.close(fd)   # closing the fd drops the flock if we had it
                 raise
             self._held[key] = [fd, 1]
+            return previous if isinstance(previous, dict) else {}
 
     @staticmethod
     def _flock(fd, lock_file, warehouse, deadline, timeout, log) -> None:
@@ -198,6 +205,89 @@ def warehouse_lock(warehouse: Path, run_id: str | None = None, timeout: float | 
         WAREHOUSE_LOCKS.release(warehouse)
 
 
+def _pid_alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, TypeError, OverflowError):
+        return True
+    return True
+
+
+HOLDER_PID_TAG = "warehouse_lock/pid"
+HOLDER_HOST_TAG = "warehouse_lock/host"
+
+
+def _mark_crashed(instance, run_id: str, pid, log=None) -> bool:
+    try:
+        run = instance.get_run_by_id(run_id)
+        if run is None:
+            return False
+        if not run.is_finished:
+            instance.report_run_failed(
+                run, message=f"Marked failed by a later run: its process (pid {pid}) died without "
+                             f"finishing (killed?) while holding the warehouse lock.")
+        instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+    except Exception as exc:  # noqa: BLE001 - recovery is best effort, never blocks the new run
+        if log is not None:
+            log.warning(f"could not clean up crashed run {run_id}: {exc}")
+        return False
+    if log is not None:
+        log.warning(f"run {run_id} (pid {pid}) died while holding the warehouse lock: "
+                    f"marked failed and its pool slots freed")
+    return True
+
+
+def recover_crashed_runs(instance, current_run_id: str | None, previous: dict | None = None,
+                         log=None) -> list[str]:
+    """Mark runs killed while holding the warehouse lock failed and free their pool slots.
+
+    A run killed with kill -9 never reports its end: the instance keeps it STARTED and keeps
+    its `duckdb_warehouse` pool slot claimed, so every later run of that DAGSTER_HOME would
+    wait for the slot forever. Called once we hold the lock: candidates are the previous holder
+    named in the lock file and every run occupying a pool slot that carries our holder tags;
+    one whose process is gone (same host) crashed. Returns the run ids cleaned up.
+    """
+    if instance is None:
+        return []
+    host = socket.gethostname()
+    candidates: dict[str, object] = {}
+    if previous and previous.get("run_id") and previous.get("host") == host:
+        candidates[previous["run_id"]] = previous.get("pid")
+    try:
+        slot_runs = instance.event_log_storage.get_concurrency_run_ids()
+    except Exception:  # noqa: BLE001 - storages without pools
+        slot_runs = set()
+    for rid in slot_runs:
+        if rid in candidates or rid == current_run_id:
+            continue
+        try:
+            run = instance.get_run_by_id(rid)
+        except Exception:  # noqa: BLE001
+            continue
+        tags = run.tags if run is not None else {}
+        if tags.get(HOLDER_HOST_TAG) == host and tags.get(HOLDER_PID_TAG):
+            candidates[rid] = tags[HOLDER_PID_TAG]
+    cleaned = []
+    for rid, pid in candidates.items():
+        if rid == current_run_id or pid is None or _pid_alive(pid):
+            continue
+        if _mark_crashed(instance, rid, pid, log):
+            cleaned.append(rid)
+    return cleaned
+
+
+def _tag_holder(instance, run_id: str | None, log=None) -> None:
+    if instance is None or not run_id:
+        return
+    try:
+        instance.add_run_tags(run_id, {HOLDER_PID_TAG: str(os.getpid()), HOLDER_HOST_TAG: socket.gethostname()})
+    except Exception as exc:  # noqa: BLE001 - e.g. the run is not in this instance's storage
+        if log is not None:
+            log.debug(f"could not tag run {run_id} as warehouse lock holder: {exc}")
+
+
 class _RunLockMixin:
     """Hold the warehouse lock from resource setup to teardown (= the whole in-process run)."""
 
@@ -209,8 +299,12 @@ class _RunLockMixin:
         if run_id and run_id in WAREHOUSE_LOCKS.finished_runs:
             return
         path = self._warehouse_for_lock()
-        WAREHOUSE_LOCKS.acquire(path, run_id=run_id, log=context.log)
+        previous = WAREHOUSE_LOCKS.acquire(path, run_id=run_id, log=context.log)
         self._locked_path = str(path)
+        if previous is not None:   # this resource took the lock (not a re-entrant acquire)
+            instance = getattr(context, "instance", None)
+            _tag_holder(instance, run_id, context.log)
+            recover_crashed_runs(instance, run_id, previous, context.log)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._locked_path:
