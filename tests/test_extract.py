@@ -259,3 +259,17 @@ def test_a_speakers_city_is_not_the_incident_place(lexicon):
     report, = run(lexicon, text)
     assert admin1(lexicon, report) == "Diyala"
     assert report.killed == 2
+
+
+def test_incidents_abroad_are_out_of_scope(lexicon):
+    text = ("استشهد 14 فلسطينياً وأصيب العشرات بغارات إسرائيلية على مخيم جباليا شمال قطاع غزة فجر اليوم.\n"
+            "وفي جنوب لبنان، قتل ثلاثة أشخاص بغارة إسرائيلية على بلدة حدودية.")
+    assert run(lexicon, text) == []
+
+
+def test_a_strike_from_abroad_on_syria_is_in_scope(lexicon):
+    text = "قتل أربعة عسكريين بغارات إسرائيلية استهدفت مواقع في ريف دمشق الغربي فجر اليوم، بحسب وزارة الدفاع السورية."
+    report, = run(lexicon, text)
+    assert report.killed == 4
+    assert admin1(lexicon, report) == "Rural Damascus"
+    assert report.actor1_id == "israeli_forces"

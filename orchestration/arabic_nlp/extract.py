@@ -21,7 +21,8 @@ from .normalize import normalize
 from .reports import Report, Victim
 from .sentences import split_sentences
 
-EXTRACTOR_VERSION = "2026.11.23.1"
+EXTRACTOR_VERSION = "2026.11.23.2"
+IN_SCOPE = {"Iraq", "Syria"}
 
 # Clauses that start another incident inside one sentence.
 _CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|اصيب|لقي|جرح|استشهد))\s)")
@@ -372,6 +373,9 @@ class Extractor:
         candidates = [(m, w) for u in units for m, w in u.places]
         if not candidates:
             return None
+        # a place abroad only decides when nothing in Iraq or Syria is named ("غارة على دمشق" by Israel)
+        in_scope = [(m, w) for m, w in candidates if self.lex.places[m.entry_id].get("country") in IN_SCOPE]
+        candidates = in_scope or candidates
         admin_weight: dict[tuple, float] = {}
         for match, weight in candidates:
             place = self.lex.places[match.entry_id]
@@ -454,6 +458,9 @@ class Extractor:
             date_value, precision, rule = published, "day", rule + "+capped_at_published"
 
         place = self._place(units + incident.context)
+        country = self.lex.places[place.entry_id].get("country") if place else article_country
+        if country and country not in IN_SCOPE:
+            return None   # Gaza, Lebanon, Turkey...: outside what this pipeline codes
         if place is None and article_country:
             country_place = next((pid for pid, p in self.lex.places.items()
                                   if p.get("feature_type") == "country" and p.get("country") == article_country), None)

@@ -167,7 +167,8 @@ def _read(path: Path) -> list[dict]:
         return [dict(r) for r in csv.DictReader(handle)]
 
 
-LEXICON_FILES = ("places.csv", "places_geonames.csv", "actors.csv", "event_triggers.csv", "victim_nouns.csv")
+LEXICON_FILES = ("places.csv", "places_geonames.csv", "places_foreign.csv", "actors.csv", "event_triggers.csv",
+                 "victim_nouns.csv")
 
 
 class Lexicon:
@@ -197,14 +198,15 @@ class Lexicon:
         seeds_dir = Path(seeds_dir)
         lex = cls()
         lex.seeds_dir = seeds_dir
-        # Curated places first so their aliases win over generated ones.
-        for name in ("places.csv", "places_geonames.csv"):
+        # Curated places first so their aliases win over generated ones; places abroad (Gaza,
+        # Lebanon, Turkey...) last, only so that incidents there are recognised as out of scope.
+        for name in ("places.csv", "places_geonames.csv", "places_foreign.csv"):
             for row in _read(seeds_dir / name):
                 pid = (row.get("place_id") or "").strip()
                 if not pid or pid in lex.places:
                     continue
                 row["latitude"], row["longitude"] = _float(row.get("latitude")), _float(row.get("longitude"))
-                row["source"] = "curated" if name == "places.csv" else "geonames"
+                row["source"] = {"places.csv": "curated", "places_geonames.csv": "geonames"}.get(name, "foreign")
                 row["aliases"] = _aliases(row)
                 added = [a for a in row["aliases"] if lex._places.add(a, pid)]
                 if row.get("feature_type") != "country":
