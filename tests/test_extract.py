@@ -273,3 +273,11 @@ def test_a_strike_from_abroad_on_syria_is_in_scope(lexicon):
     assert report.killed == 4
     assert admin1(lexicon, report) == "Rural Damascus"
     assert report.actor1_id == "israeli_forces"
+
+
+def test_kama_starts_another_incident_in_the_same_sentence(lexicon):
+    text = ("قتل جندي بانفجار عبوة ناسفة في قضاء الشرقاط بمحافظة صلاح الدين، كما أصيب مدنيان بقصف "
+            "مدفعي على قرية في ناحية العظيم بمحافظة ديالى، صباح اليوم.")
+    reports = run(lexicon, text)
+    assert [(r.killed, r.wounded, admin1(lexicon, r)) for r in reports] == [
+        (1, None, "Salah al-Din"), (None, 2, "Diyala")]

@@ -25,7 +25,8 @@ EXTRACTOR_VERSION = "2026.11.23.2"
 IN_SCOPE = {"Iraq", "Syria"}
 
 # Clauses that start another incident inside one sentence.
-_CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|اصيب|لقي|جرح|استشهد))\s)")
+# (Applied to the original text, so hamza forms are spelled both ways.)
+_CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|قُتل|[أا]صيب|لقي|جرح|استشهد))\s)")
 # Words that refer back to an incident already told: the toll or details of the same event.
 _ANAPHORA = re.compile(normalize(
     r"(?:^|\s)(?:و|ف|ب|ل)?(?:ال(?:هجوم|هجمه|اشتباك|اشتباكات|كمين|انفجار|تفجير|حادث|حادثه|قصف|غاره|ضربه|معارك|"
