@@ -132,3 +132,11 @@ def test_others_after_the_dead_are_not_more_wounded(parser):
 def test_a_dual_after_a_toll_is_its_own_count(parser):
     mentions = parser.parse(normalize("ارتفعت الحصيلة إلى أربعة قتلى وجريحين من الجنود"), "Iraq")
     assert [(m.kind, m.count) for m in mentions] == [("killed", 4), ("wounded", 2)]
+
+
+def test_military_statement_verbs_for_killing(parser):
+    assert [(m.kind, m.count) for m in parser.parse(
+        normalize("أعلنت القيادة العامة للجيش القضاء على 12 إرهابياً في ريف حماة الشمالي"), "Syria")] == [("killed", 12)]
+    assert [(m.kind, m.count) for m in parser.parse(
+        normalize("هلاك أربعة من عناصر داعش بضربة جوية في وادي الشاي"), "Iraq")] == [("killed", 4)]
+    assert parser.parse(normalize("وصل المحافظ إلى قضاء علي الغربي لتفقد المشاريع"), "Iraq") == []

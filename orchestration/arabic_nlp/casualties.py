@@ -29,7 +29,7 @@ _TRIGGERS = {
 }
 # Phrases that say "killed" before the victims: أودى بحياة، راح ضحيته، حصد أرواح.
 _KILL_PHRASES = ["أودى بحياة", "أودت بحياة", "يودي بحياة", "تودي بحياة", "راح ضحيته", "راح ضحيتها",
-                 "حصد أرواح", "حصدت أرواح"]
+                 "حصد أرواح", "حصدت أرواح", "القضاء على", "هلاك"]
 # Verbs that follow their victims: "11 جندياً قتلوا", "ثلاثة جنود لقوا حتفهم".
 _POST_VERBS = {
     KILLED: ["قتلوا", "قتلا", "قتل", "استشهدوا", "استشهد", "لقوا", "لقي", "لقيا", "لقيت", "توفوا"],
@@ -61,7 +61,7 @@ _LIFE_TAKERS = {normalize(w) for w in ("أودى", "أودت", "يودي", "تو
 _SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بينهما", "منهن", "بينهن")}
 # Every casualty trigger and noun contains one of these stems (checked by a test over the lexicon).
 _CASUALTY_STEMS = re.compile(normalize(
-    r"قتل|قتي|مقتل|شهد|شها|شهي|مصرع|وفا|وفي|توف|اغتي|عدم|عدام|صفي|ذبح|صيب|صاب|جرح|جري|ضحي|ضحا|جث|حتف|حياة|رواح"))
+    r"قضاء على|هلاك|قتل|قتي|مقتل|شهد|شها|شهي|مصرع|وفا|وفي|توف|اغتي|عدم|عدام|صفي|ذبح|صيب|صاب|جرح|جري|ضحي|ضحا|جث|حتف|حياة|رواح"))
 _VAGUE_ENDINGS = {normalize(p).split()[0][-3:] for p in (
     "عدد", "عددا", "العديد", "عشرات", "العشرات", "مئات", "المئات", "آلاف", "الآلاف", "بضعة", "بضع", "عدة",
     "جميع", "كل")}
@@ -321,7 +321,8 @@ class CasualtyParser:
         """Skip what may stand between a trigger and its count: 'بحياة', 'عن', 'ما لا يقل عن'…"""
         while j < len(toks):
             rest = text[toks[j].start:]
-            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط"}:
+            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط"} or (
+                    toks[j].text == "علي" and toks[j - 1].text.endswith("قضاء")):   # "القضاء على"
                 j += 1
                 continue
             for phrase in _APPROX:
