@@ -288,6 +288,11 @@ def _tag_holder(instance, run_id: str | None, log=None) -> None:
             log.debug(f"could not tag run {run_id} as warehouse lock holder: {exc}")
 
 
+def _context_run_id(context) -> str | None:
+    run = getattr(context, "run", None)
+    return getattr(run, "run_id", None) if run is not None else None
+
+
 class _RunLockMixin:
     """Hold the warehouse lock from resource setup to teardown (= the whole in-process run)."""
 
@@ -295,7 +300,7 @@ class _RunLockMixin:
         return config.warehouse_path()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        run_id = getattr(context, "run_id", None)
+        run_id = _context_run_id(context)
         if run_id and run_id in WAREHOUSE_LOCKS.finished_runs:
             return
         path = self._warehouse_for_lock()
@@ -310,7 +315,7 @@ class _RunLockMixin:
         if self._locked_path:
             WAREHOUSE_LOCKS.release(Path(self._locked_path))
             self._locked_path = None
-            run_id = getattr(context, "run_id", None)
+            run_id = _context_run_id(context)
             if run_id:
                 WAREHOUSE_LOCKS.finished_runs.add(run_id)
 
