@@ -278,12 +278,8 @@ def test_exports_are_whole_and_valid(built):
         assert math.isfinite(lon) and math.isfinite(lat)
 
 
-# ----------------------------------------------------------------------------- known blockers
+# ----------------------------------------------------------------------------- one bad article, two runs, kill -9
 
-@pytest.mark.xfail(strict=False, reason=(
-    "expectations owned elsewhere: an ERROR-level GX expectation on one row blocks the whole batch "
-    "(extracted_reports killed/wounded range; clean_articles clean_text markup regex on plain-text articles). "
-    "Implausible tolls should be quarantined by marts.report_review_queue, literal markup is data."))
 def test_one_bad_article_does_not_block_the_batch(tmp_path, monkeypatch):
     paths = _env_paths(tmp_path)
     H.build_blocker_inbox(paths["ARTICLES_DIR"])
@@ -355,10 +351,6 @@ def _wait_for(log: Path, pattern: str, proc: subprocess.Popen, timeout: float = 
     pytest.fail(f"timed out waiting for {pattern!r}")
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "orchestration/checks/assets.py previous_watermark() reads ev.passed on an AssetCheckEvaluationPlanned "
-    "record (AttributeError): with a persistent DAGSTER_HOME every CLI run fails at the first GX check. "
-    "Remove this mark once that is fixed."))
 def test_two_headless_runs_and_a_kill_9_during_dbt(tmp_path, built):
     """A real `dagster job execute` holds the warehouse; a second one is refused cleanly; the first
     is killed with -9 during dbt; the next run recovers (WAL, pool slot, orphaned dbt) and gives the

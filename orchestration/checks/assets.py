@@ -56,8 +56,8 @@ def previous_watermark(instance, check_key: dg.AssetCheckKey, warehouse: str,
         if rec.run_id == current_run_id:
             continue
         ev = rec.evaluation
-        if ev is None:
-            continue
+        if not isinstance(ev, dg.AssetCheckEvaluation):
+            continue   # planned or skipped: no outcome, no watermark
         if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
             continue   # a blocked batch is validated again
         md = ev.metadata or {}
