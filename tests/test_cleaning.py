@@ -177,3 +177,12 @@ def test_demo_corpus_headers_and_footers():
     assert "Getty" not in r4.text and "الخط" not in r4.text and "03 اغسطس 2021" not in r4.text
     r3 = clean_article(_seed("003_"))
     assert r3.text.count("أمريكا ملتزمة بشركائها العراقيين والسوريين ضد الإرهاب") == 1
+
+
+def test_an_article_in_another_language_keeps_its_text():
+    raw = ("Home | World | Sports\n"
+           "Three soldiers were killed in an attack near Kirkuk on Tuesday, officials said.\n"
+           "The attack targeted a checkpoint south of the city.")
+    cleaned = clean_article(raw)
+    assert "Three soldiers were killed" in cleaned.text
+    assert "The attack targeted a checkpoint" in cleaned.text

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import is_date_only_line
-from .normalize import normalize
+from .normalize import arabic_share, normalize
 
 __all__ = ["CleanedArticle", "clean_article"]
 
@@ -106,13 +106,16 @@ def _title_keys(title: str | None) -> set[str]:
     return {k for k in keys if k}
 
 
-def _line_reason(line: str, norm: str) -> str | None:
-    """Reason to drop a single line (independent of context), or None to keep it."""
+def _line_reason(line: str, norm: str, arabic_article: bool = True) -> str | None:
+    """Reason to drop a single line (independent of context), or None to keep it.
+
+    In an article written in another language, lines without Arabic are its text, not chrome.
+    """
     words = _words(norm)
     n_words = len(words)
     ends_sentence = line.rstrip().endswith(_SENTENCE_END)
 
-    if not _ARABIC.search(norm):
+    if arabic_article and not _ARABIC.search(norm):
         return "no_arabic"
     if _TEASER.match(norm) and n_words <= 25:
         return "teaser"
@@ -153,6 +156,7 @@ def clean_article(raw_text: str, title: str | None = None) -> CleanedArticle:
     kept_chars = 0
     cut = False
     in_related_block = False  # a related list met before any article body: drop the list only
+    arabic_article = arabic_share(raw_text) >= 0.5
 
     for raw_line in raw_text.splitlines():
         line = raw_line.strip()
@@ -181,7 +185,7 @@ def clean_article(raw_text: str, title: str | None = None) -> CleanedArticle:
         if key and key in title_keys:
             removed.append((line, "title"))
             continue
-        reason = _line_reason(line, norm)
+        reason = _line_reason(line, norm, arabic_article)
         if reason is None and key in seen:
             reason = "duplicate"
         if reason:
