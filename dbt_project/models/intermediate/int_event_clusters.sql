@@ -38,6 +38,16 @@ reports as (
     where not is_flagged
 ),
 
+reports_by_match_date as materialized (
+    -- each dated report once per date it can match (event_date - gap .. event_date + gap), so
+    -- compatible_pairs is a hash join on (country, date): the same pairs as
+    -- |date_diff| <= gap, without comparing every same-country pair (O(n^2) at 100k reports)
+    select reports.*, reports.event_date + cast(shift.day_shift as integer) as match_date
+    from reports
+    cross join range(-{{ var('dedup_max_day_gap') }}, {{ var('dedup_max_day_gap') }} + 1) as shift(day_shift)
+    where reports.event_date is not null and reports.country is not null
+),
+
 compatible_pairs as (
     -- directed pairs (a -> b) of compatible reports from different articles
     select
@@ -49,13 +59,11 @@ compatible_pairs as (
         b.admin1 as other_admin1,
         abs(date_diff('day', a.event_date, b.event_date)) as day_gap,
         len(list_intersect(a.armed_actor_ids, b.armed_actor_ids)) as n_shared_actors
-    from reports as a
+    from reports_by_match_date as a
     inner join reports as b
-        on a.article_id <> b.article_id
-        and a.event_date is not null
-        and b.event_date is not null
-        and abs(date_diff('day', a.event_date, b.event_date)) <= {{ var('dedup_max_day_gap') }}
-        and a.country = b.country
+        on b.country = a.country
+        and b.event_date = a.match_date
+        and a.article_id <> b.article_id
         and (
             len(a.armed_actor_ids) = 0
             or len(b.armed_actor_ids) = 0
