@@ -2,11 +2,25 @@
 -- whose place is unknown. Evidence, strongest first:
 --   1. countries of the article's other reports that have a known place (most reports wins);
 --   2. country names / aliases found in the title + clean text (earliest mention wins).
+-- One row per article (country NULL when there is no evidence), carrying the article's input
+-- state so that incremental runs only rescan new / re-cleaned / re-extracted articles
+-- (macros/incremental_articles.sql).
+{{ config(
+    materialized='incremental',
+    unique_key='article_id',
+    incremental_strategy='delete+insert',
+    post_hook="{% if is_incremental() %}delete from {{ this }} where article_id not in (select article_id from ({{ article_inputs() }})){% endif %}"
+) }}
 with
+
+inputs as (
+    select * from ({{ article_inputs() }}) {{ article_filter('article_id') }}
+),
 
 articles as (
     select article_id, coalesce(title, '') || ' ' || coalesce(clean_text, '') as full_text
     from {{ ref('stg_articles') }}
+    where article_id in (select article_id from inputs)
 ),
 
 country_aliases as (
@@ -39,6 +53,7 @@ located_reports as (
     inner join {{ ref('stg_places') }} as places
         on reports.place_id = places.place_id
     where places.country is not null
+      and reports.article_id in (select article_id from inputs)
     group by 1, 2
 ),
 
@@ -71,10 +86,16 @@ ranked as (
 )
 
 select
-    article_id,
-    country,
-    country_source,
-    n_located_reports,
-    first_mention_pos
-from ranked
-where country_rank = 1
+    inputs.article_id,
+    ranked.country,
+    ranked.country_source,
+    ranked.n_located_reports,
+    ranked.first_mention_pos,
+    inputs.article_ingested_at,
+    inputs.article_cleaned_at,
+    inputs.reports_extracted_at,
+    inputs.article_n_reports
+from inputs
+left join ranked
+    on inputs.article_id = ranked.article_id
+    and ranked.country_rank = 1

@@ -12,10 +12,19 @@
 --   * Battles with fewer than two known armed actors stay Battles (ACLED allows an
 --     "unidentified armed group" side) and are marked is_single_actor_battle.
 --   * Explosions/Remote violence (IED, air/drone strike, shelling...) always keep the trigger type.
+-- Incremental per article (macros/incremental_articles.sql): only reports of new / re-cleaned /
+-- re-extracted articles are recomputed; reports gone from the source are deleted.
+{{ config(
+    materialized='incremental',
+    unique_key='article_id',
+    incremental_strategy='delete+insert',
+    post_hook="{% if is_incremental() %}delete from {{ this }} where report_id not in (select report_id from {{ ref('stg_event_reports') }}){% endif %}"
+) }}
 with
 
 reports as (
     select * from {{ ref('stg_event_reports') }}
+    {{ article_filter('article_id') }}
 ),
 
 articles as (
@@ -95,7 +104,12 @@ joined as (
         victims.civilian_killed,
         victims.civilian_wounded,
         coalesce(victims.n_victim_rows, 0) > 0 as has_victim_breakdown,
-        coalesce(victims.has_implausible_breakdown, false) as has_implausible_breakdown
+        coalesce(victims.has_implausible_breakdown, false) as has_implausible_breakdown,
+
+        inputs.article_ingested_at,
+        inputs.article_cleaned_at,
+        inputs.reports_extracted_at,
+        inputs.article_n_reports
 
     from reports
     left join articles on reports.article_id = articles.article_id
@@ -105,6 +119,7 @@ joined as (
     left join actors as actor2 on reports.actor2_id = actor2.actor_id
     left join triggers on reports.trigger_id = triggers.trigger_id
     left join victims on reports.report_id = victims.report_id
+    left join ({{ article_inputs() }}) as inputs on reports.article_id = inputs.article_id
 ),
 
 typed as (
@@ -262,6 +277,12 @@ select
     ), '') as quality_issue,
 
     extractor_version,
-    extracted_at
+    extracted_at,
+
+    -- input state of the article when this row was built (incremental bookkeeping)
+    article_ingested_at,
+    article_cleaned_at,
+    reports_extracted_at,
+    article_n_reports
 
 from flagged
