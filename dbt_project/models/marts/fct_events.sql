@@ -60,7 +60,7 @@ aggregated as (
         min(published_date) as first_published_date,
         max(published_date) as last_published_date,
         list(report_id order by report_id) as report_ids,
-        list(distinct site) filter (where site is not null) as sites,
+        list(distinct site order by site) filter (where site is not null) as sites,  -- sorted: deterministic across builds
         bool_or(clustering_rule = 'split_same_article') as has_split_report
     from reports
     group by event_id
