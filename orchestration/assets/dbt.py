@@ -4,6 +4,7 @@ The dbt sources are the tables the Python assets write; the translator maps them
 asset keys so the graph reads raw_articles -> clean_articles -> extracted_reports -> dbt -> publish.
 """
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -82,6 +83,66 @@ def mart_asset_keys() -> dict[str, dg.AssetKey]:
     }
 
 
+# Everything that decides what the models compute. When none of it changed since the last
+# successful build, seeds are already loaded and the unit tests already passed on this code, so a
+# routine run skips both (`dbt build --exclude resource_type:seed resource_type:unit_test`); when
+# any of it changed (an analyst edited a lexicon CSV, a model or a var), the run is
+# `dbt build --full-refresh`: seeds reload, unit tests run, and every model is rebuilt from the
+# sources. tests/ are left out on purpose (a new data test does not change any row).
+FINGERPRINT_PATHS = ("dbt_project.yml", "models", "macros", "seeds")
+BUILD_STATE_TABLE = "ops.dbt_build_state"
+ROUTINE_EXCLUDES = ["--exclude", "resource_type:seed resource_type:unit_test"]
+
+
+def project_fingerprint(project_dir: Path | None = None) -> str:
+    """sha256 over the relative path and bytes of every file that decides model contents."""
+    root = Path(project_dir or config.DBT_PROJECT_DIR)
+    digest = hashlib.sha256()
+    for entry in FINGERPRINT_PATHS:
+        base = root / entry
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        for f in files:
+            digest.update(str(f.relative_to(root)).encode("utf-8") + b"\0")
+            digest.update(f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def last_build_fingerprint(warehouse: Path) -> str | None:
+    """Fingerprint of the project at the last successful `dbt build` into this warehouse."""
+    import duckdb
+
+    if not Path(warehouse).exists():
+        return None
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        row = con.execute(f"select fingerprint from {BUILD_STATE_TABLE} order by built_at desc limit 1").fetchone()
+    except duckdb.CatalogException:   # never built by this code yet
+        return None
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def record_build_fingerprint(warehouse: Path, fingerprint: str, mode: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create schema if not exists ops")
+        con.execute(f"create or replace table {BUILD_STATE_TABLE} "
+                    "(fingerprint varchar, mode varchar, built_at timestamp)")
+        con.execute(f"insert into {BUILD_STATE_TABLE} values (?, ?, now()::timestamp)", [fingerprint, mode])
+    finally:
+        con.close()
+
+
+def dbt_build_args(warehouse: Path, fingerprint: str) -> tuple[list[str], str]:
+    """(`dbt build` args, mode) for this run: 'full_refresh' unless the project is unchanged."""
+    if last_build_fingerprint(warehouse) == fingerprint:
+        return ["build", *ROUTINE_EXCLUDES], "incremental"
+    return ["build", "--full-refresh"], "full_refresh"
+
+
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
     if MANIFEST is None:
         return []
@@ -94,8 +155,14 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     )
     def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         # profiles.yml reads WAREHOUSE_PATH; hand dbt the same absolute path the Python assets use.
-        os.environ["WAREHOUSE_PATH"] = str(config.warehouse_path())
-        yield from dbt.cli(["build"], context=context).stream()
+        warehouse = config.warehouse_path()
+        os.environ["WAREHOUSE_PATH"] = str(warehouse)
+        fingerprint = project_fingerprint()
+        args, mode = dbt_build_args(warehouse, fingerprint)
+        context.log.info(f"dbt project fingerprint {fingerprint[:12]}: {mode} build ({' '.join(args)})")
+        yield from dbt.cli(args, context=context).stream()
+        # only reached when every node passed: a failed full refresh is retried next run
+        record_build_fingerprint(warehouse, fingerprint, mode)
 
     return [dbt_warehouse]
 
