@@ -58,6 +58,7 @@ import json
 import os
 import re
 import stat
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -153,6 +154,9 @@ class FileOutcome:
     size_bytes: int
     status: str                 # 'ingested' | 'partial' | 'duplicate' | 'rejected'
     n_articles: int
+    # st_mtime_ns when read (None if the file was still changing): with source_path and
+    # size_bytes the key that lets the next scan skip the file without reading it
+    mtime_ns: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,11 @@ class InboxBatch:
     rejects: list[RejectedInput] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    # files whose content was already known but whose stat key was not (touched, or recorded
+    # before mtimes were): status 'known'; the caller may record the new key, nothing else
+    refreshed: list[FileOutcome] = field(default_factory=list)
+    n_unchanged: int = field(default=0, compare=False)   # skipped by stat key, not opened
+    mode: str = field(default="sequential", compare=False)
 
 
 class _Reject(Exception):
@@ -701,21 +710,93 @@ def _pseudo_sha(*parts: bytes) -> str:
 
 # --------------------------------------------------------------------------------------------
 # the batch
+#
+# Two phases so the expensive part can run on several cores with the same result:
+# 1. per file, independent of every other file (read, hash, decode, trafilatura, fingerprint):
+#    `_read_file` -> `_FileResult`; run in-process for small batches, in a "spawn" process pool
+#    for big ones (`_pool_threshold()`);
+# 2. in the parent, in walk order: in-batch dedup (first in walk order wins), statuses, rejects
+#    (`_merge_file`). Phase 2 alone decides ids/dedup/outcomes, so pooled == sequential.
+#
+# Incremental: a file whose (source_path, size_bytes, mtime_ns) is in `known_files` is skipped
+# after one stat, without being opened; any change of size or mtime (a rewrite under the same
+# name) makes it read again, and the content hash (`known_sha256`) stays the final word.
+
+# Above this many files to read, per-file work goes to a process pool (2 cores on our
+# machines); below it, spawning interpreters costs more than it saves.
+# INBOX_PARALLEL_THRESHOLD / INBOX_WORKERS override (tests, benchmarks).
+PARALLEL_THRESHOLD = 50
+N_WORKERS = 2
+MAX_CHUNK = 16
+# A file modified less than this long before the scan may still change within the same mtime
+# tick without changing size ("racy" timestamps, cf. git): its mtime is not recorded, so the
+# next scan hashes it again instead of trusting the stat.
+RACY_MTIME_NS = 2_000_000_000
+
+
+class KnownInputs(set):
+    """Content hashes already recorded (a set of sha256), plus `files`: the recorded
+    (source_path, size_bytes, mtime_ns) stat keys. Lets callers pass both through the one
+    `known_sha256` argument of `scan_inbox`."""
+
+    def __init__(self, sha256s=(), files=()):
+        super().__init__(sha256s)
+        self.files = set(files)
+
+
+@dataclass
+class _FileResult:
+    """Outcome of phase 1 for one regular file (no dedup applied yet)."""
+    sha: str | None = None               # None: content already known -> no outcome
+    size: int = 0
+    mtime_ns: int | None = None
+    reject: str | None = None            # whole-file reject reason
+    records: list = field(default_factory=list)   # [(line, ArticleRecord | reject reason str)]
+    tail_reject: str | None = None       # a reject raised mid-file after some records
+    known_stat: tuple | None = None      # sha known but new stat: (sha, size, mtime_ns)
+
+
+def _threshold() -> int:
+    try:
+        return int(os.environ.get("INBOX_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD))
+    except ValueError:
+        return PARALLEL_THRESHOLD
+
+
+def _n_workers() -> int:
+    try:
+        n = int(os.environ.get("INBOX_WORKERS", N_WORKERS))
+    except ValueError:
+        n = N_WORKERS
+    if "INBOX_WORKERS" in os.environ:
+        return max(1, n)
+    return max(1, min(n, os.cpu_count() or 1))
 
 
 def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str] = frozenset(), *,
-               max_bytes: int | None = None, html_limit: int | None = None,
-               today: date | None = None) -> InboxBatch:
-    """Read every new inbox file into articles, rejects and file outcomes (never raises per file)."""
+               known_files=None, max_bytes: int | None = None, html_limit: int | None = None,
+               today: date | None = None, parallel: bool | None = None) -> InboxBatch:
+    """Read every new inbox file into articles, rejects and file outcomes (never raises per file).
+
+    known_files: (source_path, size_bytes, mtime_ns) of files already recorded (or pass a
+    `KnownInputs` as known_sha256); such files are skipped without being read.
+    parallel: None = process pool when more than INBOX_PARALLEL_THRESHOLD files must be read;
+    True/False force it (tests).
+    """
     root = Path(articles_dir)
     limit = max_bytes if max_bytes is not None else max_input_bytes()
+    if known_files is None:
+        known_files = getattr(known_sha256, "files", None)
+    stat_keys = {(str(p), int(s), int(m)) for p, s, m in (known_files or ()) if m is not None}
     known = set(known_sha256 or ())
     batch = InboxBatch()
     if not root.is_dir():
         return batch
-    seen_ids: set[str] = set()
-    seen_fps: set[str] = set()
+    scan_start_ns = time.time_ns()
 
+    # phase 0 (parent): walk in sorted order, cheap outcomes, stat-skip; the rest is a task
+    plan: list = []          # walk order: FileOutcome/RejectedInput pairs or task indexes
+    tasks: list[tuple[str, str, str]] = []
     for path, kind, detail in _walk(root):
         sp = str(path)
         if kind == "ignored":
@@ -733,28 +814,102 @@ def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
             sha = _pseudo_sha(b"not-read", kind.encode(), sp.encode("utf-8", "surrogateescape"), link)
             if sha in known:
                 continue
-            batch.rejects.append(RejectedInput(sp, None, reason))
-            batch.files.append(FileOutcome(sp, sha, 0, "rejected", 0))
+            plan.append((RejectedInput(sp, None, reason), FileOutcome(sp, sha, 0, "rejected", 0)))
             continue
-        _scan_file(path, sp, detail, limit, known, batch, seen_ids, seen_fps, today, html_limit)
+        if stat_keys:
+            try:
+                st = os.stat(detail)
+                if (sp, st.st_size, st.st_mtime_ns) in stat_keys:
+                    batch.n_unchanged += 1
+                    continue
+            except OSError:
+                pass  # the reader turns it into an "unreadable file" reject
+        plan.append(len(tasks))
+        tasks.append((sp, detail, path.suffix.lower()))
+
+    # phase 1: per-file work, sequential or pooled; results in task order either way
+    use_pool = parallel if parallel is not None else len(tasks) > _threshold()
+    ctx = (limit, today, html_limit, known, scan_start_ns)
+    if use_pool and tasks:
+        results, batch.mode = _run_pool(tasks, ctx)
+    else:
+        results = [_read_file(t, ctx) for t in tasks]
+
+    # phase 2 (parent): merge in walk order
+    seen_ids: set[str] = set()
+    seen_fps: set[str] = set()
+    for item in plan:
+        if isinstance(item, tuple):
+            batch.rejects.append(item[0])
+            batch.files.append(item[1])
+            continue
+        sp = tasks[item][0]
+        _merge_file(sp, results[item], batch, seen_ids, seen_fps)
     return batch
 
 
-def _scan_file(path: Path, sp: str, real: str, limit: int, known: set[str], batch: InboxBatch,
-               seen_ids: set[str], seen_fps: set[str], today: date | None,
-               html_limit: int | None) -> None:
-    def reject_file(sha: str, size: int, reason: str) -> None:
-        batch.rejects.append(RejectedInput(sp, None, reason))
-        batch.files.append(FileOutcome(sp, sha, size, "rejected", 0))
+def _run_pool(tasks: list, ctx: tuple) -> tuple[list, str]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
+    n_workers = _n_workers()
+    size = max(1, min(MAX_CHUNK, -(-len(tasks) // (n_workers * 4))))
+    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+    out: list[list | None] = [None] * len(chunks)
+    try:
+        # spawn, not fork: the Dagster process has threads, and forking those can deadlock.
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_init_worker, initargs=(ctx,)) as pool:
+            futures = [pool.submit(_read_chunk, c) for c in chunks]
+            for i, fut in enumerate(futures):
+                try:
+                    out[i] = fut.result()
+                except Exception:  # noqa: BLE001 - a dead worker: redo its chunk below
+                    out[i] = None
+    except Exception:  # noqa: BLE001 - pool could not start/shut down: fall back to in-process
+        pass
+    # Per-file errors are already rejects inside _read_file; a chunk only fails as a whole when
+    # its worker process died (OOM kill, crash in C code): read those files here instead.
+    redo = [i for i, r in enumerate(out) if r is None]
+    for i in redo:
+        out[i] = [_read_file(t, ctx) for t in chunks[i]]
+    mode = f"process_pool[{n_workers}]" + (f", {len(redo)} chunk(s) redone in-process" if redo else "")
+    return [r for part in out for r in part], mode
+
+
+_WORKER_CTX: tuple | None = None
+
+
+def _init_worker(ctx: tuple) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _read_chunk(chunk: list) -> list[_FileResult]:
+    return [_read_file(t, _WORKER_CTX) for t in chunk]
+
+
+def _read_file(task: tuple, ctx: tuple) -> _FileResult:
+    """Phase 1 for one file; never raises (any failure is a reject of this file)."""
+    sp, real, ext = task
+    limit, today, html_limit, known, scan_start_ns = ctx
+    try:
+        return _read_file_inner(sp, real, ext, limit, today, html_limit, known, scan_start_ns)
+    except Exception as exc:  # noqa: BLE001 - one broken file must never stop the batch
+        sha = _pseudo_sha(b"unreadable", sp.encode("utf-8", "surrogateescape"))
+        if sha in known:
+            return _FileResult()
+        return _FileResult(sha=sha, reject=f"internal error ({type(exc).__name__}: {exc})")
+
+
+def _read_file_inner(sp: str, real: str, ext: str, limit: int, today: date | None,
+                     html_limit: int | None, known: set[str], scan_start_ns: int) -> _FileResult:
     # read at most limit+1 bytes (a growing file cannot push us past the limit)
     try:
         st = os.stat(real)
         if not stat.S_ISREG(st.st_mode):
             sha = _pseudo_sha(b"not-read", b"special", sp.encode("utf-8", "surrogateescape"))
-            if sha not in known:
-                reject_file(sha, 0, "not a regular file")
-            return
+            return _FileResult() if sha in known else _FileResult(sha=sha, reject="not a regular file")
         with open(real, "rb") as fh:
             if st.st_size > limit:
                 head = fh.read(_OVERSIZE_HEAD)
@@ -767,69 +922,86 @@ def _scan_file(path: Path, sp: str, real: str, limit: int, known: set[str], batc
                     head, data = data[:_OVERSIZE_HEAD], None
     except OSError as exc:
         sha = _pseudo_sha(b"unreadable", sp.encode("utf-8", "surrogateescape"))
-        if sha not in known:
-            reject_file(sha, 0, f"unreadable file ({type(exc).__name__}: {exc.strerror or exc})")
-        return
+        if sha in known:
+            return _FileResult()
+        return _FileResult(sha=sha, reject=f"unreadable file ({type(exc).__name__}: {exc.strerror or exc})")
+    # the stat key recorded for the next scan: only if the file was stable while we read it
+    mtime = st.st_mtime_ns
+    if size != st.st_size or mtime > scan_start_ns - RACY_MTIME_NS:
+        mtime = None
 
     if data is None:
         sha = _pseudo_sha(b"oversize", str(size).encode(), head)
-        if sha not in known:
-            reject_file(sha, size, f"file too large ({size} bytes > {limit})")
-        return
+        if sha in known:
+            return _FileResult(known_stat=(sha, size, mtime))
+        return _FileResult(sha=sha, size=size, mtime_ns=mtime, reject=f"file too large ({size} bytes > {limit})")
 
     sha = hashlib.sha256(data).hexdigest()
     if sha in known:
-        return
-    ext = path.suffix.lower()
+        return _FileResult(known_stat=(sha, size, mtime))
+    res = _FileResult(sha=sha, size=size, mtime_ns=mtime)
     if ext not in SUPPORTED_EXT:
-        reject_file(sha, size, f"unsupported file type {ext}" if ext else "unsupported file type (no extension)")
-        return
+        res.reject = f"unsupported file type {ext}" if ext else "unsupported file type (no extension)"
+        return res
     if not data.strip():
-        reject_file(sha, size, "empty file")
-        return
+        res.reject = "empty file"
+        return res
     kind = "html" if ext in HTML_EXT else ext[1:]
-
-    n_new = n_dup = n_bad = 0
-    new_articles: list[ArticleRecord] = []
-    new_rejects: list[RejectedInput] = []
+    records: list = []
     try:
         for line, rec in _read_records(kind, data, today, html_limit):
             if isinstance(rec, _Reject):
-                n_bad += 1
-                new_rejects.append(RejectedInput(sp, line, str(rec)))
+                records.append((line, str(rec)))
                 continue
             fp = text_fingerprint(rec["text"])
-            aid = make_article_id(rec["url"], fp)
-            if aid in seen_ids or fp in seen_fps:
-                n_dup += 1
-                continue
-            seen_ids.add(aid)
-            seen_fps.add(fp)
-            n_new += 1
-            new_articles.append(ArticleRecord(
-                article_id=aid, source_path=sp, source_type=kind,
+            records.append((line, ArticleRecord(
+                article_id=make_article_id(rec["url"], fp), source_path=sp, source_type=kind,
                 source_line=line if kind == "jsonl" else None, content_sha256=sha,
                 text_fingerprint=fp, url=rec["url"], title=rec["title"], site=rec["site"],
-                published_meta=rec["published"], raw_text=rec["text"]))
+                published_meta=rec["published"], raw_text=rec["text"])))
     except _Reject as rej:
-        if n_new or n_dup or n_bad:  # a reject raised mid-file after some records: keep accounting
-            new_rejects.append(RejectedInput(sp, None, str(rej)))
-            n_bad += 1
+        if records:  # a reject raised mid-file after some records: keep accounting
+            res.tail_reject = str(rej)
         else:
-            reject_file(sha, size, str(rej))
-            return
+            res.reject = str(rej)
+            return res
     except Exception as exc:  # noqa: BLE001 - one broken file must never stop the batch
-        for a in new_articles:
-            seen_ids.discard(a.article_id)
-            seen_fps.discard(a.text_fingerprint)
-        reject_file(sha, size, f"internal error ({type(exc).__name__}: {exc})")
-        return
+        res.reject = f"internal error ({type(exc).__name__}: {exc})"
+        return res
+    if not records:
+        res.reject = "no records"
+        return res
+    res.records = records
+    return res
 
-    if n_new == 0 and n_dup == 0 and n_bad == 0:
-        reject_file(sha, size, "no records")
+
+def _merge_file(sp: str, res: _FileResult, batch: InboxBatch, seen_ids: set[str], seen_fps: set[str]) -> None:
+    """Phase 2 for one file, in walk order: in-batch dedup (first wins), status, rejects."""
+    if res.sha is None:
+        if res.known_stat is not None:
+            sha, size, mtime = res.known_stat
+            batch.refreshed.append(FileOutcome(sp, sha, size, "known", 0, mtime))
         return
-    batch.articles.extend(new_articles)
-    batch.rejects.extend(new_rejects)
+    if res.reject is not None:
+        batch.rejects.append(RejectedInput(sp, None, res.reject))
+        batch.files.append(FileOutcome(sp, res.sha, res.size, "rejected", 0, res.mtime_ns))
+        return
+    n_new = n_dup = n_bad = 0
+    for line, rec in res.records:
+        if isinstance(rec, str):
+            n_bad += 1
+            batch.rejects.append(RejectedInput(sp, line, rec))
+            continue
+        if rec.article_id in seen_ids or rec.text_fingerprint in seen_fps:
+            n_dup += 1
+            continue
+        seen_ids.add(rec.article_id)
+        seen_fps.add(rec.text_fingerprint)
+        n_new += 1
+        batch.articles.append(rec)
+    if res.tail_reject is not None:
+        batch.rejects.append(RejectedInput(sp, None, res.tail_reject))
+        n_bad += 1
     if n_bad and (n_new or n_dup):
         status = "partial"
     elif n_bad:
@@ -838,4 +1010,4 @@ def _scan_file(path: Path, sp: str, real: str, limit: int, known: set[str], batc
         status = "ingested"
     else:
         status = "duplicate"
-    batch.files.append(FileOutcome(sp, sha, size, status, n_new))
+    batch.files.append(FileOutcome(sp, res.sha, res.size, status, n_new, res.mtime_ns))

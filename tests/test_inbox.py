@@ -608,3 +608,156 @@ def test_home_page_url_is_not_used_as_identity(tmp_path):
 def test_missing_inbox_is_an_empty_batch(tmp_path):
     assert scan_inbox(tmp_path / "nope", set()) == InboxBatch()
     assert list_inbox_files(tmp_path / "nope") == []
+
+
+# --------------------------------------------------------------------------------------------
+# parallel scan and stat-key skipping
+
+OLD_MTIME = 1_700_000_000  # well before any scan: not a "racy" timestamp
+
+
+def _generated_inbox(root: Path, n: int) -> Path:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate_corpus.py"), "--n", str(n),
+                    "--out", str(root), "--seed", "3"], check=True, capture_output=True)
+    pages = sorted(p for p in root.rglob("*.html"))
+    # cross-file duplicates, rejects and a partial file among the generated pages, so the
+    # in-batch dedup and the per-file error paths are exercised across chunk boundaries
+    shutil.copy(pages[3], root / "zz_copy_same_bytes.html")
+    _w(root / "zz_copy_other_markup.html", pages[7].read_text(encoding="utf-8").replace("<body", "<body data-x='1'", 1))
+    _w(root / "aa_binary.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    _w(root / "mid" / "empty.txt", "")
+    _w(root / "mid" / "lines.jsonl", json.dumps({"text": ARTICLE_AR}) + "\n{not json\n" + json.dumps({"text": ARTICLE_AR}) + "\n")
+    _w(root / "mid" / "wall.html", "<html><body><p>Please enable JavaScript and accept cookies.</p></body></html>")
+    _w(root / "mid" / "notes.docx", "x")
+    for p in root.rglob("*"):
+        if p.is_file():
+            os.utime(p, (OLD_MTIME, OLD_MTIME))
+    return root
+
+
+@pytest.fixture(scope="module")
+def generated_inbox(tmp_path_factory):
+    return _generated_inbox(tmp_path_factory.mktemp("gen") / "inbox", 120)
+
+
+def test_pooled_scan_equals_sequential_scan(generated_inbox, monkeypatch):
+    monkeypatch.setenv("INBOX_WORKERS", "2")
+    seq = scan_inbox(generated_inbox, set(), parallel=False, today=TODAY)
+    pooled = scan_inbox(generated_inbox, set(), parallel=True, today=TODAY)
+    assert seq.mode == "sequential" and pooled.mode == "process_pool[2]"
+    # identical ids, order, dedup and outcomes (mtime keys too)
+    assert pooled == seq
+    assert [(f.source_path, f.mtime_ns) for f in pooled.files] == [(f.source_path, f.mtime_ns) for f in seq.files]
+    files, rejects, arts = _by_name(pooled)
+    assert len(pooled.files) == 127 and len(pooled.articles) == 121
+    assert files["zz_copy_same_bytes.html"].status == "duplicate"
+    assert files["zz_copy_other_markup.html"].status == "duplicate"
+    assert files["aa_binary.html"].status == "rejected" and files["empty.txt"].status == "rejected"
+    assert files["lines.jsonl"].status == "partial" and files["lines.jsonl"].n_articles == 1
+    assert [r.reason for r in rejects["wall.html"]] == ["no article text"]
+    assert all(f.mtime_ns == OLD_MTIME * 10**9 for f in pooled.files)
+    # above the threshold the pool is used by default
+    monkeypatch.setenv("INBOX_PARALLEL_THRESHOLD", "50")
+    assert scan_inbox(generated_inbox, {f.content_sha256 for f in seq.files[:10]}, today=TODAY).mode == "process_pool[2]"
+
+
+def test_a_dead_worker_loses_no_file(generated_inbox, monkeypatch):
+    """A chunk whose worker process dies is read again in-process: same batch."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    seq = scan_inbox(generated_inbox, set(), parallel=False, today=TODAY)
+
+    class DeadPool:
+        def __init__(self, *a, **kw):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, fn, chunk):
+            import concurrent.futures
+            fut = concurrent.futures.Future()
+            fut.set_exception(BrokenProcessPool("worker died"))
+            return fut
+
+    import concurrent.futures
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", DeadPool)
+    batch = scan_inbox(generated_inbox, set(), parallel=True, today=TODAY)
+    assert batch == seq and "redone in-process" in batch.mode
+
+
+def test_known_stat_keys_skip_files_without_reading_them(tmp_path, monkeypatch):
+    root = tmp_path / "in"
+    a = _w(root / "a.txt", ARTICLE_AR)
+    b = _w(root / "b.txt", ARTICLE_AR_2)
+    c = _w(root / "c.txt", ARTICLE_AR_3)
+    for p in (a, b, c):
+        os.utime(p, (OLD_MTIME, OLD_MTIME))
+    first = scan_inbox(root, set())
+    assert [f.mtime_ns for f in first.files] == [OLD_MTIME * 10**9] * 3
+    known = inbox.KnownInputs({f.content_sha256 for f in first.files},
+                              [(f.source_path, f.size_bytes, f.mtime_ns) for f in first.files])
+
+    opened: list[str] = []
+    real_read = inbox._read_file
+    monkeypatch.setattr(inbox, "_read_file", lambda task, ctx: opened.append(task[0]) or real_read(task, ctx))
+    again = scan_inbox(root, known)
+    assert again == InboxBatch() and again.n_unchanged == 3 and opened == []
+
+    # new content under the same name and the same size, older mtime: read again (mtime differs)
+    a.write_text(ARTICLE_AR.replace("ثلاثة", "أربعة", 1), encoding="utf-8")
+    assert a.stat().st_size == first.files[0].size_bytes
+    os.utime(a, (OLD_MTIME - 60, OLD_MTIME - 60))
+    # appended text, same mtime: read again (size differs)
+    b.write_text(ARTICLE_AR_2 + "\nوأضاف المصدر أن التحقيقات مستمرة.", encoding="utf-8")
+    os.utime(b, (OLD_MTIME, OLD_MTIME))
+    # touched, same bytes: read, content hash known -> no outcome, new stat key to record
+    os.utime(c, (OLD_MTIME + 60, OLD_MTIME + 60))
+    third = scan_inbox(root, known)
+    assert sorted(Path(p).name for p in opened) == ["a.txt", "b.txt", "c.txt"]
+    assert [(Path(f.source_path).name, f.status) for f in third.files] == [("a.txt", "ingested"), ("b.txt", "ingested")]
+    assert [(Path(f.source_path).name, f.status, f.mtime_ns) for f in third.refreshed] == [
+        ("c.txt", "known", (OLD_MTIME + 60) * 10**9)]
+    # the content hash stays the final word even without a stat key
+    assert scan_inbox(root, {f.content_sha256 for f in first.files + third.files}).files == []
+
+
+def test_a_file_modified_just_now_gets_no_stat_key(tmp_path):
+    _w(tmp_path / "in" / "fresh.txt", ARTICLE_AR)
+    batch = scan_inbox(tmp_path / "in", set())
+    assert batch.files[0].status == "ingested" and batch.files[0].mtime_ns is None
+
+
+def test_ingest_records_stat_keys_and_migrates_old_warehouse(tmp_path):
+    import duckdb
+
+    from orchestration.assets import ingest
+
+    root = tmp_path / "in"
+    for i, text in enumerate((ARTICLE_AR, ARTICLE_AR_2, ARTICLE_AR_3)):
+        os.utime(_w(root / f"{i}.txt", text), (OLD_MTIME, OLD_MTIME))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        # a warehouse created before the mtime column existed, with one file already recorded
+        con.execute("CREATE SCHEMA ops")
+        con.execute("""CREATE TABLE ops.ingested_files (source_path VARCHAR, content_sha256 VARCHAR,
+                       size_bytes BIGINT, status VARCHAR, n_articles INTEGER, processed_at TIMESTAMP)""")
+        sha0 = hashlib.sha256((root / "0.txt").read_bytes()).hexdigest()
+        con.execute("INSERT INTO ops.ingested_files VALUES (?, ?, ?, 'ingested', 1, now())",
+                    [str(root / "0.txt"), sha0, (root / "0.txt").stat().st_size])
+        first = ingest.ingest_inbox(con, root)
+        assert first["new_articles"] == 2 and first["unchanged_files"] == 0
+        # the old row got its stat key from the re-hash; the new rows have theirs
+        assert con.execute("SELECT count(*) FROM ops.ingested_files WHERE mtime_ns = ?",
+                           [OLD_MTIME * 10**9]).fetchone() == (3,)
+        second = ingest.ingest_inbox(con, root)
+        assert second["unchanged_files"] == 3 and second["files_scanned"] == 0
+        assert con.execute("SELECT count(*) FROM ops.ingested_files").fetchone() == (3,)
+    finally:
+        con.close()

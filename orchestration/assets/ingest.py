@@ -31,7 +31,11 @@ def ingest_inbox(con, articles_dir) -> dict:
     from orchestration import inbox  # imported late: the module is owned by another engineer
 
     ensure_tables(con)
-    known = {r[0] for r in con.execute("SELECT content_sha256 FROM ops.ingested_files").fetchall()}
+    # content hashes (final word) + stat keys: files whose path/size/mtime are recorded are not read
+    known = inbox.KnownInputs(
+        (r[0] for r in con.execute("SELECT DISTINCT content_sha256 FROM ops.ingested_files").fetchall()),
+        con.execute("SELECT source_path, size_bytes, mtime_ns FROM ops.ingested_files "
+                    "WHERE mtime_ns IS NOT NULL").fetchall())
     batch = inbox.scan_inbox(articles_dir, known)
 
     seen_ids = {r[0] for r in con.execute("SELECT article_id FROM raw.articles").fetchall()}
@@ -63,10 +67,20 @@ def ingest_inbox(con, articles_dir) -> dict:
             )
         if batch.files:
             con.executemany(
-                "INSERT INTO ops.ingested_files VALUES (?, ?, ?, ?, ?, ?)",
-                [[str(f.source_path), f.content_sha256, f.size_bytes, _file_status(f, new_by_sha), f.n_articles, now]
+                "INSERT INTO ops.ingested_files (source_path, content_sha256, size_bytes, status, n_articles, "
+                "processed_at, mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[str(f.source_path), f.content_sha256, f.size_bytes, _file_status(f, new_by_sha), f.n_articles, now,
+                  getattr(f, "mtime_ns", None)]
                  for f in batch.files],
             )
+        # a recorded file touched without a content change: record its new stat key so the next
+        # scan skips it again (a copy under a new name has no row and is hashed on each scan)
+        refreshed = [[f.mtime_ns, str(f.source_path), f.content_sha256]
+                     for f in getattr(batch, "refreshed", []) or [] if f.mtime_ns is not None]
+        if refreshed:
+            con.executemany(
+                "UPDATE ops.ingested_files SET mtime_ns = ? WHERE source_path = ? AND content_sha256 = ?",
+                refreshed)
         if batch.rejects:
             con.executemany(
                 "INSERT INTO ops.rejected_inputs VALUES (?, ?, ?, ?)",
@@ -83,6 +97,8 @@ def ingest_inbox(con, articles_dir) -> dict:
         "files_scanned": len(batch.files),
         "duplicate_files": sum(1 for f in batch.files if _file_status(f, new_by_sha) == "duplicate"),
         "skipped_temporary": len(getattr(batch, "skipped", []) or []),
+        "unchanged_files": getattr(batch, "n_unchanged", 0),
+        "scan_mode": getattr(batch, "mode", "sequential"),
         "total_articles": con.execute("SELECT count(*) FROM raw.articles").fetchone()[0],
     }
 
@@ -101,7 +117,8 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     rejects = stats["rejects"]
     preview = "\n".join(f"- `{p}`{'' if ln is None else f' line {ln}'}: {why}" for p, ln, why in rejects[:20])
     context.log.info(f"ingest from {articles_dir}: {stats['new_articles']} new, "
-                     f"{stats['duplicates']} duplicates, {len(rejects)} rejects")
+                     f"{stats['duplicates']} duplicates, {len(rejects)} rejects; "
+                     f"{stats['unchanged_files']} known files skipped unread; scan {stats['scan_mode']}")
     return dg.MaterializeResult(metadata={
         "articles_dir": str(articles_dir),
         "new_articles": stats["new_articles"],
@@ -111,5 +128,7 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         "files_scanned": stats["files_scanned"],
         "duplicate_files": stats["duplicate_files"],
         "skipped_temporary_files": stats["skipped_temporary"],
+        "unchanged_files_not_read": stats["unchanged_files"],
+        "scan_mode": stats["scan_mode"],
         "dagster/row_count": stats["total_articles"],
     })

@@ -9,6 +9,10 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS ops.ingested_files (
         source_path VARCHAR, content_sha256 VARCHAR, size_bytes BIGINT, status VARCHAR,
         n_articles INTEGER, processed_at TIMESTAMP)""",
+    # Not in the contract: the file's st_mtime_ns when read. (source_path, size_bytes, mtime_ns)
+    # lets the next scan skip a file without reading and hashing it. ADD COLUMN IF NOT EXISTS so
+    # warehouses created before it get the column (NULL = unknown: hashed once more).
+    "ALTER TABLE ops.ingested_files ADD COLUMN IF NOT EXISTS mtime_ns BIGINT",
     """CREATE TABLE IF NOT EXISTS ops.rejected_inputs (
         source_path VARCHAR, source_line INTEGER, reason VARCHAR, detected_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS raw.articles (
