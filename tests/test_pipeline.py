@@ -230,15 +230,18 @@ def test_gx_check_reports_failures_with_severity_and_samples(pipeline_env):
             "INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
             "published_date, date_source) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [["a_1", "نص <b>عريض</b>", 13, 0.9, "ar", dt.date(2022, 1, 1), "text_dateline"],
-             ["a_2", "نص قصير", 7, 0.9, "ar", dt.date(2022, 1, 1), "text_dateline"]],
+             ["a_2", "نص قصير", 7, 0.9, "klingon", dt.date(2022, 1, 1), "text_dateline"]],
         )
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         outcome = run_suite(con, "clean_articles")
     result = outcome_to_result(outcome)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     failing = result.metadata["failures_json"].value
+    language = [f for f in failing if f["column"] == "language"]
+    assert language and language[0]["severity"] == "error" and "klingon" in language[0]["sample_unexpected"]
+    # markup quoted in an article is shown, not blocking
     html = [f for f in failing if f["expectation"] == "expect_column_values_to_not_match_regex"]
-    assert html and html[0]["severity"] == "error" and "<b>" in html[0]["sample_unexpected"][0]
+    assert html and html[0]["severity"] == "warn" and "<b>" in html[0]["sample_unexpected"][0]
     short = [f for f in failing if f["column"] == "n_chars" and f["severity"] == "warn"]
     assert short and short[0]["unexpected_count"] == 2
     assert (config.gx_docs_dir() / "index.html").exists()
