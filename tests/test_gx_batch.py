@@ -80,7 +80,7 @@ def _report(con, report_id, event_id, killed, when):
 def test_old_bad_rows_do_not_refail_a_clean_batch_but_a_bad_new_row_does(pipeline_env):
     with _con() as con:
         ensure_tables(con)
-        _clean(con, [["a_old", "قديم <b>وسم</b> " + LONG_AR, 500, OLD],
+        _clean(con, [["a_old", "قديم <b>وسم</b> " + LONG_AR, -1, OLD],        # bad length (error)
                      ["a_new", LONG_AR, 500, NEW]])
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         whole = run_suite(con, "clean_articles", build=False)
@@ -90,12 +90,15 @@ def test_old_bad_rows_do_not_refail_a_clean_batch_but_a_bad_new_row_does(pipelin
     assert batch.n_table_rows == 2 and batch.watermark == NEW
 
     with _con() as con:
-        _clean(con, [["a_bad", "جديد <script>x</script> " + LONG_AR, 500, NEW]])
+        _clean(con, [["a_bad", "جديد <script>x</script> " + LONG_AR, -1, NEW]])
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         outcome = run_suite(con, "clean_articles", SINCE, build=False)
     result = outcome_to_result(outcome)
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
-    markup = [f for f in outcome.error_failures if f["expectation"] == "expect_column_values_to_not_match_regex"]
+    length = [f for f in outcome.error_failures if f["column"] == "n_chars"]
+    assert length and length[0]["unexpected_count"] == 1
+    # quoted markup warns (text is data) and its sample is the new row's tag only
+    markup = [f for f in outcome.warn_failures if f["expectation"] == "expect_column_values_to_not_match_regex"]
     assert markup and markup[0]["unexpected_count"] == 1
     assert "<script>" in markup[0]["sample_unexpected"][0] and "<b>" not in markup[0]["sample_unexpected"][0]
     assert result.metadata["rows_validated"].value == 2
@@ -211,7 +214,7 @@ def test_dagster_checks_carry_the_watermark_and_revalidate_blocked_rows(staged):
         assert second[name].passed and md["rows_validated"].value == 0 and md["batch_scope"].value == "batch"
         assert md["whole_table_rows_checked"].value >= 1
 
-    todo["clean"] = [["a_0000000000000002", "<p>وسم</p> " + LONG_AR, 500]]   # a bad new row blocks
+    todo["clean"] = [["a_0000000000000002", "<p>وسم</p> " + LONG_AR, -1]]   # a bad new row blocks
     third = run()
     assert not third["gx_clean_articles"].passed
     assert third["gx_clean_articles"].severity == dg.AssetCheckSeverity.ERROR
