@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.assets.warehouse_ddl import ensure_tables
+from orchestration.assets.warehouse_ddl import ensure_tables, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 LOCAL_TZ = ZoneInfo("Asia/Baghdad")
@@ -51,18 +51,13 @@ def clean_new_articles(con) -> dict:
     ).fetchall()
     today, now = local_today(), dt.datetime.now()
     rows = [clean_row(*t, today=today, now=now) for t in todo]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if rows:
             con.executemany(
                 f"INSERT INTO clean.articles ({', '.join(CLEAN_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(CLEAN_COLUMNS))})",
                 rows,
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     by_lang = dict(con.execute("SELECT language, count(*) FROM clean.articles GROUP BY 1").fetchall())
     by_source: dict[str, int] = {}
     for r in rows:

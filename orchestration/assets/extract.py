@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 import dagster as dg
 
 from orchestration import config
-from orchestration.assets.warehouse_ddl import ensure_tables
+from orchestration.assets.warehouse_ddl import ensure_tables, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 # Above this many articles the batch is spread over a 2-process pool (the machines have 2
@@ -90,8 +90,7 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
         log_rows.append([article_id, version, len(reports), now])
 
     ids = [[aid] for aid, _, _ in results]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if ids:
             # Re-extraction (new extractor version) replaces that article's rows wholesale.
             con.executemany(
@@ -114,10 +113,6 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
                 "INSERT INTO ops.rejected_inputs (source_path, source_line, reason, detected_at) "
                 "SELECT source_path, source_line, ?, ? FROM raw.articles WHERE article_id = ?",
                 [[f"{error} (article {aid})", when, aid] for aid, error, when in failures])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {
         "articles_extracted": len(results),
         "extraction_failures": len(failures),

@@ -6,7 +6,7 @@ from pathlib import PurePath
 import dagster as dg
 
 from orchestration import config
-from orchestration.assets.warehouse_ddl import ensure_tables
+from orchestration.assets.warehouse_ddl import ensure_tables, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 RAW_COLUMNS = [
@@ -57,8 +57,7 @@ def ingest_inbox(con, articles_dir) -> dict:
         sha = row[RAW_COLUMNS.index("content_sha256")]
         new_by_sha[sha] = new_by_sha.get(sha, 0) + 1
 
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if new_rows:
             con.executemany(
                 f"INSERT INTO raw.articles ({', '.join(RAW_COLUMNS)}, ingested_at) "
@@ -86,10 +85,6 @@ def ingest_inbox(con, articles_dir) -> dict:
                 "INSERT INTO ops.rejected_inputs VALUES (?, ?, ?, ?)",
                 [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects],
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {
         "new_articles": len(new_rows),
         "duplicates": len(duplicates),

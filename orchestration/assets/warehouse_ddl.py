@@ -1,6 +1,8 @@
 """DDL for the tables the Python assets own (columns per the project contract)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 DDL = [
     "CREATE SCHEMA IF NOT EXISTS ops",
     "CREATE SCHEMA IF NOT EXISTS raw",
@@ -43,3 +45,15 @@ DDL = [
 def ensure_tables(con) -> None:
     for stmt in DDL:
         con.execute(stmt)
+
+
+@contextmanager
+def transaction(con):
+    """All of a stage's writes or none: a failure (or a kill) rolls the stage back whole."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
