@@ -195,13 +195,28 @@ class Extractor:
             out.append((match, weight))
         return out
 
-    def _unit_country(self, unit: _Unit) -> str | None:
-        weights: dict[str, float] = {}
-        for match, weight in unit.places:
-            country = self.lex.places[match.entry_id].get("country")
+    def _place_key(self, match) -> tuple[str | None, str | None]:
+        place = self.lex.places[match.entry_id]
+        return place.get("country") or None, place.get("admin1") or None
+
+    def _votes(self, weighted: list) -> dict[tuple[str | None, str | None], float]:
+        """(country, admin1) → summed weight of the (place match, weight) pairs."""
+        votes: dict[tuple[str | None, str | None], float] = {}
+        for match, weight in weighted:
+            key = self._place_key(match)
+            votes[key] = votes.get(key, 0) + weight
+        return votes
+
+    @staticmethod
+    def _top_country(votes: dict[tuple[str | None, str | None], float]) -> str | None:
+        by_country: dict[str, float] = {}
+        for (country, _), weight in votes.items():
             if country:
-                weights[country] = weights.get(country, 0) + weight
-        return max(weights, key=weights.get) if weights else None
+                by_country[country] = by_country.get(country, 0) + weight
+        return max(by_country, key=by_country.get) if by_country else None
+
+    def _unit_country(self, unit: _Unit) -> str | None:
+        return self._top_country(self._votes(unit.places))
 
     def _roles(self, unit: _Unit) -> None:
         """Attackers and targets from the words around each actor mention."""
@@ -252,13 +267,7 @@ class Extractor:
         return same_killed or same_wounded
 
     def _article_country(self, units: list[_Unit]) -> str | None:
-        weights: dict[str, float] = {}
-        for unit in units:
-            for match in unit.place_matches:
-                country = self.lex.places[match.entry_id].get("country")
-                if country:
-                    weights[country] = weights.get(country, 0) + 1
-        return max(weights, key=weights.get) if weights else None
+        return self._top_country(self._votes([(m, 1.0) for u in units for m in u.place_matches]))
 
     def _eventful(self, unit: _Unit) -> bool:
         if unit.background:
@@ -360,14 +369,7 @@ class Extractor:
         return None
 
     def _admin1_votes(self, units: list[_Unit]) -> dict[tuple[str | None, str | None], float]:
-        """(country, admin1) → weight, over the places of the units."""
-        votes: dict[tuple[str | None, str | None], float] = {}
-        for unit in units:
-            for match, weight in unit.places:
-                place = self.lex.places[match.entry_id]
-                key = (place.get("country") or None, place.get("admin1") or None)
-                votes[key] = votes.get(key, 0) + weight
-        return votes
+        return self._votes([mw for u in units for mw in u.places])
 
     def _place(self, units: list[_Unit]):
         """The incident's place: the best-supported governorate, then its most specific place."""
@@ -377,19 +379,14 @@ class Extractor:
         # a place abroad only decides when nothing in Iraq or Syria is named ("غارة على دمشق" by Israel)
         in_scope = [(m, w) for m, w in candidates if self.lex.places[m.entry_id].get("country") in IN_SCOPE]
         candidates = in_scope or candidates
-        admin_weight: dict[tuple, float] = {}
-        for match, weight in candidates:
-            place = self.lex.places[match.entry_id]
-            key = (place.get("country"), place.get("admin1") or None)
-            admin_weight[key] = admin_weight.get(key, 0) + weight
+        admin_weight = self._votes(candidates)
         # a country or region mention fits every governorate of its country: a governorate named
         # with enough weight wins over it
         def score(key):
             country, admin1 = key
             return (admin1 is not None and admin_weight[key] >= 0.4, admin_weight[key])
         best_key = max(admin_weight, key=score)
-        in_best = [(m, w) for m, w in candidates
-                   if (self.lex.places[m.entry_id].get("country"), self.lex.places[m.entry_id].get("admin1") or None) == best_key]
+        in_best = [(m, w) for m, w in candidates if self._place_key(m) == best_key]
         strong = [(m, w) for m, w in in_best if w >= 0.4] or in_best
         match, _ = max(strong, key=lambda mw: (_FEATURE_RANK.get(self.lex.places[mw[0].entry_id].get("feature_type"), 0), mw[1]))
         return match
