@@ -137,20 +137,22 @@ _DUAL_COUNT_NOUNS = {
 }
 
 
-def _dual_count_noun(word: str) -> str | None:
-    for kind, nouns in _DUAL_COUNT_NOUNS.items():
-        if _strip_clitics(word, nouns):
+def _kind_of(word: str, table: dict[str, set[str]], clitics: bool = True) -> str | None:
+    """killed/wounded when `word` (with clitics stripped, unless `clitics` is False) is in the table."""
+    for kind, words in table.items():
+        if (_strip_clitics(word, words) if clitics else word in words):
             return kind
     return None
+
+
+def _dual_count_noun(word: str) -> str | None:
+    return _kind_of(word, _DUAL_COUNT_NOUNS)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _word_trigger_kind(word: str) -> str | None:
     """killed/wounded when the word, clitics aside, is a casualty verb or verbal noun."""
-    for kind in (KILLED, WOUNDED):
-        if _strip_clitics(word, TRIGGERS[kind]):
-            return kind
-    return None
+    return _kind_of(word, TRIGGERS)
 
 
 def _strip_clitics(word: str, vocab: set[str]) -> str | None:
@@ -296,10 +298,10 @@ class CasualtyParser:
         if any(window.startswith(p) or window.startswith("و" + p) for p in KILL_PHRASES):
             return KILLED
         # "بين القتلى 19 من مقاتلي العشائر و25 ...": a definite casualty noun introducing figures
-        if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit():
-            for kind, nouns in COUNT_NOUNS.items():
-                if word.startswith(("ال", "وال", "بال")) and _strip_clitics(word, nouns):
-                    return kind
+        if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit() and word.startswith(("ال", "وال", "بال")):
+            kind = _kind_of(word, COUNT_NOUNS)
+            if kind:
+                return kind
         # "أودى الهجوم بحياة ...": the subject may stand between the verb and بحياة
         if word == "بحياه" and any(_strip_clitics(t.text, _LIFE_TAKERS) for t in toks[max(0, i - 4):i]):
             return KILLED
@@ -447,10 +449,10 @@ class CasualtyParser:
                 continue
             if tok.text.startswith("و") and _dual_count_noun(tok.text):
                 break     # "اربعه قتلى وجريحين": the next item, with its own count
-            for kind, nouns in COUNT_NOUNS.items():
-                if tok.text in nouns or _strip_clitics(tok.text, nouns):
-                    mention.kind = kind
-                    seen_noun = True
+            noun_kind = _kind_of(tok.text, COUNT_NOUNS)
+            if noun_kind:
+                mention.kind = noun_kind
+                seen_noun = True
             actor = next((a for a in actors if a.start <= tok.start < a.end), None)
             if actor is not None:
                 mention.group = actor.entry_id
@@ -491,12 +493,11 @@ class CasualtyParser:
         # "ما بين 20 و25 قتيلا": a range counts its lower bound, as ACLED does
         low = _RANGE_LOW.search(text[max(0, toks[i].start - 20):toks[i].start])
         value, rule = (int(low.group(1)), "range_low") if low else (number.value, "count_noun")
-        for kind, nouns in COUNT_NOUNS.items():
-            if nxt in nouns:
-                mention = CasualtyMention(kind=kind, count=value, rule=rule,
-                                          start=toks[i].start, end=toks[k].end)
-                self._read_victims(toks, k + 1, text, actors, mention, country, numbers)
-                return mention
+        kind = _kind_of(nxt, COUNT_NOUNS, clitics=False)
+        if kind:
+            mention = CasualtyMention(kind=kind, count=value, rule=rule, start=toks[i].start, end=toks[k].end)
+            self._read_victims(toks, k + 1, text, actors, mention, country, numbers)
+            return mention
         # victims then a verb: "ثلاثه جنود لقوا حتفهم"
         for step in range(k, min(len(toks), k + 5)):
             word = toks[step].text
@@ -516,13 +517,13 @@ class CasualtyParser:
         k = i + len(vague.split())
         if k >= len(toks):
             return None
-        for kind, nouns in COUNT_NOUNS.items():
-            if _strip_clitics(toks[k].text, nouns):
-                mention = CasualtyMention(kind=kind, count=None, rule="vague", start=toks[i].start,
-                                          end=toks[k].end, vague_text=text[toks[i].start:toks[k].end])
-                self._read_victims(toks, k + 1, text, actors, mention, country, {})
-                return mention
-        return None
+        kind = _kind_of(toks[k].text, COUNT_NOUNS)
+        if kind is None:
+            return None
+        mention = CasualtyMention(kind=kind, count=None, rule="vague", start=toks[i].start,
+                                  end=toks[k].end, vague_text=text[toks[i].start:toks[k].end])
+        self._read_victims(toks, k + 1, text, actors, mention, country, {})
+        return mention
 
     def _joint(self, toks, i, text, numbers) -> list[CasualtyMention]:
         """"N قتلى وجرحى"/"مقتل وإصابة N": one figure for both sides of the toll, so none is known."""
