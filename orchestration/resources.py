@@ -76,6 +76,22 @@ def lock_timeout() -> float:
         return DEFAULT_LOCK_TIMEOUT_S
 
 
+def _wait_for(attempt, deadline, log, give_up, waiting) -> None:
+    """Poll `attempt` (None when done, else who or what is in the way) until it succeeds or the
+    deadline passes; say once in the run log that the run is waiting."""
+    announced = False
+    while True:
+        in_the_way = attempt()
+        if in_the_way is None:
+            return
+        if time.monotonic() >= deadline:
+            raise WarehouseBusyError(give_up(in_the_way))
+        if log is not None and not announced:
+            log.info(waiting(in_the_way))
+            announced = True
+        time.sleep(_POLL_S)
+
+
 def _holder_info(lock_file: Path) -> str:
     try:
         info = json.loads(lock_file.read_text(encoding="utf-8") or "{}")
@@ -139,46 +155,43 @@ class _WarehouseLocks:
 
     @staticmethod
     def _flock(fd, lock_file, warehouse, deadline, timeout, log) -> None:
-        announced = False
-        while True:
+        def attempt():
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
+                return None
             except BlockingIOError:
-                holder = _holder_info(lock_file)
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusyError(
-                        f"warehouse {warehouse} is in use by another pipeline run ({holder}); "
-                        f"gave up after waiting {timeout:g}s (WAREHOUSE_LOCK_TIMEOUT). Nothing was "
-                        f"written by this run; start it again when the other run has finished."
-                    ) from None
-                if log is not None and not announced:
-                    log.info(f"waiting up to {timeout:g}s for the warehouse lock {lock_file} ({holder})")
-                    announced = True
-                time.sleep(_POLL_S)
+                return _holder_info(lock_file)
+
+        _wait_for(
+            attempt, deadline, log,
+            give_up=lambda holder: (
+                f"warehouse {warehouse} is in use by another pipeline run ({holder}); "
+                f"gave up after waiting {timeout:g}s (WAREHOUSE_LOCK_TIMEOUT). Nothing was "
+                f"written by this run; start it again when the other run has finished."),
+            waiting=lambda holder: f"waiting up to {timeout:g}s for the warehouse lock {lock_file} ({holder})",
+        )
 
     @staticmethod
     def _wait_duckdb_free(warehouse, deadline, timeout, log) -> None:
         """Wait while another process (an orphaned dbt of a killed run) has the DuckDB file open."""
         if not warehouse.exists():
             return
-        announced = False
-        while True:
+
+        def attempt():
             try:
                 duckdb.connect(str(warehouse)).close()   # also replays a WAL left by a crash
-                return
+                return None
             except duckdb.Error as exc:
                 if not _duckdb_lock_conflict(exc):
                     raise
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusyError(
-                        f"warehouse {warehouse} is still open in another process although no "
-                        f"pipeline run holds its lock (an orphaned dbt of a killed run?): {exc}"
-                    ) from None
-                if log is not None and not announced:
-                    log.info(f"warehouse file still open elsewhere, waiting: {exc}")
-                    announced = True
-                time.sleep(_POLL_S)
+                return str(exc)
+
+        _wait_for(
+            attempt, deadline, log,
+            give_up=lambda why: (f"warehouse {warehouse} is still open in another process although no "
+                                 f"pipeline run holds its lock (an orphaned dbt of a killed run?): {why}"),
+            waiting=lambda why: f"warehouse file still open elsewhere, waiting: {why}",
+        )
 
     def release(self, warehouse: Path) -> None:
         key = str(lock_path_for(Path(warehouse)))
