@@ -10,6 +10,7 @@ Running totals ("منذ بداية العام"), history (a year and nothing fin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -548,15 +549,15 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     return total, f"{how}({','.join(rules)})", breakdown
 
 
-_EXTRACTORS: dict[int, Extractor] = {}
+@functools.lru_cache(maxsize=4)
+def _extractor(lexicon: Lexicon) -> Extractor:
+    """One extractor per loaded lexicon (bounded: a keyed-by-id dict kept every lexicon alive)."""
+    return Extractor(lexicon)
 
 
 def extract_article(text: str, published: dt.date | None, lexicon: Lexicon, title: str | None = None) -> list[Report]:
     """The reports of one article. `title` is not read: newswire repeats it in the body."""
-    extractor = _EXTRACTORS.get(id(lexicon))
-    if extractor is None:
-        extractor = _EXTRACTORS[id(lexicon)] = Extractor(lexicon)
-    return extractor.extract(text, published)
+    return _extractor(lexicon).extract(text, published)
 
 
 def default_seeds_dir() -> Path:
