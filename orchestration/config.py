@@ -8,7 +8,6 @@ Functions rather than module constants so tests can monkeypatch the environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,16 +53,3 @@ def gx_docs_dir() -> Path:
 def gx_context_dir() -> Path:
     """File-backed GX context (stores validation results) beside the docs site, e.g. data/gx."""
     return gx_docs_dir().parent
-
-
-@dataclass(frozen=True)
-class Settings:
-    articles_dir: Path
-    warehouse_path: Path
-    analyst_db_path: Path
-    exports_dir: Path
-    gx_docs_dir: Path
-
-
-def get_settings() -> Settings:
-    return Settings(articles_dir(), warehouse_path(), analyst_db_path(), exports_dir(), gx_docs_dir())

@@ -15,7 +15,6 @@ __all__ = ["split_sentences"]
 _TERMINATORS = ".!?؟…"
 _CLOSERS = "\"'”’»)]›"
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
-_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "no", "jr", "sr", "gen", "col", "lt", "sgt", "capt",
     "maj", "vs", "etc", "e.g", "i.e", "u.s", "u.n", "u.k", "inc", "co", "corp", "ltd", "fig",

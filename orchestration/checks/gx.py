@@ -174,17 +174,6 @@ def _sort_failures(outcome: SuiteOutcome, failures: list[dict]) -> None:
         (outcome.warn_failures if d["severity"] == "warn" else outcome.error_failures).append(d)
 
 
-def validate_frame(df, suite_json: dict, *, build: bool = True) -> SuiteOutcome:
-    """Validate a pandas frame with all expectations of a suite (dict as stored in expectations/),
-    store the result in the file context and (build=True) rebuild the Data Docs site."""
-    name = suite_json["name"]
-    outcome = SuiteOutcome(suite=name, n_rows=len(df), n_expectations=len(suite_json["expectations"]))
-    _sort_failures(outcome, _validate(df, name, suite_json["expectations"], suite_json.get("meta") or {}))
-    if build:
-        build_docs()
-    return outcome
-
-
 def batch_watermark(con, suite_json: dict) -> dt.datetime | None:
     batch = (suite_json.get("meta") or {}).get("batch")
     if not batch:
