@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.assets.warehouse_ddl import ensure_tables, transaction
+from orchestration.assets.warehouse_ddl import ensure_tables, insert_rows, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 LOCAL_TZ = ZoneInfo("Asia/Baghdad")
@@ -52,12 +52,7 @@ def clean_new_articles(con) -> dict:
     today, now = local_today(), dt.datetime.now()
     rows = [clean_row(*t, today=today, now=now) for t in todo]
     with transaction(con):
-        if rows:
-            con.executemany(
-                f"INSERT INTO clean.articles ({', '.join(CLEAN_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(CLEAN_COLUMNS))})",
-                rows,
-            )
+        insert_rows(con, "clean.articles", CLEAN_COLUMNS, rows)
     by_lang = dict(con.execute("SELECT language, count(*) FROM clean.articles GROUP BY 1").fetchall())
     by_source: dict[str, int] = {}
     for r in rows:

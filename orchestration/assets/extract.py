@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 import dagster as dg
 
 from orchestration import config
-from orchestration.assets.warehouse_ddl import ensure_tables, transaction
+from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 # Above this many articles the batch is spread over a 2-process pool (the machines have 2
@@ -24,6 +24,8 @@ REPORT_COLUMNS = [
     "killed", "wounded", "killed_rule", "wounded_rule", "vague_text", "evidence",
     "extractor_version", "extracted_at",
 ]
+VICTIM_COLUMNS = ["report_id", "victim_actor_id", "killed", "wounded", "evidence"]
+LOG_COLUMNS = ["article_id", "extractor_version", "n_reports", "extracted_at"]
 
 
 def _threshold() -> int:
@@ -93,19 +95,15 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
     with transaction(con):
         if ids:
             # Re-extraction (new extractor version) replaces that article's rows wholesale.
-            con.executemany(
-                "DELETE FROM extract.report_victims WHERE report_id IN "
-                "(SELECT report_id FROM extract.event_reports WHERE article_id = ?)", ids)
-            con.executemany("DELETE FROM extract.event_reports WHERE article_id = ?", ids)
-            con.executemany("DELETE FROM ops.extraction_log WHERE article_id = ?", ids)
-        if report_rows:
-            con.executemany(
-                f"INSERT INTO extract.event_reports ({', '.join(REPORT_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(REPORT_COLUMNS))})", report_rows)
-        if victim_rows:
-            con.executemany("INSERT INTO extract.report_victims VALUES (?, ?, ?, ?, ?)", victim_rows)
-        if log_rows:
-            con.executemany("INSERT INTO ops.extraction_log VALUES (?, ?, ?, ?)", log_rows)
+            with arrow_view(con, "_extracted_ids", ["article_id"], ids) as done:
+                con.execute(
+                    "DELETE FROM extract.report_victims WHERE report_id IN (SELECT report_id FROM "
+                    f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {done}))")
+                for table in ("extract.event_reports", "ops.extraction_log"):
+                    con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {done})")
+        insert_rows(con, "extract.event_reports", REPORT_COLUMNS, report_rows)
+        insert_rows(con, "extract.report_victims", VICTIM_COLUMNS, victim_rows)
+        insert_rows(con, "ops.extraction_log", LOG_COLUMNS, log_rows)
         if failures:
             # quarantined where analysts look for inputs that yielded nothing; a new extractor
             # version retries them

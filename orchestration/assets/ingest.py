@@ -6,13 +6,15 @@ from pathlib import PurePath
 import dagster as dg
 
 from orchestration import config
-from orchestration.assets.warehouse_ddl import ensure_tables, transaction
+from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 RAW_COLUMNS = [
     "article_id", "source_path", "source_type", "source_line", "content_sha256", "text_fingerprint",
     "url", "title", "site", "published_meta", "raw_text",
 ]
+FILE_COLUMNS = ["source_path", "content_sha256", "size_bytes", "status", "n_articles", "processed_at", "mtime_ns"]
+REJECT_COLUMNS = ["source_path", "source_line", "reason", "detected_at"]
 
 
 def _sql_value(v):
@@ -58,33 +60,22 @@ def ingest_inbox(con, articles_dir) -> dict:
         new_by_sha[sha] = new_by_sha.get(sha, 0) + 1
 
     with transaction(con):
-        if new_rows:
-            con.executemany(
-                f"INSERT INTO raw.articles ({', '.join(RAW_COLUMNS)}, ingested_at) "
-                f"VALUES ({', '.join('?' * (len(RAW_COLUMNS) + 1))})",
-                new_rows,
-            )
-        if batch.files:
-            con.executemany(
-                "INSERT INTO ops.ingested_files (source_path, content_sha256, size_bytes, status, n_articles, "
-                "processed_at, mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [[str(f.source_path), f.content_sha256, f.size_bytes, _file_status(f, new_by_sha), f.n_articles, now,
-                  getattr(f, "mtime_ns", None)]
-                 for f in batch.files],
-            )
+        insert_rows(con, "raw.articles", [*RAW_COLUMNS, "ingested_at"], new_rows)
+        insert_rows(con, "ops.ingested_files", FILE_COLUMNS,
+                    [[str(f.source_path), f.content_sha256, f.size_bytes, _file_status(f, new_by_sha), f.n_articles,
+                      now, getattr(f, "mtime_ns", None)]
+                     for f in batch.files])
         # a recorded file touched without a content change: record its new stat key so the next
         # scan skips it again (a copy under a new name has no row and is hashed on each scan)
         refreshed = [[f.mtime_ns, str(f.source_path), f.content_sha256]
                      for f in getattr(batch, "refreshed", []) or [] if f.mtime_ns is not None]
         if refreshed:
-            con.executemany(
-                "UPDATE ops.ingested_files SET mtime_ns = ? WHERE source_path = ? AND content_sha256 = ?",
-                refreshed)
-        if batch.rejects:
-            con.executemany(
-                "INSERT INTO ops.rejected_inputs VALUES (?, ?, ?, ?)",
-                [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects],
-            )
+            with arrow_view(con, "_refreshed", ["mtime_ns", "source_path", "content_sha256"], refreshed) as view:
+                con.execute(
+                    f"UPDATE ops.ingested_files f SET mtime_ns = r.mtime_ns FROM {view} r "
+                    "WHERE f.source_path = r.source_path AND f.content_sha256 = r.content_sha256")
+        insert_rows(con, "ops.rejected_inputs", REJECT_COLUMNS,
+                    [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects])
     return {
         "new_articles": len(new_rows),
         "duplicates": len(duplicates),
