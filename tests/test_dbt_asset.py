@@ -1,0 +1,89 @@
+"""How the dbt asset decides what a run builds, and where dbt keeps its per-warehouse state."""
+import os
+import time
+
+from orchestration.assets import dbt as dbt_asset
+from orchestration.assets.dbt import (
+    MANIFEST,
+    lexicon_only_tests,
+    prune_target_dirs,
+    routine_build_args,
+    warehouse_target_path,
+)
+
+
+def _node(kind, name, parents=()):
+    return {"resource_type": kind, "name": name, "depends_on": {"nodes": list(parents)}}
+
+
+SMALL_MANIFEST = {"nodes": {
+    "seed.p.places": _node("seed", "places"),
+    "model.p.stg_places": _node("model", "stg_places", ["seed.p.places"]),
+    "model.p.dim_locations": _node("model", "dim_locations", ["model.p.stg_places"]),
+    "model.p.stg_reports": _node("model", "stg_reports", ["source.p.extract.event_reports"]),
+    "model.p.fct_reports": _node("model", "fct_reports", ["model.p.stg_reports", "model.p.stg_places"]),
+    "test.p.unique_places_id": _node("test", "unique_places_id", ["seed.p.places"]),
+    "test.p.not_null_dim_locations_id": _node("test", "not_null_dim_locations_id", ["model.p.dim_locations"]),
+    "test.p.relationships_fct_place": _node("test", "relationships_fct_place",
+                                            ["model.p.fct_reports", "model.p.dim_locations"]),
+    "test.p.not_null_fct_id": _node("test", "not_null_fct_id", ["model.p.fct_reports"]),
+}}
+
+
+def test_only_tests_that_read_nothing_but_the_lexicons_are_left_out_of_routine_runs():
+    assert lexicon_only_tests(SMALL_MANIFEST) == ["not_null_dim_locations_id", "unique_places_id"]
+    args = routine_build_args(SMALL_MANIFEST)
+    assert args[0] == "build" and args[1] == "--exclude"
+    left_out = args[2].split()
+    assert {"resource_type:seed", "resource_type:unit_test"} <= set(left_out)
+    # a test that also reads new rows (facts -> dimension) still runs, and no model is left out
+    assert "relationships_fct_place" not in left_out and "dim_locations" not in left_out
+
+
+LEXICON_NODES = {"actors", "places", "places_geonames", "event_triggers", "victim_nouns", "places_foreign",
+                 "stg_actors", "stg_places", "stg_event_triggers", "dim_actors", "dim_locations"}
+
+
+def test_on_the_real_project_routine_runs_leave_out_lexicon_tests_only():
+    tests = {n["name"]: n for n in MANIFEST["nodes"].values() if n["resource_type"] == "test"}
+    lexicon_tests = {name for name, n in tests.items()
+                     if {p.split(".")[-1] for p in n["depends_on"]["nodes"]} <= LEXICON_NODES}
+    assert set(lexicon_only_tests(MANIFEST)) == lexicon_tests
+    # e.g. the facts' relationships to the dimensions read new rows: they stay in routine runs
+    assert any("relationships_fct_event_reports" in name for name in tests)
+    assert not any("relationships_fct_event_reports" in name for name in lexicon_tests)
+
+
+def test_one_target_dir_per_warehouse(tmp_path):
+    a = warehouse_target_path(tmp_path / "a.duckdb", tmp_path)
+    assert a == warehouse_target_path(tmp_path / "a.duckdb", tmp_path)   # reused run after run
+    assert a != warehouse_target_path(tmp_path / "b.duckdb", tmp_path)
+    assert a.parent == tmp_path / "target"
+
+
+def test_pruning_keeps_the_most_recently_used_target_dirs(tmp_path):
+    root = tmp_path / "target"
+    dirs = []
+    for i in range(7):
+        d = root / f"warehouse-{i:012d}"
+        d.mkdir(parents=True)
+        os.utime(d, (time.time() - 1000 + i, time.time() - 1000 + i))
+        dirs.append(d)
+    legacy = root / "dbt_warehouse-1234567-abcdef0"
+    legacy.mkdir()
+    (root / "manifest.json").write_text("{}")
+    removed = prune_target_dirs(root, keep=3)
+    assert sorted(removed) == sorted([legacy, *dirs[:4]])
+    assert [d.exists() for d in dirs] == [False] * 4 + [True] * 3
+    assert (root / "manifest.json").exists()
+
+
+def test_the_project_fingerprint_follows_lexicon_edits(tmp_path):
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text("name: p\n")
+    (tmp_path / "seeds" / "actors.csv").write_text("actor_id,name\nisis,ISIS\n")
+    before = dbt_asset.project_fingerprint(tmp_path)
+    assert before == dbt_asset.project_fingerprint(tmp_path)
+    (tmp_path / "seeds" / "actors.csv").write_text("actor_id,name\nisis,ISIS\npkk,PKK\n")
+    assert dbt_asset.project_fingerprint(tmp_path) != before
