@@ -260,3 +260,20 @@ def test_loading_the_code_location_does_not_import_great_expectations():
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_validation_history_is_pruned_to_the_newest_results_per_suite(tmp_path):
+    from orchestration.checks.gx import prune_validations
+
+    root, docs = tmp_path / "gx", tmp_path / "gx_docs"
+    stamps = [f"20261123T1{i}0000.000000Z" for i in range(5)]
+    for suite in ("raw_articles", "fct_events"):
+        for stamp in stamps:
+            (root / "uncommitted" / "validations" / suite / "__none__" / stamp).mkdir(parents=True)
+            (root / "uncommitted" / "validations" / suite / "__none__" / stamp / "r.json").write_text("{}")
+            (docs / "validations" / suite / "__none__" / stamp).mkdir(parents=True)
+    assert prune_validations(root, docs, keep=2) == 2 * 2 * 3
+    for base in (root / "uncommitted" / "validations", docs / "validations"):
+        for suite in ("raw_articles", "fct_events"):
+            assert sorted(p.name for p in (base / suite / "__none__").iterdir()) == stamps[-2:]
+    assert prune_validations(root, docs, keep=2) == 0

@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,11 @@ from orchestration import config  # noqa: E402
 SITE_NAME = "pipeline_docs"
 DATASOURCE = "warehouse_frames"
 TABLE_SUFFIX = "__whole_table"
+
+# Validation results kept per suite (stored results and their Data Docs pages): the site is
+# re-rendered from all stored results on every build, so an unbounded history would make every
+# run slower than the last. GX_KEEP_VALIDATIONS overrides.
+DEFAULT_KEEP_VALIDATIONS = 30
 
 _LOCK = threading.RLock()
 _CONTEXTS: dict[str, object] = {}      # GX context root dir -> context (one per process)
@@ -210,6 +216,15 @@ def run_suite(con, name: str, since: dt.datetime | None = None, *, build: bool =
     return outcome
 
 
+def _rebuild_site(key: str, ctx) -> Path:
+    """Prune the site's history to the newest GX_KEEP_VALIDATIONS results per suite, rebuild it."""
+    root, docs = key.split("|", 1)
+    prune_validations(Path(root), Path(docs), keep_validations())
+    ctx.build_data_docs(site_names=[SITE_NAME])
+    _DOCS_PENDING.discard(key)
+    return Path(docs) / "index.html"
+
+
 def build_docs() -> Path | None:
     """Rebuild the Data Docs site of the current GX_DOCS_DIR if a validation was stored since
     its last build. Returns the index path, or None when there was nothing to build."""
@@ -218,23 +233,34 @@ def build_docs() -> Path | None:
         if key not in _DOCS_PENDING:
             return None
         _, ctx = _context()
-        ctx.build_data_docs(site_names=[SITE_NAME])
-        _DOCS_PENDING.discard(key)
-    return docs_index()
+        return _rebuild_site(key, ctx)
+
+
+def keep_validations() -> int:
+    try:
+        return max(1, int(os.environ.get("GX_KEEP_VALIDATIONS", DEFAULT_KEEP_VALIDATIONS)))
+    except ValueError:
+        return DEFAULT_KEEP_VALIDATIONS
+
+
+def prune_validations(context_root: Path, docs_dir: Path, keep: int) -> int:
+    """Delete all but the `keep` newest validation results of each suite, stored results and
+    Data Docs pages alike (GX lays both out as validations/<suite>/<run name>/<run time>/).
+    Returns the number of validation runs deleted."""
+    removed = 0
+    for validations in (Path(context_root) / "uncommitted" / "validations", Path(docs_dir) / "validations"):
+        for suite_dir in (p for p in validations.glob("*") if p.is_dir()):
+            runs = sorted((p for p in suite_dir.glob("*/*") if p.is_dir()), key=lambda p: p.name)
+            for old in runs[:-keep]:
+                shutil.rmtree(old, ignore_errors=True)
+                removed += 1
+    return removed
 
 
 def build_all_pending_docs() -> list[Path]:
     """Rebuild every site (any GX_DOCS_DIR seen by this process) with unpublished results."""
-    built = []
     with _LOCK:
-        for key in list(_DOCS_PENDING):
-            ctx = _CONTEXTS.get(key)
-            if ctx is None:
-                continue
-            ctx.build_data_docs(site_names=[SITE_NAME])
-            _DOCS_PENDING.discard(key)
-            built.append(Path(key.split("|", 1)[1]) / "index.html")
-    return built
+        return [_rebuild_site(key, _CONTEXTS[key]) for key in list(_DOCS_PENDING) if key in _CONTEXTS]
 
 
 def docs_index() -> Path:
