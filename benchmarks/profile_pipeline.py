@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration import config, inbox
     from orchestration.arabic_nlp.extract import extract_article
     from orchestration.arabic_nlp.lexicon import Lexicon
-    from orchestration.assets.clean import clean_row, local_today
+    from orchestration.assets.clean_worker import clean_row, local_today
 
     report: dict = {"n": args.n, "started": dt.datetime.now().isoformat(timespec="seconds"), "stages": {}}
     text: list[str] = []

@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     from orchestration import config, inbox
     from orchestration.arabic_nlp import extract as extract_mod
     from orchestration.arabic_nlp import lexicon as lexicon_mod
-    from orchestration.assets.clean import clean_row, local_today
+    from orchestration.assets.clean_worker import clean_row, local_today
 
     out: dict = {"n": args.n, "started": dt.datetime.now().isoformat(timespec="seconds")}
     with tempfile.TemporaryDirectory(prefix="pipeline_whatif_") as tmp:

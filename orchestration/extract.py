@@ -19,7 +19,7 @@ from pathlib import Path
 
 from orchestration.arabic_nlp.extract import default_seeds_dir, extract_article
 from orchestration.arabic_nlp.lexicon import Lexicon
-from orchestration.assets.clean import clean_row, local_today
+from orchestration.assets.clean_worker import clean_row, local_today
 from orchestration.inbox import scan_inbox
 
 

@@ -276,6 +276,24 @@ def test_process_pool_gives_the_same_reports(seeded_inbox, monkeypatch):
     assert pooled == sequential
 
 
+def test_cleaning_on_both_cores_gives_the_same_rows(seeded_inbox, monkeypatch):
+    def cleaned(con):
+        con.execute("DELETE FROM clean.articles")
+        stats = clean_mod.clean_new_articles(con)
+        return stats["mode"], con.execute("SELECT * EXCLUDE (cleaned_at) FROM clean.articles "
+                                          "ORDER BY article_id").fetchall()
+
+    with _con() as con:
+        ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
+        mode, sequential = cleaned(con)
+        assert mode == "sequential" and len(sequential) == 5
+        monkeypatch.setattr(clean_mod, "CHUNK_SIZE", 2)
+        monkeypatch.setenv("CLEAN_PARALLEL_THRESHOLD", "0")
+        mode, pooled = cleaned(con)
+    assert mode.startswith("process_pool")
+    assert pooled == sequential
+
+
 def test_full_pipeline_on_bundled_articles(seeded_inbox):
     from orchestration.definitions import defs
     from orchestration.resources import build_resources

@@ -1,21 +1,19 @@
 """extracted_reports: Arabic clean.articles -> extract.event_reports + extract.report_victims."""
 
 import datetime as dt
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
 
 from orchestration import config
+from orchestration.assets.parallel import map_chunks
 from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
-# Above this many articles the batch is spread over a 2-process pool (the machines have 2
-# cores); below it process start-up (dagster-free, but still a Python + lexicon load) costs
-# more than it saves. EXTRACT_PARALLEL_THRESHOLD overrides (tests, benchmarks).
+# Above this many articles the batch is spread over both cores; below it process start-up
+# (dagster-free, but still a Python + lexicon load) costs more than it saves.
+# EXTRACT_PARALLEL_THRESHOLD overrides (tests, benchmarks).
 PARALLEL_THRESHOLD = 50
-N_WORKERS = 2
 CHUNK_SIZE = 25
 
 REPORT_COLUMNS = [
@@ -36,19 +34,8 @@ def run_extractor(todo: list[tuple], seeds_dir) -> tuple[list[tuple[str, list, s
     """Extract every article of `todo`; returns ([(article_id, reports, error)], mode)."""
     from orchestration.assets import extract_worker
 
-    if len(todo) > _threshold():
-        chunks = [todo[i:i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
-        # spawn, not fork: the Dagster process has threads, and forking those can deadlock.
-        with ProcessPoolExecutor(
-            max_workers=N_WORKERS,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=extract_worker.init_worker,
-            initargs=(str(seeds_dir),),
-        ) as pool:
-            results = [pair for part in pool.map(extract_worker.extract_chunk, chunks) for pair in part]
-        return results, f"process_pool[{N_WORKERS}]"
-    extract_worker.init_worker(str(seeds_dir))
-    return extract_worker.extract_chunk(todo), "sequential"
+    return map_chunks(extract_worker.extract_chunk, todo, threshold=_threshold(), chunk_size=CHUNK_SIZE,
+                      initializer=extract_worker.init_worker, initargs=(str(seeds_dir),))
 
 
 def extraction_version(seeds_dir) -> str:
