@@ -77,6 +77,9 @@ TRIGGERS = {kind: _norm_set(words) for kind, words in _TRIGGERS.items()}
 POST_VERBS = {kind: _norm_set(words) for kind, words in _POST_VERBS.items()}
 COUNT_NOUNS = {kind: _norm_set(words) for kind, words in _COUNT_NOUNS.items()}
 KILL_PHRASES = [normalize(p) for p in _KILL_PHRASES]
+# what a two-word window starts with when it holds a kill phrase, with or without و (one
+# str.startswith call instead of a loop over the phrases, for every token)
+_KILL_PHRASE_STARTS = tuple(KILL_PHRASES + ["و" + p for p in KILL_PHRASES])
 
 
 @dataclass
@@ -145,7 +148,9 @@ def _kind_of(word: str, table: dict[str, set[str]], clitics: bool = True) -> str
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _dual_count_noun(word: str) -> str | None:
+    """killed/wounded when the word, clitics aside, is a dual casualty noun (cached: asked of every token)."""
     return _kind_of(word, _DUAL_COUNT_NOUNS)
 
 
@@ -295,7 +300,7 @@ class CasualtyParser:
                 t.text.startswith(("حتف", "مصرع")) for t in toks[i + 1:i + 5]):
             return KILLED
         window = " ".join(t.text for t in toks[i:i + 2])
-        if any(window.startswith(p) or window.startswith("و" + p) for p in KILL_PHRASES):
+        if window.startswith(_KILL_PHRASE_STARTS):
             return KILLED
         # "بين القتلى 19 من مقاتلي العشائر و25 ...": a definite casualty noun introducing figures
         if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit() and word.startswith(("ال", "وال", "بال")):
