@@ -13,6 +13,7 @@ import re
 __all__ = ["split_sentences"]
 
 _TERMINATORS = ".!?؟…"
+_TERMINATOR = re.compile(f"[{re.escape(_TERMINATORS)}]")
 _CLOSERS = "\"'”’»)]›"
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 _ABBREVIATIONS = {
@@ -51,8 +52,12 @@ def _boundaries(line: str) -> list[int]:
     cuts: list[int] = []
     i = 0
     while i < n:
-        c = line[i]
-        if c not in _TERMINATORS or protected[i]:
+        # jump to the next terminator instead of stepping through every character
+        terminator = _TERMINATOR.search(line, i)
+        if terminator is None:
+            break
+        i = terminator.start()
+        if protected[i]:
             i += 1
             continue
         j = i
