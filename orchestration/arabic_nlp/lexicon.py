@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,20 +102,16 @@ class _Index:
                      for offset, bare, has_al in _candidates(word) if bare in self.by_first)
 
     def find(self, text: str) -> list[LexMatch]:
-        words = tuple(_WORD.findall(text))
-        spans = None     # word offsets, read only once a word starts an entry
+        words, spans = _words(text)
+        starts = list(map(self._starts, words))   # empty for most words
         out: list[LexMatch] = []
-        i = 0
-        while i < len(words):
-            starts = self._starts(words[i])
-            if not starts:
-                i += 1
+        free = 0         # the first word not inside a match already made
+        for i in itertools.compress(range(len(words)), starts):
+            if i < free:
                 continue
-            if spans is None:
-                spans = [m.span() for m in _WORD.finditer(text)]
             best: tuple[int, int, int, str] | None = None   # (n_words, n_chars, start, entry_id)
             t_start = spans[i][0]
-            for offset, has_al, entries in starts:
+            for offset, has_al, entries in starts[i]:
                 for entry in entries:
                     if entry.needs_al and not has_al:
                         continue
@@ -129,13 +126,21 @@ class _Index:
                         best = cand
                     break   # entries are sorted longest first
             if best is None:
-                i += 1
                 continue
             n_words, n_chars, start, entry_id = best
-            end = start + n_chars
-            out.append(LexMatch(start, end, entry_id, text[start:end]))
-            i += n_words
+            out.append(LexMatch(start, start + n_chars, entry_id, text[start:start + n_chars]))
+            free = i + n_words
         return out
+
+
+@functools.lru_cache(maxsize=256)
+def _words(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """The words of `text` and their (start, end) offsets.
+
+    Cached: the extractor asks the place, trigger and actor indexes (and the casualty parser the
+    actor index again) about the same sentence, and tokenising costs more than the lookups.
+    """
+    return tuple(_WORD.findall(text)), tuple(m.span() for m in _WORD.finditer(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)
