@@ -216,22 +216,26 @@ def _fold(text: str) -> str:
     return text.translate(_FOLD) if _HAS_VARIANT.search(text) else text   # normalised text: as is
 
 
-def _key_words(words, whole_word: bool = False) -> re.Pattern:
-    """Finds any of `words` (normalised, one word each) in a folded text."""
-    return re.compile("(?:" + "|".join(map(re.escape, words)) + ")" + (_EOW if whole_word else ""))
+def _any_of(words) -> str:
+    """Regex for any of `words` (normalised, one word each) as written in a folded text."""
+    return "(?:" + "|".join(map(re.escape, words)) + ")"
 
 
-_DIGIT = re.compile(r"\d")                      # every day, year and numeric date has one
+_DIGIT = re.compile(r"\d")                      # every day and numeric date has one
+_YEAR_KEY = re.compile(r"\d{4}")
 _NUMERIC_DATE_KEY = re.compile(r"\d[-/.]\d")    # "2023-09-05", "5/9/2023"
 # a month name (of several words: its first word) followed by no letter, as in `_MON`
-_MONTH_KEY = _key_words({name.split()[0] for name in MONTHS}, whole_word=True)
-_WEEKDAY_KEY = _key_words(WEEKDAYS, whole_word=True)
-_TODAY_KEY = _key_words(["اليوم", "الليله"])
-_YESTERDAY_KEY = _key_words(["امس", "البارحه", "الليله"])   # "اول امس", "الليله الماضيه"
-_AGO_KEY = _key_words(["قبل", "منذ"])
-_NIGHT_KEY = _key_words(["ليل"])                              # "ليل" and "ليله"
-_PERIOD_KEY = _key_words(["الاسبوع", "الشهر", "العام", "السنه"])
-_REL_MONTH_KEY = _key_words(["الشهر"])
+_MONTH_WORD = _any_of({name.split()[0] for name in MONTHS}) + _EOW
+_MONTH_KEY = re.compile(_MONTH_WORD)
+# a day number and the month name after it, as `_CORE_NAMED` has them: "18 كانون", "5 من شهر ايار"
+_DAY_MONTH_KEY = re.compile(rf"\d\s*(?:من\s+)?(?:(?:شهر|الشهر)\s+)?{_MONTH_WORD}")
+_WEEKDAY_KEY = re.compile(_any_of(WEEKDAYS) + _EOW)
+_TODAY_KEY = re.compile(_any_of(["اليوم", "الليله"]))
+_YESTERDAY_KEY = re.compile(_any_of(["امس", "البارحه", "الليله"]))   # "اول امس", "الليله الماضيه"
+_AGO_KEY = re.compile(_any_of(["قبل", "منذ"]))
+_NIGHT_KEY = re.compile("ليل")                                          # "ليل" and "ليله"
+_PERIOD_KEY = re.compile(_any_of(["الاسبوع", "الشهر", "العام", "السنه"]))
+_REL_MONTH_KEY = re.compile("الشهر")
 
 
 def _finditer_if(possible: bool, pattern: re.Pattern, text: str):
@@ -345,8 +349,8 @@ class _Abs:
 
 
 def _may_hold_full_date(text: str, folded: str) -> bool:
-    """A day number with a month name, or a numeric date: what `_ABS_RE` needs to match."""
-    return bool(_DIGIT.search(text)) and bool(_MONTH_KEY.search(folded) or _NUMERIC_DATE_KEY.search(text))
+    """A day number before a month name, or a numeric date: what `_ABS_RE` needs to match."""
+    return bool(_DAY_MONTH_KEY.search(folded) or _NUMERIC_DATE_KEY.search(text))
 
 
 def _abs_candidates(text: str, published: date | None) -> list[_Abs]:
@@ -460,7 +464,7 @@ def find_dates(text: str, published: date | None) -> list[DateMatch]:
             y = published.year if month >= published.month else published.year + 1
             add(start, m.end(), _safe_date(y, month, day), "month", "next_month")
 
-    for m in _finditer_if(has_digit, _YEAR_RE, text):
+    for m in _finditer_if(bool(_YEAR_KEY.search(text)), _YEAR_RE, text):
         y = int(to_ascii_digits(m.group("year")))
         if not 1950 <= y <= 2049:
             continue
