@@ -80,6 +80,9 @@ KILL_PHRASES = [normalize(p) for p in _KILL_PHRASES]
 # what a two-word window starts with when it holds a kill phrase, with or without و (one
 # str.startswith call instead of a loop over the phrases, for every token)
 _KILL_PHRASE_STARTS = tuple(KILL_PHRASES + ["و" + p for p in KILL_PHRASES])
+# A token holds no space, so a window can only start with a phrase if its first token starts
+# with the phrase's first word: most tokens are ruled out without building the window.
+_KILL_PHRASE_FIRST_WORDS = tuple({p.split()[0] for p in _KILL_PHRASE_STARTS})
 
 
 @dataclass
@@ -299,8 +302,8 @@ class CasualtyParser:
         if "لق" in word and _strip_clitics(word, {"لقي", "لقيت", "لقوا", "لقيا"}) and any(
                 t.text.startswith(("حتف", "مصرع")) for t in toks[i + 1:i + 5]):
             return KILLED
-        window = " ".join(t.text for t in toks[i:i + 2])
-        if window.startswith(_KILL_PHRASE_STARTS):
+        if word.startswith(_KILL_PHRASE_FIRST_WORDS) and \
+                " ".join(t.text for t in toks[i:i + 2]).startswith(_KILL_PHRASE_STARTS):
             return KILLED
         # "بين القتلى 19 من مقاتلي العشائر و25 ...": a definite casualty noun introducing figures
         if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit() and word.startswith(("ال", "وال", "بال")):
