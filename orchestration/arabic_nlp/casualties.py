@@ -50,7 +50,11 @@ _NO_CASUALTIES = re.compile(normalize(
     r"(?:دون|بدون|من دون|عدم)\s+(?:وقوع|تسجيل|حدوث|أن يسفر عن|أية|أي)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|إصابات بشرية)"
     r"|(?:لم|ولم)\s+(?:يسفر|تسفر|يسفرا|تسجل|يسجل|يؤد|تؤد)\s+(?:عن|إلى)?\s*(?:وقوع|سقوط|أي|أية)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|قتلى)"
     r"|(?:لا|ولا)\s+(?:إصابات|خسائر بشرية|ضحايا)"))
+# Words every match of the pattern above contains: a sentence without them is not searched
+# (most sentences; the pattern's alternatives are tried at every position otherwise).
+_NO_CASUALTIES_WORDS = tuple(normalize(w) for w in ("إصابات", "خسائر", "ضحايا", "قتلى"))
 _SURVIVED = re.compile(normalize(r"(?:^|\s)(?:و|ف)?(?:نجا|نجت|نجوا|نجاة|ينجو|بنجاة)(?:\s|$)"))
+_SURVIVED_STEM = "نج"   # in every form above
 _APPROX = [normalize(p) for p in ("ما لا يقل عن", "لا يقل عن", "ما يزيد عن", "ما يزيد على", "أكثر من", "نحو",
                                      "حوالي", "حوالى", "قرابة", "زهاء", "ما يقارب", "يقارب", "على الأقل", "عن",
                                      "ما مجموعه", "إلى", "الى")]
@@ -284,12 +288,12 @@ class CasualtyParser:
     @staticmethod
     def no_casualties(text: str) -> bool:
         """The sentence says the incident caused no casualties ("دون وقوع إصابات")."""
-        return bool(_NO_CASUALTIES.search(text))
+        return any(w in text for w in _NO_CASUALTIES_WORDS) and bool(_NO_CASUALTIES.search(text))
 
     @staticmethod
     def survived(text: str) -> bool:
         """The sentence says the target survived ("نجا من محاولة اغتيال")."""
-        return bool(_SURVIVED.search(text))
+        return _SURVIVED_STEM in text and bool(_SURVIVED.search(text))
 
     # -- triggers -----------------------------------------------------------------------------
     def _trigger_kind(self, toks: list[_Tok], i: int) -> str | None:
