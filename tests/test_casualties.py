@@ -140,3 +140,17 @@ def test_military_statement_verbs_for_killing(parser):
     assert [(m.kind, m.count) for m in parser.parse(
         normalize("هلاك أربعة من عناصر داعش بضربة جوية في وادي الشاي"), "Iraq")] == [("killed", 4)]
     assert parser.parse(normalize("وصل المحافظ إلى قضاء علي الغربي لتفقد المشاريع"), "Iraq") == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "انفجرت العبوة دون وقوع إصابات", "سقطت القذيفة بدون خسائر بشرية", "من دون تسجيل أية ضحايا",
+    "الهجوم لم يسفر عن وقوع أي إصابات", "ولم تؤد إلى سقوط قتلى", "ولا ضحايا في صفوف المدنيين",
+])
+def test_no_casualties_in_every_wording(sentence):
+    assert CasualtyParser.no_casualties(normalize(sentence))
+
+
+@pytest.mark.parametrize("sentence", ["نجا المحافظ من محاولة اغتيال", "ونجت الدورية", "نجاة قائد الشرطة من التفجير",
+                                      "أعلن عن نجاة مدير الناحية"])
+def test_survived_in_every_wording(sentence):
+    assert CasualtyParser.survived(normalize(sentence))

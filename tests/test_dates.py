@@ -78,6 +78,27 @@ def test_arabic_indic_digits_raw_and_normalised():
     assert m.date == date(2015, 5, 5)
 
 
+@pytest.mark.parametrize("raw", [
+    "قتل جنديان في 18 كانون الأول 2022 شمالي بغداد",
+    "وقعت المجزرة يوم ٥ من شهر أيار ٢٠١٥ في القرية",
+    "شنت الطائرات غارات في أواخر آذار الماضي",
+    "وأعلن العراق النصر على التنظيم عام 2017",
+    "قتل مدني اليوم الثلاثاء وأصيب آخر الليلة",
+    "هاجم مسلحون القرية أمس الأول، وفي البارحة سقطت قذيفة",
+    "وقع الهجوم قبل ثلاثة أيام",
+    "اندلعت الاشتباكات ليلة الخميس على الجمعة",
+    "سقطت قذائف مساء يوم الأربعاء الماضي",
+    "يوم 18 من الشهر الجاري",
+    "خلال الأسبوع الماضي وفي هذه السنة",
+])
+def test_unnormalised_spellings_find_what_normalised_text_finds(raw):
+    """The key-word checks that skip patterns fold hamza/ة/ى like the patterns do (same lengths)."""
+    norm = normalize(raw)
+    assert len(norm) == len(raw)
+    found = [(m.start, m.end, m.date, m.rule) for m in find_dates(raw, PUB)]
+    assert found and found == [(m.start, m.end, m.date, m.rule) for m in find_dates(norm, PUB)]
+
+
 @pytest.mark.parametrize("text,expected", [
     ("نشرت الوكالة البيان بتاريخ 2021-08-03 مساء", date(2021, 8, 3)),
     ("ووثّق المرصد الحادثة بتاريخ 03/08/2021 في دير الزور", date(2021, 8, 3)),

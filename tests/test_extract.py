@@ -8,8 +8,9 @@ import datetime as dt
 
 import pytest
 
-from orchestration.arabic_nlp.extract import default_seeds_dir, extract_article
+from orchestration.arabic_nlp.extract import _denial_or_memory, default_seeds_dir, extract_article
 from orchestration.arabic_nlp.lexicon import Lexicon
+from orchestration.arabic_nlp.normalize import normalize
 
 PUBLISHED = dt.date(2023, 3, 16)   # a Thursday
 
@@ -281,3 +282,12 @@ def test_kama_starts_another_incident_in_the_same_sentence(lexicon):
     reports = run(lexicon, text)
     assert [(r.killed, r.wounded, admin1(lexicon, r)) for r in reports] == [
         (1, None, "Salah al-Din"), (None, 2, "Diyala")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "نفى مصدر أمني مقتل جنود", "ونفت الوزارة الأنباء", "مصدر ينفي الهجوم", "الأنباء عارية عن الصحة",
+    "لا صحة لمقتل الجنود", "الأنباء غير صحيحة", "شائعات عن مقتل قائد", "في الذكرى السنوية للمجزرة",
+    "إحياء ذكرى الضحايا", "ذكرى الهجوم",
+])
+def test_denials_and_commemorations_in_every_wording(sentence):
+    assert _denial_or_memory(normalize(sentence))

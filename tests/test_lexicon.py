@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.arabic_nlp.lexicon import Lexicon, LexMatch
+from orchestration.arabic_nlp.lexicon import Lexicon, LexMatch, _Index
 from orchestration.arabic_nlp.normalize import normalize
 
 SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
@@ -159,6 +159,16 @@ def test_curated_wins_over_geonames(lex):
     found = places(lex, "في الموصل")
     assert found == [("iq_mosul", "الموصل")]
 
+
+def test_alias_added_after_a_search_is_found():
+    """The index caches what each word starts; adding an alias must not leave that stale."""
+    index = _Index()
+    index.add("كركوك", "kirkuk")
+    text = normalize("قرب قرية الفا في كركوك")
+    assert [m.entry_id for m in index.find(text)] == ["kirkuk"]
+    index.add("قرية الفا", "alpha")
+    index.add("الفا", "alpha_short")
+    assert [(m.entry_id, m.surface) for m in index.find(text)] == [("alpha", "قريه الفا"), ("kirkuk", "كركوك")]
 
 def test_lexicon_from_tmp_seeds(tmp_path):
     (tmp_path / "places.csv").write_text(

@@ -50,7 +50,11 @@ _NO_CASUALTIES = re.compile(normalize(
     r"(?:دون|بدون|من دون|عدم)\s+(?:وقوع|تسجيل|حدوث|أن يسفر عن|أية|أي)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|إصابات بشرية)"
     r"|(?:لم|ولم)\s+(?:يسفر|تسفر|يسفرا|تسجل|يسجل|يؤد|تؤد)\s+(?:عن|إلى)?\s*(?:وقوع|سقوط|أي|أية)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|قتلى)"
     r"|(?:لا|ولا)\s+(?:إصابات|خسائر بشرية|ضحايا)"))
+# Words every match of the pattern above contains: a sentence without them is not searched
+# (most sentences; the pattern's alternatives are tried at every position otherwise).
+_NO_CASUALTIES_WORDS = tuple(normalize(w) for w in ("إصابات", "خسائر", "ضحايا", "قتلى"))
 _SURVIVED = re.compile(normalize(r"(?:^|\s)(?:و|ف)?(?:نجا|نجت|نجوا|نجاة|ينجو|بنجاة)(?:\s|$)"))
+_SURVIVED_STEM = "نج"   # in every form above
 _APPROX = [normalize(p) for p in ("ما لا يقل عن", "لا يقل عن", "ما يزيد عن", "ما يزيد على", "أكثر من", "نحو",
                                      "حوالي", "حوالى", "قرابة", "زهاء", "ما يقارب", "يقارب", "على الأقل", "عن",
                                      "ما مجموعه", "إلى", "الى")]
@@ -77,6 +81,12 @@ TRIGGERS = {kind: _norm_set(words) for kind, words in _TRIGGERS.items()}
 POST_VERBS = {kind: _norm_set(words) for kind, words in _POST_VERBS.items()}
 COUNT_NOUNS = {kind: _norm_set(words) for kind, words in _COUNT_NOUNS.items()}
 KILL_PHRASES = [normalize(p) for p in _KILL_PHRASES]
+# what a two-word window starts with when it holds a kill phrase, with or without و (one
+# str.startswith call instead of a loop over the phrases, for every token)
+_KILL_PHRASE_STARTS = tuple(KILL_PHRASES + ["و" + p for p in KILL_PHRASES])
+# A token holds no space, so a window can only start with a phrase if its first token starts
+# with the phrase's first word: most tokens are ruled out without building the window.
+_KILL_PHRASE_FIRST_WORDS = tuple({p.split()[0] for p in _KILL_PHRASE_STARTS})
 
 
 @dataclass
@@ -145,7 +155,9 @@ def _kind_of(word: str, table: dict[str, set[str]], clitics: bool = True) -> str
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _dual_count_noun(word: str) -> str | None:
+    """killed/wounded when the word, clitics aside, is a dual casualty noun (cached: asked of every token)."""
     return _kind_of(word, _DUAL_COUNT_NOUNS)
 
 
@@ -276,12 +288,12 @@ class CasualtyParser:
     @staticmethod
     def no_casualties(text: str) -> bool:
         """The sentence says the incident caused no casualties ("دون وقوع إصابات")."""
-        return bool(_NO_CASUALTIES.search(text))
+        return any(w in text for w in _NO_CASUALTIES_WORDS) and bool(_NO_CASUALTIES.search(text))
 
     @staticmethod
     def survived(text: str) -> bool:
         """The sentence says the target survived ("نجا من محاولة اغتيال")."""
-        return bool(_SURVIVED.search(text))
+        return _SURVIVED_STEM in text and bool(_SURVIVED.search(text))
 
     # -- triggers -----------------------------------------------------------------------------
     def _trigger_kind(self, toks: list[_Tok], i: int) -> str | None:
@@ -294,8 +306,8 @@ class CasualtyParser:
         if "لق" in word and _strip_clitics(word, {"لقي", "لقيت", "لقوا", "لقيا"}) and any(
                 t.text.startswith(("حتف", "مصرع")) for t in toks[i + 1:i + 5]):
             return KILLED
-        window = " ".join(t.text for t in toks[i:i + 2])
-        if any(window.startswith(p) or window.startswith("و" + p) for p in KILL_PHRASES):
+        if word.startswith(_KILL_PHRASE_FIRST_WORDS) and \
+                " ".join(t.text for t in toks[i:i + 2]).startswith(_KILL_PHRASE_STARTS):
             return KILLED
         # "بين القتلى 19 من مقاتلي العشائر و25 ...": a definite casualty noun introducing figures
         if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit() and word.startswith(("ال", "وال", "بال")):

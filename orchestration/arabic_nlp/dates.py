@@ -78,20 +78,18 @@ _CURRENT_QUALS = {"الجاري", "الحالي"}
 _NEXT_QUALS = {"المقبل", "القادم"}
 
 
+# The un-normalised spellings `_fz` accepts for a normalised letter.
+_SPELLINGS = {"ا": "اأإآٱ", "ي": "يىئ", "ه": "هة", "و": "وؤ"}
+
+
 def _fz(word: str) -> str:
     """Regex for a normalised word that also matches the usual un-normalised spellings."""
     out = []
     for ch in word:
         if ch == " ":
             out.append(r"\s+")
-        elif ch == "ا":
-            out.append("[اأإآٱ]")
-        elif ch == "ي":
-            out.append("[يىئ]")
-        elif ch == "ه":
-            out.append("[هة]")
-        elif ch == "و":
-            out.append("[وؤ]")
+        elif ch in _SPELLINGS:
+            out.append(f"[{_SPELLINGS[ch]}]")
         else:
             out.append(re.escape(ch))
     return "".join(out)
@@ -202,6 +200,49 @@ _WEEKDAY_RE = re.compile(
 )
 
 
+# Cheap necessary conditions. The patterns above open with optional prefixes and long
+# alternations, so `re` tries many branches at every position of a sentence, while most sentences
+# hold no date. Each pattern can only match where one of its key words occurs (a month name, a
+# weekday, a digit...), so a sentence without them skips the pattern. Key words are looked up in
+# the text with every spelling `_fz` accepts written as the normalised letter: `_fz(word)` matches
+# a text exactly where its folded form contains `word`.
+_VARIANTS = {variant: letter for letter, variants in _SPELLINGS.items() for variant in variants if variant != letter}
+_FOLD = str.maketrans(_VARIANTS)
+_HAS_VARIANT = re.compile(f"[{''.join(_VARIANTS)}]")
+
+
+def _fold(text: str) -> str:
+    """`text` with the letters `_fz` treats alike written one way (offsets unchanged)."""
+    return text.translate(_FOLD) if _HAS_VARIANT.search(text) else text   # normalised text: as is
+
+
+def _any_of(words) -> str:
+    """Regex for any of `words` (normalised, one word each) as written in a folded text."""
+    return "(?:" + "|".join(map(re.escape, words)) + ")"
+
+
+_DIGIT = re.compile(r"\d")                      # every day and numeric date has one
+_YEAR_KEY = re.compile(r"\d{4}")
+_NUMERIC_DATE_KEY = re.compile(r"\d[-/.]\d")    # "2023-09-05", "5/9/2023"
+# a month name (of several words: its first word) followed by no letter, as in `_MON`
+_MONTH_WORD = _any_of({name.split()[0] for name in MONTHS}) + _EOW
+_MONTH_KEY = re.compile(_MONTH_WORD)
+# a day number and the month name after it, as `_CORE_NAMED` has them: "18 كانون", "5 من شهر ايار"
+_DAY_MONTH_KEY = re.compile(rf"\d\s*(?:من\s+)?(?:(?:شهر|الشهر)\s+)?{_MONTH_WORD}")
+_WEEKDAY_KEY = re.compile(_any_of(WEEKDAYS) + _EOW)
+_TODAY_KEY = re.compile(_any_of(["اليوم", "الليله"]))
+_YESTERDAY_KEY = re.compile(_any_of(["امس", "البارحه", "الليله"]))   # "اول امس", "الليله الماضيه"
+_AGO_KEY = re.compile(_any_of(["قبل", "منذ"]))
+_NIGHT_KEY = re.compile("ليل")                                          # "ليل" and "ليله"
+_PERIOD_KEY = re.compile(_any_of(["الاسبوع", "الشهر", "العام", "السنه"]))
+_REL_MONTH_KEY = re.compile("الشهر")
+
+
+def _finditer_if(possible: bool, pattern: re.Pattern, text: str):
+    """`pattern.finditer(text)`, or nothing when a necessary condition says it cannot match."""
+    return pattern.finditer(text) if possible else ()
+
+
 @dataclass
 class DateMatch:
     start: int
@@ -307,8 +348,15 @@ class _Abs:
     core_end: int
 
 
+def _may_hold_full_date(text: str, folded: str) -> bool:
+    """A day number before a month name, or a numeric date: what `_ABS_RE` needs to match."""
+    return bool(_DAY_MONTH_KEY.search(folded) or _NUMERIC_DATE_KEY.search(text))
+
+
 def _abs_candidates(text: str, published: date | None) -> list[_Abs]:
     out = []
+    if not _may_hold_full_date(text, _fold(text)):
+        return out
     for m in _ABS_RE.finditer(text):
         anchor = _key(m.group("ank")) if m.group("ank") else None
         wd = _wd_of(m.group("wd"))
@@ -380,7 +428,9 @@ def find_dates(text: str, published: date | None) -> list[DateMatch]:
     for a in _abs_candidates(text, published):
         add(a.start, a.end, a.date, "day", a.rule)
 
-    for m in _MONTH_RE.finditer(text):
+    folded = _fold(text)
+    has_digit = bool(_DIGIT.search(text))
+    for m in _finditer_if(bool(_MONTH_KEY.search(folded)), _MONTH_RE, text):
         month = _month_of(m)
         if month is None:
             continue
@@ -414,7 +464,7 @@ def find_dates(text: str, published: date | None) -> list[DateMatch]:
             y = published.year if month >= published.month else published.year + 1
             add(start, m.end(), _safe_date(y, month, day), "month", "next_month")
 
-    for m in _YEAR_RE.finditer(text):
+    for m in _finditer_if(bool(_YEAR_KEY.search(text)), _YEAR_RE, text):
         y = int(to_ascii_digits(m.group("year")))
         if not 1950 <= y <= 2049:
             continue
@@ -424,7 +474,7 @@ def find_dates(text: str, published: date | None) -> list[DateMatch]:
             "year", "year")
 
     if published is not None:
-        _relative(text, published, add)
+        _relative(text, folded, has_digit, published, add)
 
     # longest first, then earliest; keep non-overlapping
     cands.sort(key=lambda c: (-(c.end - c.start), c.start))
@@ -436,17 +486,19 @@ def find_dates(text: str, published: date | None) -> list[DateMatch]:
     return chosen
 
 
-def _relative(text: str, published: date, add) -> None:
-    for m in _TODAY_RE.finditer(text):
+def _relative(text: str, folded: str, has_digit: bool, published: date, add) -> None:
+    """Relative expressions; `folded` is `_fold(text)`, `has_digit` whether `text` has a digit."""
+    has_weekday = bool(_WEEKDAY_KEY.search(folded))
+    for m in _finditer_if(bool(_TODAY_KEY.search(folded)), _TODAY_RE, text):
         add(m.start(), m.end(), published, "day", "today")
 
-    for m in _YESTERDAY_RE.finditer(text):
+    for m in _finditer_if(bool(_YESTERDAY_KEY.search(folded)), _YESTERDAY_RE, text):
         if m.group("d2"):
             add(m.start(), m.end(), published - timedelta(days=2), "day", "day_before_yesterday")
         else:
             add(m.start(), m.end(), published - timedelta(days=1), "day", "yesterday")
 
-    for m in _AGO_RE.finditer(text):
+    for m in _finditer_if(bool(_AGO_KEY.search(folded)), _AGO_RE, text):
         unit_week = False
         if m.group("n"):
             raw = _key(m.group("n"))
@@ -466,13 +518,13 @@ def _relative(text: str, published: date, add) -> None:
         else:
             add(m.start(), m.end(), published - timedelta(days=n), "day", "days_ago")
 
-    for m in _NIGHT_RE.finditer(text):
+    for m in _finditer_if(has_weekday and bool(_NIGHT_KEY.search(folded)), _NIGHT_RE, text):
         w1, w2 = _wd_of(m.group("wd1")), _wd_of(m.group("wd2"))
         if w1 is None or w2 != (w1 + 1) % 7:
             continue
         add(m.start(), m.end(), _most_recent_weekday(w1, published), "day", "night_of")
 
-    for m in _WEEKDAY_RE.finditer(text):
+    for m in _finditer_if(has_weekday, _WEEKDAY_RE, text):
         wd = _wd_of(m.group("wd"))
         if wd is None:
             continue
@@ -484,7 +536,7 @@ def _relative(text: str, published: date, add) -> None:
             add(m.start(), m.end(), _most_recent_weekday(wd, published, q == "past"),
                 "day", "weekday")
 
-    for m in _DAY_OF_REL_MONTH_RE.finditer(text):
+    for m in _finditer_if(has_digit and bool(_REL_MONTH_KEY.search(folded)), _DAY_OF_REL_MONTH_RE, text):
         q = _qual_kind(m.group("qual"))
         step = {"past": -1, "current": 0, "next": 1}.get(q)
         if step is None:
@@ -494,7 +546,7 @@ def _relative(text: str, published: date, add) -> None:
         add(m.start(), m.end(), d, "day",
             {-1: "day_of_last_month", 0: "day_of_this_month", 1: "day_of_next_month"}[step])
 
-    for m in _PERIOD_RE.finditer(text):
+    for m in _finditer_if(bool(_PERIOD_KEY.search(folded)), _PERIOD_RE, text):
         unit = _key(m.group("unit") or m.group("unit2"))
         qual_raw = _key(m.group("qual")) if m.group("qual") else None
         q = "current" if m.group("unit2") else ("past2" if qual_raw == "قبل الماضي"

@@ -52,6 +52,8 @@ _NON_CONFLICT = re.compile(normalize(
 _DENIAL_OR_MEMORY = re.compile(normalize(
     r"(?:^|\s)(?:و)?(?:نفى|نفت|ينفي|تنفي|نفي)(?:\s|$)|عار(?:ية|يه) عن الصحة|لا صحة|غير صحيحة|شائعات|"
     r"(?:^|\s)(?:ال)?ذكرى|إحياء ذكرى|احياء ذكرى"))
+# Every match of the pattern above contains one of these: a sentence without them is not searched.
+_DENIAL_OR_MEMORY_WORDS = tuple(normalize(w) for w in ("نفى", "نفت", "صحة", "صحيحة", "شائعات", "ذكرى"))
 _FUTURE_OR_THREAT = re.compile(normalize(r"(?:يهدد|تهدد|هدد|هددت|تتوعد|يتوعد|محاولة|محاولات)\s+(?:ب|بال)?"))
 # "أعلنت الخلية، اليوم الثلاثاء،": the day something was said, not always the day it happened.
 _STATEMENT_BEFORE = re.compile(normalize(
@@ -157,7 +159,7 @@ class Extractor:
         unit.places = self._weighted_places(norm, unit.place_matches)
         country = self._unit_country(unit) or country_hint
         unit.triggers = self.lex.find_triggers(norm)
-        unit.background = bool(_RUNNING_TOTAL.search(norm)) or bool(_DENIAL_OR_MEMORY.search(norm)) or (
+        unit.background = bool(_RUNNING_TOTAL.search(norm)) or _denial_or_memory(norm) or (
             bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(unit.triggers))
         if not unit.background:
             unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
@@ -490,6 +492,10 @@ class Extractor:
 
 _GENERIC_ACTORS = {"unidentified_gunmen"}
 _OF_THE = re.compile(r"^\s*(?:من|تابعين|تابعه|تابع|ينتمون|ينتمي)?\s*(?:ل|ال|لل)?\s*$")
+
+
+def _denial_or_memory(norm: str) -> bool:
+    return any(w in norm for w in _DENIAL_OR_MEMORY_WORDS) and bool(_DENIAL_OR_MEMORY.search(norm))
 
 
 def _named_over_generic(norm: str, matches: list) -> list:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,11 @@ class _Index:
     by_first: dict[str, list[_Entry]] = field(default_factory=dict)
     seen: set[tuple[str, ...]] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        # Most words of a text start no entry; caching what each word starts spares `find` the
+        # lookup of all its clitic readings for every token. Bounded, and cleared by `add`.
+        self._starts = functools.lru_cache(maxsize=1 << 16)(self._entries_started_by)
+
     def add(self, alias: str, entry_id: str) -> bool:
         """Register a raw alias; False when it is empty/too short or already taken by another entry."""
         words = tuple(_WORD.findall(normalize(alias)))
@@ -86,37 +92,55 @@ class _Index:
         entries = self.by_first.setdefault(first, [])
         entries.append(_Entry(words[1:], needs_al, entry_id, sum(len(w) for w in words)))
         entries.sort(key=lambda e: (-len(e.rest), -e.n_chars))
+        self._starts.cache_clear()
         return True
 
+    def _entries_started_by(self, word: str) -> tuple[tuple[int, bool, list[_Entry]], ...]:
+        """(offset of the match start in `word`, text had ال, entries) for the readings of `word`
+        that are the first word of some entry, in `_candidates` order."""
+        return tuple((offset, has_al, self.by_first[bare])
+                     for offset, bare, has_al in _candidates(word) if bare in self.by_first)
+
     def find(self, text: str) -> list[LexMatch]:
-        tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+        words, spans = _words(text)
+        starts = list(map(self._starts, words))   # empty for most words
         out: list[LexMatch] = []
-        i = 0
-        while i < len(tokens):
+        free = 0         # the first word not inside a match already made
+        for i in itertools.compress(range(len(words)), starts):
+            if i < free:
+                continue
             best: tuple[int, int, int, str] | None = None   # (n_words, n_chars, start, entry_id)
-            t_start, _, word = tokens[i]
-            for offset, bare, has_al in _candidates(word):
-                for entry in self.by_first.get(bare, ()):
+            t_start = spans[i][0]
+            for offset, has_al, entries in starts[i]:
+                for entry in entries:
                     if entry.needs_al and not has_al:
                         continue
                     n = len(entry.rest)
-                    if i + n >= len(tokens):
+                    if i + n >= len(words):
                         continue
-                    if any(tokens[i + 1 + k][2] != w for k, w in enumerate(entry.rest)):
+                    if words[i + 1:i + 1 + n] != entry.rest:
                         continue
-                    end = tokens[i + n][1]
+                    end = spans[i + n][1]
                     cand = (n + 1, end - (t_start + offset), t_start + offset, entry.entry_id)
                     if best is None or cand[:2] > best[:2]:
                         best = cand
                     break   # entries are sorted longest first
             if best is None:
-                i += 1
                 continue
             n_words, n_chars, start, entry_id = best
-            end = start + n_chars
-            out.append(LexMatch(start, end, entry_id, text[start:end]))
-            i += n_words
+            out.append(LexMatch(start, start + n_chars, entry_id, text[start:start + n_chars]))
+            free = i + n_words
         return out
+
+
+@functools.lru_cache(maxsize=256)
+def _words(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
+    """The words of `text` and their (start, end) offsets.
+
+    Cached: the extractor asks the place, trigger and actor indexes (and the casualty parser the
+    actor index again) about the same sentence, and tokenising costs more than the lookups.
+    """
+    return tuple(_WORD.findall(text)), tuple(m.span() for m in _WORD.finditer(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)

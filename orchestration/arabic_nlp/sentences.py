@@ -13,6 +13,7 @@ import re
 __all__ = ["split_sentences"]
 
 _TERMINATORS = ".!?؟…"
+_TERMINATOR = re.compile(f"[{re.escape(_TERMINATORS)}]")
 _CLOSERS = "\"'”’»)]›"
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 _ABBREVIATIONS = {
@@ -32,11 +33,26 @@ def _protected(line: str) -> list[bool]:
     return mask
 
 
-def _is_abbreviation(before: str) -> bool:
-    m = re.search(r"([^\s\"'“”«»(\[]+)$", before)
-    if not m:
+_LAST_TOKEN = re.compile(r"[^\s\"'“”«»(\[]+$")
+_TOKEN_WINDOW = 40
+
+
+def _token_before(line: str, end: int) -> str | None:
+    """The run of characters other than spaces, quotes and opening brackets that ends at `end`."""
+    # a short window first: searching the whole line before every '.' is quadratic in its length
+    window = max(0, end - _TOKEN_WINDOW)
+    m = _LAST_TOKEN.search(line, window, end)
+    if m and m.start() == window and window:   # the token may begin before the window
+        m = _LAST_TOKEN.search(line, 0, end)
+    return m.group() if m else None
+
+
+def _is_abbreviation(line: str, end: int) -> bool:
+    """The word before the '.' at `end` is an abbreviation."""
+    tok = _token_before(line, end)
+    if not tok:
         return False
-    tok = m.group(1).replace("\u0640", "")  # tatweel ("هـ.")
+    tok = tok.replace("\u0640", "")  # tatweel ("هـ.")
     if len(tok) == 1 and tok.isalpha():
         return True
     if re.fullmatch(r"(?:\w\.)+\w", tok) and all(len(p) == 1 for p in tok.split(".")):
@@ -51,8 +67,12 @@ def _boundaries(line: str) -> list[int]:
     cuts: list[int] = []
     i = 0
     while i < n:
-        c = line[i]
-        if c not in _TERMINATORS or protected[i]:
+        # jump to the next terminator instead of stepping through every character
+        terminator = _TERMINATOR.search(line, i)
+        if terminator is None:
+            break
+        i = terminator.start()
+        if protected[i]:
             i += 1
             continue
         j = i
@@ -68,7 +88,7 @@ def _boundaries(line: str) -> list[int]:
             if nxt and (nxt.isdigit() or re.match(r"[A-Za-z]", nxt)):
                 i = j
                 continue
-            if _is_abbreviation(line[:i]):
+            if _is_abbreviation(line, i):
                 i = j
                 continue
             if nxt and not (nxt.isspace() or nxt in _CLOSERS or _ARABIC_LETTER.match(nxt)):
