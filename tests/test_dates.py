@@ -435,3 +435,22 @@ def test_demo_corpus_publication_dates():
     assert pd1.date is None  # its only date header is a page clock
     pd4 = detect_publication_date(_seed("004_"))
     assert (pd4.date, pd4.source) == (date(2021, 8, 3), "text_dateline")
+
+
+@pytest.mark.parametrize("text", [
+    "قانون مكافحة الإرهاب لعام 2005 ما زال ساريا",
+    "ارتفع عدد ضحايا الإرهاب 2019 إلى مستوى قياسي",
+    "وأدان البيان هجمات الإرهاب الماضية",
+])
+def test_a_month_name_inside_a_word_is_not_a_month(text):
+    # "اب" (August) ends الإرهاب; only a whole word (or one after و/ف/ب/ل) is a month
+    assert not any(d.precision == "month" for d in find_dates(normalize(text), PUB))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("وفي آب 2015 سيطر التنظيم على البلدة", date(2015, 8, 1)),
+    ("بحلول آب 2016 انسحبت القوات", date(2016, 8, 1)),
+    ("اعتقل في آب الماضي", date(2022, 8, 1)),
+])
+def test_august_with_a_proclitic_or_context_word_is_still_found(text, expected):
+    assert [d.date for d in find_dates(normalize(text), PUB) if d.precision == "month"] == [expected]

@@ -108,7 +108,10 @@ _BOW = r"(?:(?<!\w)|(?<=(?<!\w)[وف]))"  # word start, allowing a leading و/ف
 _EOW = r"(?!\w)"
 _SEP = r"\s*[،,]?\s*"
 
-_MON = _alt(MONTHS) + _EOW
+# A month name starts a word, or follows a one-letter proclitic (وفي آب، بآب، لشهر...): without
+# this, the "اب" (August) at the end of الارهاب made "قانون الإرهاب لعام 2005" a date.
+_MON_START = r"(?:(?<!\w)|(?<=(?<!\w)[وفبل]))"
+_MON = _MON_START + _alt(MONTHS) + _EOW
 _MONTH_EXPR = (
     rf"(?P<m1>{_MON})"
     rf"(?:\s*[/\\\-–]\s*(?P<m2>{_MON})|\s*[(\[]\s*(?P<m3>{_MON})\s*[)\]])?"

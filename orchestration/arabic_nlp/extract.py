@@ -22,7 +22,7 @@ from .normalize import normalize
 from .reports import Report, Victim
 from .sentences import split_sentences
 
-EXTRACTOR_VERSION = "2026.11.23.2"
+EXTRACTOR_VERSION = "2026.11.23.3"
 IN_SCOPE = {"Iraq", "Syria"}
 
 # Clauses that start another incident inside one sentence.
