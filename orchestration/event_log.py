@@ -29,7 +29,11 @@ BUSY_TIMEOUT_S = 15   # as the stock storage: wait for a writer in another proce
 
 def default_base_dir() -> str:
     """Where Dagster's default SQLite storage keeps run event logs under DAGSTER_HOME."""
-    return os.path.join(os.environ["DAGSTER_HOME"], "history", "runs", "")
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise RuntimeError("DAGSTER_HOME is not set: the event log storage of this dagster.yaml lives "
+                           "under $DAGSTER_HOME/history/runs (or give event_log_storage.config.base_dir)")
+    return os.path.join(home, "history", "runs", "")
 
 
 def _relax_sync(dbapi_connection, _record) -> None:

@@ -448,9 +448,10 @@ def test_publish_sweeps_killed_temporaries_skips_dbt_scratch_and_escapes_text(tm
 
 # ----------------------------------------------------------------------------- deployment settings
 
-def test_dagster_yaml_queues_runs_and_limits_the_pool(tmp_path):
+def test_dagster_yaml_queues_runs_and_limits_the_pool(tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))   # where Dagster reads dagster.yaml from
     (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster_home" / "dagster.yaml").read_text())
     instance = dg.DagsterInstance.from_config(str(home))
     try:
