@@ -134,3 +134,42 @@ def test_failure_while_exporting_keeps_last_good_copy(paths, monkeypatch):
     with pytest.raises(OSError):
         publish.publish_marts(wh, analyst, exports)
     assert {p.name: _sha(p) for p in [analyst, *exports.iterdir()]} == before
+
+
+def test_unchanged_marts_are_not_published_again(paths):
+    wh, analyst, exports = paths
+    _make_warehouse(wh, 11)
+    assert publish.publish_marts(wh, analyst, exports)["unchanged"] is False
+    before = {p.name: (p.stat().st_ino, _sha(p)) for p in [analyst, *exports.iterdir()]}
+    _make_warehouse(wh, 11)          # rebuilt by dbt, same content
+    again = publish.publish_marts(wh, analyst, exports)
+    assert again["unchanged"] is True and again["row_counts"]["fct_events"] == 2
+    assert {p.name: (p.stat().st_ino, _sha(p)) for p in [analyst, *exports.iterdir()]} == before
+
+
+def test_a_changed_mart_or_a_missing_export_publishes_again(paths):
+    wh, analyst, exports = paths
+    _make_warehouse(wh, 11)
+    publish.publish_marts(wh, analyst, exports)
+    _make_warehouse(wh, 12)          # one figure changed
+    assert publish.publish_marts(wh, analyst, exports)["unchanged"] is False
+    con = duckdb.connect(str(analyst), read_only=True)
+    assert con.execute("SELECT fatalities_best FROM marts.fct_events WHERE event_id='e1'").fetchone() == (12,)
+    con.close()
+    (exports / "fct_events.geojson").unlink()   # an analyst deleted an export
+    assert publish.publish_marts(wh, analyst, exports)["unchanged"] is False
+    assert (exports / "fct_events.geojson").exists()
+
+
+def test_fingerprint_ignores_row_order_but_not_duplicates(tmp_path):
+    def fingerprint(values):
+        path = tmp_path / "warehouse.duckdb"
+        path.unlink(missing_ok=True)
+        con = duckdb.connect(str(path))
+        con.execute("CREATE SCHEMA marts")
+        con.execute(f"CREATE TABLE marts.fct_events AS SELECT * FROM (VALUES {values}) t(event_id)")
+        con.close()
+        return publish.marts_fingerprint(path)
+
+    assert fingerprint("('e1'), ('e2'), ('e2')") == fingerprint("('e2'), ('e1'), ('e2')")
+    assert fingerprint("('e1'), ('e2'), ('e2')") != fingerprint("('e1'), ('e1'), ('e2')")

@@ -12,6 +12,11 @@ publish that was killed (kill -9, power loss) are removed at the start of the ne
 holds the warehouse lock, so no other publish can be writing them). Relations that dbt leaves
 half-renamed when it is killed (`*__dbt_tmp`, `*__dbt_backup`) are never published.
 
+Unchanged marts are not published again: the copy records a fingerprint of what it holds
+(per table: columns, row count and two order-free aggregates of the row hashes) beside
+itself; when the marts still have that fingerprint and every file is in place, the run keeps
+the current copy and exports instead of rewriting them.
+
 Hostile text is data: values are copied table to table (never spliced into SQL), CSV is written
 by DuckDB's quoting writer, GeoJSON by json.dumps (non-finite numbers become null so the file
 stays valid JSON).
@@ -131,12 +136,59 @@ def _geojson(con: duckdb.DuckDBPyConnection, table: str) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = ? AND table_schema = ? ORDER BY table_name",
+        [catalog, MARTS_SCHEMA]).fetchall() if not DBT_SCRATCH.search(r[0])]
+
+
+def marts_fingerprint(warehouse_path: Path) -> dict[str, str]:
+    """{table: fingerprint} of the warehouse's marts: columns and types, row count, and the sum
+    and xor of the row hashes (order-free, so a rebuild that only reorders rows is unchanged)."""
+    con = duckdb.connect()
+    try:
+        src = Path(warehouse_path).stem
+        con.execute(f"ATTACH '{_sql_str(Path(warehouse_path))}' AS \"{src}\" (READ_ONLY)")
+        out = {}
+        for t in _mart_tables(con, src):
+            columns = con.execute(
+                "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
+                "FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ?",
+                [src, MARTS_SCHEMA, t]).fetchone()[0]
+            n, total, xor = con.execute(
+                f'SELECT count(*), sum(hash(r)), bit_xor(hash(r)) FROM "{src}".{MARTS_SCHEMA}."{t}" AS r').fetchone()
+            out[t] = f"{columns}|{n}|{total}|{xor}"
+        return out
+    finally:
+        con.close()
+
+
+def _state_path(analyst_path: Path) -> Path:
+    return analyst_path.with_name(analyst_path.name + ".published.json")
+
+
+def _published_state(analyst_path: Path) -> dict:
+    try:
+        return json.loads(_state_path(analyst_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -> dict:
-    """Copy every table/view of schema marts into a fresh analyst DuckDB file and export them."""
+    """Copy every table/view of schema marts into a fresh analyst DuckDB file and export them,
+    unless the current copy and exports already hold exactly these marts."""
     warehouse_path, analyst_path, exports_dir = Path(warehouse_path), Path(analyst_path), Path(exports_dir)
     analyst_path.parent.mkdir(parents=True, exist_ok=True)
     exports_dir.mkdir(parents=True, exist_ok=True)
     stale = remove_stale_temporaries(analyst_path.parent, exports_dir)
+    fingerprint = marts_fingerprint(warehouse_path)
+    previous = _published_state(analyst_path)
+    if (fingerprint and previous.get("fingerprint") == fingerprint and analyst_path.exists()
+            and all(Path(p).exists() for p in previous.get("exports", []))):
+        return {"analyst_db": str(analyst_path), "exports": previous["exports"],
+                "row_counts": previous.get("row_counts", {}), "stale_temporaries_removed": stale,
+                "unchanged": True}
     tmp_db = _tmp_name(analyst_path)
     pending: list[tuple[Path, Path]] = []  # (tmp, final) exports, renamed after the DB
     row_counts: dict[str, int] = {}
@@ -146,10 +198,7 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
             # Attach under the warehouse's own catalog name: dbt-duckdb views refer to it.
             src = warehouse_path.stem
             con.execute(f"ATTACH '{_sql_str(warehouse_path)}' AS \"{src}\" (READ_ONLY)")
-            tables = [r[0] for r in con.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_catalog = ? AND table_schema = ? ORDER BY table_name",
-                [src, MARTS_SCHEMA]).fetchall() if not DBT_SCRATCH.search(r[0])]
+            tables = _mart_tables(con, src)
             if not tables:
                 raise RuntimeError(f"no tables in schema {MARTS_SCHEMA} of {warehouse_path}")
             con.execute(f"CREATE SCHEMA {MARTS_SCHEMA}")
@@ -187,12 +236,19 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
         for p in [tmp_db, Path(str(tmp_db) + ".wal"), *(t for t, _ in pending)]:
             p.unlink(missing_ok=True)
         raise
-    return {
+    result = {
         "analyst_db": str(analyst_path),
         "exports": [str(final) for _, final in pending],
         "row_counts": row_counts,
         "stale_temporaries_removed": stale,
+        "unchanged": False,
     }
+    # written last: a crash before this line only costs the next run a needless publish
+    state_tmp = _tmp_name(_state_path(analyst_path))
+    state_tmp.write_text(json.dumps({"fingerprint": fingerprint, "exports": result["exports"],
+                                     "row_counts": row_counts}, ensure_ascii=False), encoding="utf-8")
+    os.replace(state_tmp, _state_path(analyst_path))
+    return result
 
 
 def _sql_str(p: Path) -> str:
@@ -223,11 +279,15 @@ def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     result = publish_marts(warehouse.resolved_path(), config.analyst_db_path(), config.exports_dir())
     if result["stale_temporaries_removed"]:
         context.log.warning(f"removed temporaries of an interrupted publish: {result['stale_temporaries_removed']}")
-    context.log.info(f"published {result['analyst_db']}: {result['row_counts']}")
+    if result["unchanged"]:
+        context.log.info(f"marts unchanged since the last publish: kept {result['analyst_db']} and its exports")
+    else:
+        context.log.info(f"published {result['analyst_db']}: {result['row_counts']}")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(result["analyst_db"]),
         "exports_dir": dg.MetadataValue.path(str(config.exports_dir())),
         "row_counts": dg.MetadataValue.json(result["row_counts"]),
         "exports": dg.MetadataValue.json(result["exports"]),
+        "unchanged_since_last_publish": result["unchanged"],
         "dagster/row_count": sum(result["row_counts"].values()),
     })
