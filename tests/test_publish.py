@@ -130,7 +130,7 @@ def test_failure_while_exporting_keeps_last_good_copy(paths, monkeypatch):
     def boom(con, table):
         raise OSError("exports volume went away (simulated)")
 
-    monkeypatch.setattr(publish, "_geojson", boom)
+    monkeypatch.setattr(publish, "_geojson_text", boom)
     with pytest.raises(OSError):
         publish.publish_marts(wh, analyst, exports)
     assert {p.name: _sha(p) for p in [analyst, *exports.iterdir()]} == before
