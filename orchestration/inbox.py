@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
@@ -728,6 +729,8 @@ def _pseudo_sha(*parts: bytes) -> str:
 PARALLEL_THRESHOLD = 50
 N_WORKERS = 2
 MAX_CHUNK = 16
+# Files per slice of `iter_inbox`: the ingest step holds one slice of article texts at a time.
+BATCH_FILES = 2000
 # A file modified less than this long before the scan may still change within the same mtime
 # tick without changing size ("racy" timestamps, cf. git): its mtime is not recorded, so the
 # next scan hashes it again instead of trusting the stat.
@@ -783,15 +786,34 @@ def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     parallel: None = process pool when more than INBOX_PARALLEL_THRESHOLD files must be read;
     True/False force it (tests).
     """
+    whole = InboxBatch()
+    for part in iter_inbox(articles_dir, known_sha256, known_files=known_files, max_bytes=max_bytes,
+                           html_limit=html_limit, today=today, parallel=parallel, batch_files=None):
+        for name in ("articles", "rejects", "files", "skipped", "refreshed"):
+            getattr(whole, name).extend(getattr(part, name))
+        whole.n_unchanged += part.n_unchanged
+        whole.mode = part.mode
+    return whole
+
+
+def iter_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str] = frozenset(), *,
+               known_files=None, max_bytes: int | None = None, html_limit: int | None = None,
+               today: date | None = None, parallel: bool | None = None,
+               batch_files: int | None = BATCH_FILES) -> Iterator[InboxBatch]:
+    """`scan_inbox` in slices of `batch_files` files (walk order; None: one slice), so a caller
+    holds one slice of article texts at a time however large the inbox. Each yielded batch has
+    the outcomes of its own files; the first also the skipped files and the unchanged count.
+    In-inbox dedup (first wins) spans the slices; the reader pool is started once."""
     root = Path(articles_dir)
     limit = max_bytes if max_bytes is not None else max_input_bytes()
     if known_files is None:
         known_files = getattr(known_sha256, "files", None)
     stat_keys = {(str(p), int(s), int(m)) for p, s, m in (known_files or ()) if m is not None}
     known = set(known_sha256 or ())
-    batch = InboxBatch()
+    head = InboxBatch()
     if not root.is_dir():
-        return batch
+        yield head
+        return
     scan_start_ns = time.time_ns()
 
     # phase 0 (parent): walk in sorted order, cheap outcomes, stat-skip; the rest is a task
@@ -800,7 +822,7 @@ def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     for path, kind, detail in _walk(root):
         sp = str(path)
         if kind == "ignored":
-            batch.skipped.append(SkippedFile(sp, f"temporary/hidden file ({detail})"))
+            head.skipped.append(SkippedFile(sp, f"temporary/hidden file ({detail})"))
             continue
         if kind != "file":
             reason = {"symlink_outside": "symlink outside inbox",
@@ -820,61 +842,94 @@ def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
             try:
                 st = os.stat(detail)
                 if (sp, st.st_size, st.st_mtime_ns) in stat_keys:
-                    batch.n_unchanged += 1
+                    head.n_unchanged += 1
                     continue
             except OSError:
                 pass  # the reader turns it into an "unreadable file" reject
         plan.append(len(tasks))
         tasks.append((sp, detail, path.suffix.lower()))
 
-    # phase 1: per-file work, sequential or pooled; results in task order either way
+    # phase 1 (sequential or pooled, results in task order) and phase 2 (parent: merge in walk
+    # order), one slice of the plan at a time
     use_pool = parallel if parallel is not None else len(tasks) > _threshold()
     ctx = (limit, today, html_limit, known, scan_start_ns)
-    if use_pool and tasks:
-        results, batch.mode = _run_pool(tasks, ctx)
-    else:
-        results = [_read_file(t, ctx) for t in tasks]
-
-    # phase 2 (parent): merge in walk order
     seen_ids: set[str] = set()
     seen_fps: set[str] = set()
-    for item in plan:
-        if isinstance(item, tuple):
-            batch.rejects.append(item[0])
-            batch.files.append(item[1])
-            continue
-        sp = tasks[item][0]
-        _merge_file(sp, results[item], batch, seen_ids, seen_fps)
-    return batch
+    size = batch_files or max(1, len(plan))
+    with _FileReader(ctx, use_pool and bool(tasks)) as read:
+        for start in range(0, max(1, len(plan)), size):
+            part = head if start == 0 else InboxBatch()
+            items = plan[start:start + size]
+            task_ids = [i for i in items if not isinstance(i, tuple)]
+            results = dict(zip(task_ids, read.files([tasks[i] for i in task_ids])))
+            for item in items:
+                if isinstance(item, tuple):
+                    part.rejects.append(item[0])
+                    part.files.append(item[1])
+                    continue
+                _merge_file(tasks[item][0], results[item], part, seen_ids, seen_fps)
+            part.mode = read.mode
+            yield part
 
 
-def _run_pool(tasks: list, ctx: tuple) -> tuple[list, str]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class _FileReader:
+    """Reads files in this process, or on a pool of processes started once for all slices.
+    A chunk whose worker died (OOM kill, crash in C code) is read again here; if the pool cannot
+    start at all, everything is read here."""
 
-    n_workers = _n_workers()
-    size = max(1, min(MAX_CHUNK, -(-len(tasks) // (n_workers * 4))))
-    chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
-    out: list[list | None] = [None] * len(chunks)
-    try:
-        # spawn, not fork: the Dagster process has threads, and forking those can deadlock.
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker, initargs=(ctx,)) as pool:
-            futures = [pool.submit(_read_chunk, c) for c in chunks]
-            for i, fut in enumerate(futures):
-                try:
-                    out[i] = fut.result()
-                except Exception:  # noqa: BLE001 - a dead worker: redo its chunk below
-                    out[i] = None
-    except Exception:  # noqa: BLE001 - pool could not start/shut down: fall back to in-process
-        pass
-    # Per-file errors are already rejects inside _read_file; a chunk only fails as a whole when
-    # its worker process died (OOM kill, crash in C code): read those files here instead.
-    redo = [i for i, r in enumerate(out) if r is None]
-    for i in redo:
-        out[i] = [_read_file(t, ctx) for t in chunks[i]]
-    mode = f"process_pool[{n_workers}]" + (f", {len(redo)} chunk(s) redone in-process" if redo else "")
-    return [r for part in out for r in part], mode
+    def __init__(self, ctx: tuple, use_pool: bool):
+        self.ctx, self.pool, self.redone = ctx, None, 0
+        self.n_workers = _n_workers() if use_pool else 0
+
+    def __enter__(self) -> "_FileReader":
+        if self.n_workers:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            try:
+                # spawn, not fork: the Dagster process has threads, and forking those can deadlock.
+                self.pool = ProcessPoolExecutor(max_workers=self.n_workers,
+                                                mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_init_worker, initargs=(self.ctx,))
+            except Exception:  # noqa: BLE001 - no pool: read in-process
+                self.pool = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            try:
+                self.pool.shutdown(wait=True)
+            except Exception:  # noqa: BLE001 - a dead pool must not fail the scan
+                pass
+
+    @property
+    def mode(self) -> str:
+        if self.pool is None:
+            return "sequential"
+        return f"process_pool[{self.n_workers}]" + (f", {self.redone} chunk(s) redone in-process"
+                                                    if self.redone else "")
+
+    def files(self, tasks: list) -> list:
+        if self.pool is None or not tasks:
+            return [_read_file(t, self.ctx) for t in tasks]
+        size = max(1, min(MAX_CHUNK, -(-len(tasks) // (self.n_workers * 4))))
+        chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        out: list[list | None] = []
+        try:
+            futures = [self.pool.submit(_read_chunk, c) for c in chunks]
+        except Exception:  # noqa: BLE001 - the pool broke: read here
+            futures = [None] * len(chunks)
+        for fut in futures:
+            try:
+                out.append(fut.result() if fut is not None else None)
+            except Exception:  # noqa: BLE001 - a dead worker: redo its chunk below
+                out.append(None)
+        # Per-file errors are already rejects inside _read_file; a chunk only fails as a whole
+        # when its worker process died.
+        for i, part in enumerate(out):
+            if part is None:
+                out[i] = [_read_file(t, self.ctx) for t in chunks[i]]
+                self.redone += 1
+        return [r for part in out for r in part]
 
 
 _WORKER_CTX: tuple | None = None

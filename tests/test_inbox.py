@@ -761,3 +761,16 @@ def test_ingest_records_stat_keys_and_migrates_old_warehouse(tmp_path):
         assert con.execute("SELECT count(*) FROM ops.ingested_files").fetchone() == (3,)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_slices_of_the_inbox_add_up_to_the_whole_scan(tmp_path, parallel):
+    shutil.copytree(SEEDS, tmp_path / "in")
+    shutil.copy(SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0], tmp_path / "in" / "copy.txt")  # dup
+    (tmp_path / "in" / "empty.txt").write_text("")                                                    # reject
+    whole = scan_inbox(tmp_path / "in", set(), parallel=parallel)
+    parts = list(inbox.iter_inbox(tmp_path / "in", set(), parallel=parallel, batch_files=2))
+    assert len(parts) == 4   # 7 files, 2 per slice
+    for name in ("articles", "rejects", "files"):
+        assert [x for p in parts for x in getattr(p, name)] == getattr(whole, name), name
+    assert sum(1 for f in whole.files if f.status == "duplicate") == 1   # in-inbox dedup spans slices

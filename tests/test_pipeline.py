@@ -60,15 +60,15 @@ def test_ingest_is_incremental_and_records_rejects(seeded_inbox):
 def test_ingest_is_one_transaction(seeded_inbox, monkeypatch):
     from orchestration import inbox as inbox_module
 
-    real_scan = inbox_module.scan_inbox
+    real_scan = inbox_module.iter_inbox
 
     def scan_with_broken_outcome(articles_dir, known):
-        batch = real_scan(articles_dir, known)
-        bad = batch.files[-1]
-        batch.files[-1] = types.SimpleNamespace(**{**bad.__dict__, "size_bytes": "not a number"})
-        return batch
+        for batch in real_scan(articles_dir, known):
+            bad = batch.files[-1]
+            batch.files[-1] = types.SimpleNamespace(**{**bad.__dict__, "size_bytes": "not a number"})
+            yield batch
 
-    monkeypatch.setattr(inbox_module, "scan_inbox", scan_with_broken_outcome)
+    monkeypatch.setattr(inbox_module, "iter_inbox", scan_with_broken_outcome)
     with _con() as con:
         # the bad value fails the bulk insert of ops.ingested_files, after raw.articles was written
         with pytest.raises((duckdb.Error, pyarrow.ArrowInvalid)):
@@ -267,11 +267,13 @@ def test_process_pool_gives_the_same_reports(seeded_inbox, monkeypatch):
         clean_mod.clean_new_articles(con)
         todo = con.execute("SELECT article_id, clean_text, published_date, title FROM clean.articles "
                            "WHERE language = 'ar' ORDER BY article_id").fetchall()
-    sequential, mode = extract_mod.run_extractor(todo, config.DBT_SEEDS_DIR)
+    with extract_mod.extractor(len(todo), config.DBT_SEEDS_DIR) as (extract, mode):
+        sequential = extract(todo)
     assert mode == "sequential"
     monkeypatch.setattr(extract_mod, "CHUNK_SIZE", 2)
     monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", "0")
-    pooled, mode = extract_mod.run_extractor(todo, config.DBT_SEEDS_DIR)
+    with extract_mod.extractor(len(todo), config.DBT_SEEDS_DIR) as (extract, mode):
+        pooled = extract(todo[:2]) + extract(todo[2:])   # one pool serves every batch
     assert mode.startswith("process_pool")
     assert pooled == sequential
 
@@ -292,6 +294,26 @@ def test_cleaning_on_both_cores_gives_the_same_rows(seeded_inbox, monkeypatch):
         mode, pooled = cleaned(con)
     assert mode.startswith("process_pool")
     assert pooled == sequential
+
+
+def test_small_batches_write_the_same_rows(seeded_inbox, monkeypatch):
+    def stages(con):
+        ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
+        clean_mod.clean_new_articles(con)
+        stats = extract_mod.extract_new_articles(con)
+        return stats["articles_extracted"], {
+            table: con.execute(f"SELECT * EXCLUDE ({stamp}) FROM {table} ORDER BY ALL").fetchall()
+            for table, stamp in (("clean.articles", "cleaned_at"), ("extract.event_reports", "extracted_at"))}
+
+    with _con() as con:
+        whole = stages(con)
+        for table in ("extract.report_victims", "extract.event_reports", "ops.extraction_log",
+                      "clean.articles", "raw.articles", "ops.ingested_files"):
+            con.execute(f"DELETE FROM {table}")
+        monkeypatch.setattr(clean_mod, "BATCH_SIZE", 2)      # 5 articles: batches of 2, 2, 1
+        monkeypatch.setattr(extract_mod, "BATCH_SIZE", 2)
+        batched = stages(con)
+    assert whole[0] == 5 and batched == whole
 
 
 def test_full_pipeline_on_bundled_articles(seeded_inbox):

@@ -7,14 +7,16 @@ import os
 import dagster as dg
 
 from orchestration.assets.clean_worker import CLEAN_COLUMNS, clean_chunk, local_today
-from orchestration.assets.parallel import map_chunks
-from orchestration.assets.warehouse_ddl import ensure_tables, insert_rows, transaction
+from orchestration.assets.parallel import batches, worker_pool
+from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 # Above this many articles cleaning is spread over both cores (spawning the two workers costs
 # ~0.5 s). CLEAN_PARALLEL_THRESHOLD overrides (tests, benchmarks).
 PARALLEL_THRESHOLD = 400
 CHUNK_SIZE = 50
+# Articles read, cleaned and written per round: Python holds one batch of raw texts at a time.
+BATCH_SIZE = 2000
 
 
 def _threshold() -> int:
@@ -23,21 +25,25 @@ def _threshold() -> int:
 
 def clean_new_articles(con) -> dict:
     ensure_tables(con)
-    todo = con.execute(
-        """SELECT r.article_id, r.raw_text, r.title, r.published_meta
-           FROM raw.articles r ANTI JOIN clean.articles c USING (article_id)
-           ORDER BY r.article_id"""
-    ).fetchall()
+    todo_ids = [r[0] for r in con.execute(
+        "SELECT r.article_id FROM raw.articles r ANTI JOIN clean.articles c USING (article_id) "
+        "ORDER BY r.article_id").fetchall()]
     today, now = local_today(), dt.datetime.now()
-    rows, mode = map_chunks(functools.partial(clean_chunk, today=today, now=now), todo,
-                            threshold=_threshold(), chunk_size=CHUNK_SIZE)
-    with transaction(con):
-        insert_rows(con, "clean.articles", CLEAN_COLUMNS, rows)
-    by_lang = dict(con.execute("SELECT language, count(*) FROM clean.articles GROUP BY 1").fetchall())
+    work = functools.partial(clean_chunk, today=today, now=now)
     by_source: dict[str, int] = {}
-    for r in rows:
-        by_source[r[7]] = by_source.get(r[7], 0) + 1
-    return {"cleaned": len(rows), "mode": mode, "by_language": by_lang, "date_sources": by_source,
+    with worker_pool(len(todo_ids), threshold=_threshold(), chunk_size=CHUNK_SIZE) as (run, mode), \
+            transaction(con):
+        for batch in batches(todo_ids, BATCH_SIZE):
+            with arrow_view(con, "_batch_ids", ["article_id"], [[aid] for aid in batch]) as ids:
+                todo = con.execute(
+                    "SELECT r.article_id, r.raw_text, r.title, r.published_meta FROM raw.articles r "
+                    f"SEMI JOIN {ids} USING (article_id) ORDER BY r.article_id").fetchall()
+            rows = run(work, todo)
+            insert_rows(con, "clean.articles", CLEAN_COLUMNS, rows)
+            for r in rows:
+                by_source[r[7]] = by_source.get(r[7], 0) + 1
+    by_lang = dict(con.execute("SELECT language, count(*) FROM clean.articles GROUP BY 1").fetchall())
+    return {"cleaned": len(todo_ids), "mode": mode, "by_language": by_lang, "date_sources": by_source,
             "total": con.execute("SELECT count(*) FROM clean.articles").fetchone()[0]}
 
 

@@ -2,11 +2,12 @@
 
 import datetime as dt
 import os
+from contextlib import contextmanager
 
 import dagster as dg
 
 from orchestration import config
-from orchestration.assets.parallel import map_chunks
+from orchestration.assets.parallel import batches, worker_pool
 from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
@@ -15,6 +16,9 @@ from orchestration.resources import DUCKDB_POOL, WarehouseResource
 # EXTRACT_PARALLEL_THRESHOLD overrides (tests, benchmarks).
 PARALLEL_THRESHOLD = 50
 CHUNK_SIZE = 25
+# Articles read, extracted and written per round: Python holds one batch at a time, so memory
+# stays flat however large the backlog (a new extractor version re-reads the whole archive).
+BATCH_SIZE = 2000
 
 REPORT_COLUMNS = [
     "report_id", "article_id", "seq", "event_date", "date_precision", "date_rule", "date_text",
@@ -30,12 +34,15 @@ def _threshold() -> int:
     return int(os.environ.get("EXTRACT_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD))
 
 
-def run_extractor(todo: list[tuple], seeds_dir) -> tuple[list[tuple[str, list, str | None]], str]:
-    """Extract every article of `todo`; returns ([(article_id, reports, error)], mode)."""
+@contextmanager
+def extractor(n_articles: int, seeds_dir):
+    """Yields (extract, mode): extract(todo) -> [(article_id, reports, error)] for rows
+    (article_id, clean_text, published_date, title), on both cores for large backlogs."""
     from orchestration.assets import extract_worker
 
-    return map_chunks(extract_worker.extract_chunk, todo, threshold=_threshold(), chunk_size=CHUNK_SIZE,
-                      initializer=extract_worker.init_worker, initargs=(str(seeds_dir),))
+    with worker_pool(n_articles, threshold=_threshold(), chunk_size=CHUNK_SIZE,
+                     initializer=extract_worker.init_worker, initargs=(str(seeds_dir),)) as (run, mode):
+        yield (lambda todo: run(extract_worker.extract_chunk, todo)), mode
 
 
 def extraction_version(seeds_dir) -> str:
@@ -47,21 +54,7 @@ def extraction_version(seeds_dir) -> str:
     return f"{EXTRACTOR_VERSION}+lex.{Lexicon.fingerprint(seeds_dir)}"
 
 
-def extract_new_articles(con, seeds_dir=None) -> dict:
-    seeds_dir = seeds_dir or config.DBT_SEEDS_DIR
-    version = extraction_version(seeds_dir)
-    ensure_tables(con)
-    todo = con.execute(
-        """SELECT c.article_id, c.clean_text, c.published_date, c.title
-           FROM clean.articles c
-           LEFT JOIN ops.extraction_log l USING (article_id)
-           WHERE c.language = 'ar' AND l.extractor_version IS DISTINCT FROM ?
-           ORDER BY c.article_id""",
-        [version],
-    ).fetchall()
-    results, mode = run_extractor(todo, seeds_dir) if todo else ([], "nothing to do")
-
-    now = dt.datetime.now()
+def _write_batch(con, results, version: str, now: dt.datetime) -> dict:
     report_rows, victim_rows, log_rows, failures = [], [], [], []
     for article_id, reports, error in results:
         if error:
@@ -79,31 +72,53 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
         log_rows.append([article_id, version, len(reports), now])
 
     ids = [[aid] for aid, _, _ in results]
-    with transaction(con):
-        if ids:
-            # Re-extraction (new extractor version) replaces that article's rows wholesale.
-            with arrow_view(con, "_extracted_ids", ["article_id"], ids) as done:
-                con.execute(
-                    "DELETE FROM extract.report_victims WHERE report_id IN (SELECT report_id FROM "
-                    f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {done}))")
-                for table in ("extract.event_reports", "ops.extraction_log"):
-                    con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {done})")
-        insert_rows(con, "extract.event_reports", REPORT_COLUMNS, report_rows)
-        insert_rows(con, "extract.report_victims", VICTIM_COLUMNS, victim_rows)
-        insert_rows(con, "ops.extraction_log", LOG_COLUMNS, log_rows)
-        if failures:
-            # quarantined where analysts look for inputs that yielded nothing; a new extractor
-            # version retries them
-            con.executemany(
-                "INSERT INTO ops.rejected_inputs (source_path, source_line, reason, detected_at) "
-                "SELECT source_path, source_line, ?, ? FROM raw.articles WHERE article_id = ?",
-                [[f"{error} (article {aid})", when, aid] for aid, error, when in failures])
+    if ids:
+        # Re-extraction (new extractor version) replaces that article's rows wholesale.
+        with arrow_view(con, "_extracted_ids", ["article_id"], ids) as done:
+            con.execute(
+                "DELETE FROM extract.report_victims WHERE report_id IN (SELECT report_id FROM "
+                f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {done}))")
+            for table in ("extract.event_reports", "ops.extraction_log"):
+                con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {done})")
+    insert_rows(con, "extract.event_reports", REPORT_COLUMNS, report_rows)
+    insert_rows(con, "extract.report_victims", VICTIM_COLUMNS, victim_rows)
+    insert_rows(con, "ops.extraction_log", LOG_COLUMNS, log_rows)
+    if failures:
+        # quarantined where analysts look for inputs that yielded nothing; a new extractor
+        # version retries them
+        con.executemany(
+            "INSERT INTO ops.rejected_inputs (source_path, source_line, reason, detected_at) "
+            "SELECT source_path, source_line, ?, ? FROM raw.articles WHERE article_id = ?",
+            [[f"{error} (article {aid})", when, aid] for aid, error, when in failures])
+    return {"articles_extracted": len(results), "extraction_failures": len(failures),
+            "reports_written": len(report_rows), "victim_rows_written": len(victim_rows)}
+
+
+def extract_new_articles(con, seeds_dir=None) -> dict:
+    seeds_dir = seeds_dir or config.DBT_SEEDS_DIR
+    version = extraction_version(seeds_dir)
+    ensure_tables(con)
+    todo_ids = [r[0] for r in con.execute(
+        """SELECT c.article_id
+           FROM clean.articles c
+           LEFT JOIN ops.extraction_log l USING (article_id)
+           WHERE c.language = 'ar' AND l.extractor_version IS DISTINCT FROM ?
+           ORDER BY c.article_id""",
+        [version],
+    ).fetchall()]
+    stats = {"articles_extracted": 0, "extraction_failures": 0, "reports_written": 0, "victim_rows_written": 0}
+    now = dt.datetime.now()
+    with extractor(len(todo_ids), seeds_dir) as (extract, mode), transaction(con):
+        for batch in batches(todo_ids, BATCH_SIZE):
+            with arrow_view(con, "_batch_ids", ["article_id"], [[aid] for aid in batch]) as ids:
+                todo = con.execute(
+                    "SELECT c.article_id, c.clean_text, c.published_date, c.title FROM clean.articles c "
+                    f"SEMI JOIN {ids} USING (article_id) ORDER BY c.article_id").fetchall()
+            written = _write_batch(con, extract(todo), version, now)
+            stats = {k: stats[k] + written[k] for k in stats}
     return {
-        "articles_extracted": len(results),
-        "extraction_failures": len(failures),
-        "reports_written": len(report_rows),
-        "victim_rows_written": len(victim_rows),
-        "mode": mode,
+        **stats,
+        "mode": mode if todo_ids else "nothing to do",
         "extractor_version": version,
         "total_reports": con.execute("SELECT count(*) FROM extract.event_reports").fetchone()[0],
     }

@@ -29,7 +29,8 @@ def _file_status(f, new_by_sha: dict[str, int]) -> str:
 
 
 def ingest_inbox(con, articles_dir) -> dict:
-    """Scan the inbox and write what is new, all in one transaction. Returns counts."""
+    """Scan the inbox and write what is new, all in one transaction, one slice of files at a
+    time (memory stays flat however many files arrive). Returns counts."""
     from orchestration import inbox  # imported late: the module is owned by another engineer
 
     ensure_tables(con)
@@ -38,16 +39,24 @@ def ingest_inbox(con, articles_dir) -> dict:
         (r[0] for r in con.execute("SELECT DISTINCT content_sha256 FROM ops.ingested_files").fetchall()),
         con.execute("SELECT source_path, size_bytes, mtime_ns FROM ops.ingested_files "
                     "WHERE mtime_ns IS NOT NULL").fetchall())
-    batch = inbox.scan_inbox(articles_dir, known)
-
     seen_ids = {r[0] for r in con.execute("SELECT article_id FROM raw.articles").fetchall()}
     seen_fps = {r[0] for r in con.execute(
         "SELECT text_fingerprint FROM raw.articles WHERE text_fingerprint IS NOT NULL").fetchall()}
     now = dt.datetime.now()
-    new_rows, duplicates = [], []
+    stats = {"new_articles": 0, "duplicates": 0, "rejects": [], "files_scanned": 0, "duplicate_files": 0,
+             "skipped_temporary": 0, "unchanged_files": 0, "scan_mode": "sequential"}
+    with transaction(con):
+        for batch in inbox.iter_inbox(articles_dir, known):
+            _write_slice(con, batch, seen_ids, seen_fps, now, stats)
+    stats["total_articles"] = con.execute("SELECT count(*) FROM raw.articles").fetchone()[0]
+    return stats
+
+
+def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, stats: dict) -> None:
+    new_rows = []
     for a in batch.articles:
         if a.article_id in seen_ids or (a.text_fingerprint and a.text_fingerprint in seen_fps):
-            duplicates.append(a.article_id)
+            stats["duplicates"] += 1
             continue
         seen_ids.add(a.article_id)
         if a.text_fingerprint:
@@ -59,34 +68,29 @@ def ingest_inbox(con, articles_dir) -> dict:
         sha = row[RAW_COLUMNS.index("content_sha256")]
         new_by_sha[sha] = new_by_sha.get(sha, 0) + 1
 
-    with transaction(con):
-        insert_rows(con, "raw.articles", [*RAW_COLUMNS, "ingested_at"], new_rows)
-        insert_rows(con, "ops.ingested_files", FILE_COLUMNS,
-                    [[str(f.source_path), f.content_sha256, f.size_bytes, _file_status(f, new_by_sha), f.n_articles,
-                      now, getattr(f, "mtime_ns", None)]
-                     for f in batch.files])
-        # a recorded file touched without a content change: record its new stat key so the next
-        # scan skips it again (a copy under a new name has no row and is hashed on each scan)
-        refreshed = [[f.mtime_ns, str(f.source_path), f.content_sha256]
-                     for f in getattr(batch, "refreshed", []) or [] if f.mtime_ns is not None]
-        if refreshed:
-            with arrow_view(con, "_refreshed", ["mtime_ns", "source_path", "content_sha256"], refreshed) as view:
-                con.execute(
-                    f"UPDATE ops.ingested_files f SET mtime_ns = r.mtime_ns FROM {view} r "
-                    "WHERE f.source_path = r.source_path AND f.content_sha256 = r.content_sha256")
-        insert_rows(con, "ops.rejected_inputs", REJECT_COLUMNS,
-                    [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects])
-    return {
-        "new_articles": len(new_rows),
-        "duplicates": len(duplicates),
-        "rejects": [(str(r.source_path), r.source_line, r.reason) for r in batch.rejects],
-        "files_scanned": len(batch.files),
-        "duplicate_files": sum(1 for f in batch.files if _file_status(f, new_by_sha) == "duplicate"),
-        "skipped_temporary": len(getattr(batch, "skipped", []) or []),
-        "unchanged_files": getattr(batch, "n_unchanged", 0),
-        "scan_mode": getattr(batch, "mode", "sequential"),
-        "total_articles": con.execute("SELECT count(*) FROM raw.articles").fetchone()[0],
-    }
+    insert_rows(con, "raw.articles", [*RAW_COLUMNS, "ingested_at"], new_rows)
+    insert_rows(con, "ops.ingested_files", FILE_COLUMNS,
+                [[str(f.source_path), f.content_sha256, f.size_bytes, _file_status(f, new_by_sha), f.n_articles,
+                  now, getattr(f, "mtime_ns", None)]
+                 for f in batch.files])
+    # a recorded file touched without a content change: record its new stat key so the next
+    # scan skips it again (a copy under a new name has no row and is hashed on each scan)
+    refreshed = [[f.mtime_ns, str(f.source_path), f.content_sha256]
+                 for f in getattr(batch, "refreshed", []) or [] if f.mtime_ns is not None]
+    if refreshed:
+        with arrow_view(con, "_refreshed", ["mtime_ns", "source_path", "content_sha256"], refreshed) as view:
+            con.execute(
+                f"UPDATE ops.ingested_files f SET mtime_ns = r.mtime_ns FROM {view} r "
+                "WHERE f.source_path = r.source_path AND f.content_sha256 = r.content_sha256")
+    insert_rows(con, "ops.rejected_inputs", REJECT_COLUMNS,
+                [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects])
+    stats["new_articles"] += len(new_rows)
+    stats["rejects"] += [(str(r.source_path), r.source_line, r.reason) for r in batch.rejects]
+    stats["files_scanned"] += len(batch.files)
+    stats["duplicate_files"] += sum(1 for f in batch.files if _file_status(f, new_by_sha) == "duplicate")
+    stats["skipped_temporary"] += len(getattr(batch, "skipped", []) or [])
+    stats["unchanged_files"] += getattr(batch, "n_unchanged", 0)
+    stats["scan_mode"] = getattr(batch, "mode", "sequential")
 
 
 @dg.asset(
