@@ -198,6 +198,8 @@ def step_times_from_instance(dagster_home: Path) -> tuple[dict, dict]:
     """({step_key: seconds}, {step_key: (start_ts, end_ts)}) of the latest run in that DAGSTER_HOME."""
     from dagster import DagsterEventType, DagsterInstance
 
+    # the instance's event log storage lives under $DAGSTER_HOME (orchestration/event_log.py)
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
     inst = DagsterInstance.from_config(str(dagster_home))
     try:
         runs = inst.get_runs(limit=1)
