@@ -354,7 +354,10 @@ class WarehouseResource(_RunLockMixin, dg.ConfigurableResource):
         p = self.resolved_path()
         if not read_only:
             p.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(p), read_only=read_only)
+        # DuckDB caches table blocks up to 80% of RAM by default, so a long run over a large
+        # warehouse grew this process by GBs; capped, it evicts blocks and spills big operators.
+        con = duckdb.connect(str(p), read_only=read_only,
+                             config={"memory_limit": os.environ.get("WAREHOUSE_MEMORY_LIMIT", "1GB")})
         try:
             yield con
         finally:
