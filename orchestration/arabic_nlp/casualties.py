@@ -130,14 +130,13 @@ class _Tok:
     start: int
     end: int
     text: str       # as written (normalised)
-    bare: str       # without proclitics
 
 
 def _tokens(text: str) -> list[_Tok]:
     out = []
     for m in _TOKEN.finditer(text):
         word = m.group(0)
-        out.append(_Tok(m.start(), m.end(), word, word))
+        out.append(_Tok(m.start(), m.end(), word))
     return out
 
 
