@@ -24,6 +24,15 @@ DEFAULTS = {
 }
 
 
+def env_number(var: str, default, kind=int):
+    """The number in environment variable `var` (`kind` int or float), or `default` when the
+    variable is unset or not such a number."""
+    try:
+        return kind(os.environ.get(var, default))
+    except ValueError:
+        return default
+
+
 def _resolve(var: str) -> Path:
     raw = os.environ.get(var) or DEFAULTS[var]
     p = Path(raw).expanduser()

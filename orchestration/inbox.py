@@ -70,6 +70,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from lxml import etree
 
 from orchestration.arabic_nlp.normalize import arabic_share, normalize
+from orchestration.config import env_number
 
 DEFAULT_MAX_INPUT_BYTES = 20_000_000
 DEFAULT_MAX_HTML_CHARS = 1_000_000
@@ -189,17 +190,11 @@ class _Reject(Exception):
 
 
 def max_input_bytes() -> int:
-    try:
-        return int(os.environ.get("MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES))
-    except ValueError:
-        return DEFAULT_MAX_INPUT_BYTES
+    return env_number("MAX_INPUT_BYTES", DEFAULT_MAX_INPUT_BYTES)
 
 
 def max_html_chars() -> int:
-    try:
-        return int(os.environ.get("MAX_HTML_CHARS", DEFAULT_MAX_HTML_CHARS))
-    except ValueError:
-        return DEFAULT_MAX_HTML_CHARS
+    return env_number("MAX_HTML_CHARS", DEFAULT_MAX_HTML_CHARS)
 
 
 def canonical_url(url: object) -> str | None:
@@ -760,17 +755,11 @@ class _FileResult:
 
 
 def _threshold() -> int:
-    try:
-        return int(os.environ.get("INBOX_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD))
-    except ValueError:
-        return PARALLEL_THRESHOLD
+    return env_number("INBOX_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD)
 
 
 def _n_workers() -> int:
-    try:
-        n = int(os.environ.get("INBOX_WORKERS", N_WORKERS))
-    except ValueError:
-        n = N_WORKERS
+    n = env_number("INBOX_WORKERS", N_WORKERS)
     if "INBOX_WORKERS" in os.environ:
         return max(1, n)
     return max(1, min(n, os.cpu_count() or 1))

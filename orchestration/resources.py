@@ -70,10 +70,7 @@ def lock_path_for(warehouse: Path) -> Path:
 
 
 def lock_timeout() -> float:
-    try:
-        return max(0.0, float(os.environ.get("WAREHOUSE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S)))
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT_S
+    return max(0.0, config.env_number("WAREHOUSE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S, float))
 
 
 def _wait_for(attempt, deadline, log, give_up, waiting) -> None:

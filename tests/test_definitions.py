@@ -107,3 +107,17 @@ def test_headless_cli_honours_env_paths(seeded_inbox):
     assert proc.returncode == 0, proc.stderr[-3000:]
     with duckdb.connect(str(seeded_inbox["WAREHOUSE_PATH"]), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
+
+
+def test_numeric_settings_fall_back_on_unset_or_malformed_values(monkeypatch):
+    from orchestration.config import env_number
+
+    monkeypatch.delenv("EXTRACT_PARALLEL_THRESHOLD", raising=False)
+    assert env_number("EXTRACT_PARALLEL_THRESHOLD", 50) == 50
+    monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", "0")
+    assert env_number("EXTRACT_PARALLEL_THRESHOLD", 50) == 0
+    monkeypatch.setenv("WAREHOUSE_LOCK_TIMEOUT", "2.5")
+    assert env_number("WAREHOUSE_LOCK_TIMEOUT", 900.0, float) == 2.5
+    for bad in ("", "ten", "1.5"):   # 1.5 is not an int
+        monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", bad)
+        assert env_number("EXTRACT_PARALLEL_THRESHOLD", 50) == 50

@@ -2,10 +2,10 @@
 
 import datetime as dt
 import functools
-import os
 
 import dagster as dg
 
+from orchestration import config
 from orchestration.assets.clean_worker import CLEAN_COLUMNS, clean_chunk, local_today
 from orchestration.assets.parallel import batches, worker_pool
 from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
@@ -20,7 +20,7 @@ BATCH_SIZE = 2000
 
 
 def _threshold() -> int:
-    return int(os.environ.get("CLEAN_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD))
+    return config.env_number("CLEAN_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD)
 
 
 def clean_new_articles(con) -> dict:

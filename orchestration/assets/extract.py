@@ -1,7 +1,6 @@
 """extracted_reports: Arabic clean.articles -> extract.event_reports + extract.report_victims."""
 
 import datetime as dt
-import os
 from contextlib import contextmanager
 
 import dagster as dg
@@ -31,7 +30,7 @@ LOG_COLUMNS = ["article_id", "extractor_version", "n_reports", "extracted_at"]
 
 
 def _threshold() -> int:
-    return int(os.environ.get("EXTRACT_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD))
+    return config.env_number("EXTRACT_PARALLEL_THRESHOLD", PARALLEL_THRESHOLD)
 
 
 @contextmanager

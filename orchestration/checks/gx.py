@@ -237,10 +237,7 @@ def build_docs() -> Path | None:
 
 
 def keep_validations() -> int:
-    try:
-        return max(1, int(os.environ.get("GX_KEEP_VALIDATIONS", DEFAULT_KEEP_VALIDATIONS)))
-    except ValueError:
-        return DEFAULT_KEEP_VALIDATIONS
+    return max(1, config.env_number("GX_KEEP_VALIDATIONS", DEFAULT_KEEP_VALIDATIONS))
 
 
 def prune_validations(context_root: Path, docs_dir: Path, keep: int) -> int:
