@@ -24,7 +24,7 @@ def worker_pool(n_items: int, *, threshold: int, chunk_size: int, initializer: C
     partials of them).
     """
     if n_items <= threshold:
-        if initializer is not None:
+        if n_items and initializer is not None:   # nothing to do: nothing to load
             initializer(*initargs)
         yield (lambda work, items: work(list(items))), "sequential"
         return
