@@ -1,4 +1,6 @@
 -- One row per ingested article with its publication date and how many reports/events it produced.
+-- Incremental 'diff' (macros/incremental_diff.sql): computed whole, only changed rows rewritten.
+{{ config(materialized='incremental', incremental_strategy='diff', unique_key='article_id') }}
 with
 
 articles as (

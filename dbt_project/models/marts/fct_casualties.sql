@@ -3,6 +3,8 @@
 -- even when the victim side looks obvious; use fct_event_reports.killed/wounded for totals.
 -- Only reports that passed the quality rules (the ones in fct_event_reports); breakdowns of
 -- flagged reports stay out, the reports themselves are in marts.report_review_queue.
+-- Incremental 'diff' (macros/incremental_diff.sql): computed whole, only changed rows rewritten.
+{{ config(materialized='incremental', incremental_strategy='diff', unique_key='casualty_id') }}
 with
 
 victims as (

@@ -2,6 +2,8 @@
 -- rules. Flagged reports (implausible figures, dates after publication, coordinates outside the
 -- country, no resolvable date) are in marts.report_review_queue instead, with the reason, so
 -- every row here has an event_id in fct_events and no quality columns are needed.
+-- Incremental 'diff' (macros/incremental_diff.sql): computed whole, only changed rows rewritten.
+{{ config(materialized='incremental', incremental_strategy='diff', unique_key='report_id') }}
 with
 
 reports as (

@@ -8,6 +8,8 @@
 --     most credible report = the latest published one that states a figure (ties -> the larger).
 --     Same for injured_* with wounded. NULL when no report states a figure.
 -- Flagged reports (quality_issue not null; listed in marts.report_review_queue) are excluded before aggregation.
+-- Incremental 'diff' (macros/incremental_diff.sql): computed whole, only changed rows rewritten.
+{{ config(materialized='incremental', incremental_strategy='diff', unique_key='event_id') }}
 with
 
 reports as (

@@ -4,6 +4,8 @@
 -- fct_event_reports, every quality flag, quality_issue (what was detected, in words) and
 -- review_hint (where to look to fix or dismiss it). No event_id: flagged reports are never
 -- clustered. The victim breakdown is not repeated here (extract.report_victims has it).
+-- Incremental 'diff' (macros/incremental_diff.sql): computed whole, only changed rows rewritten.
+{{ config(materialized='incremental', incremental_strategy='diff', unique_key='report_id') }}
 with
 
 reports as (
