@@ -87,3 +87,53 @@ def test_the_project_fingerprint_follows_lexicon_edits(tmp_path):
     assert before == dbt_asset.project_fingerprint(tmp_path)
     (tmp_path / "seeds" / "actors.csv").write_text("actor_id,name\nisis,ISIS\npkk,PKK\n")
     assert dbt_asset.project_fingerprint(tmp_path) != before
+
+
+def _warehouse_with_sources(path):
+    import duckdb
+
+    from orchestration.assets.warehouse_ddl import ensure_tables
+
+    con = duckdb.connect(str(path))
+    ensure_tables(con)
+    con.execute("insert into raw.articles (article_id, content_sha256, raw_text, ingested_at) "
+                "values ('a_1', 'sha1', 'نص الخبر', timestamp '2024-06-01 08:00:00')")
+    con.execute("insert into extract.event_reports (report_id, article_id, killed, extracted_at) "
+                "values ('a_1_r1', 'a_1', 3, timestamp '2024-06-01 08:05:00')")
+    con.close()
+
+
+def test_sources_fingerprint_follows_every_source_change(tmp_path):
+    import duckdb
+
+    wh = tmp_path / "w.duckdb"
+    assert dbt_asset.sources_fingerprint(wh) is None            # nothing ingested yet
+    _warehouse_with_sources(wh)
+    first = dbt_asset.sources_fingerprint(wh)
+    assert first and first == dbt_asset.sources_fingerprint(wh)
+    seen = {first}
+    for change in ("update extract.event_reports set killed = 4",                       # re-extracted figure
+                   "insert into extract.report_victims values ('a_1_r1', 'civilians', 1, null, 'x')",
+                   "insert into clean.articles (article_id, cleaned_at) values ('a_1', now()::timestamp)",
+                   "update raw.articles set ingested_at = timestamp '2024-06-02 08:00:00'",
+                   "delete from extract.report_victims"):
+        con = duckdb.connect(str(wh))
+        con.execute(change)
+        con.close()
+        now = dbt_asset.sources_fingerprint(wh)
+        assert now not in seen, change
+        seen.add(now)
+
+
+def test_a_build_is_skipped_only_when_project_sources_and_publish_are_all_current(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    _warehouse_with_sources(wh)
+    sources = dbt_asset.sources_fingerprint(wh)
+    assert dbt_asset.reason_to_skip(wh, "p1", sources, None) is None          # never built
+    dbt_asset.record_build_fingerprint(wh, "p1", "incremental", sources)
+    built = dbt_asset.last_build_state(wh)["built_at"].isoformat()
+    assert dbt_asset.reason_to_skip(wh, "p1", sources, None) is None          # built, not yet published
+    assert dbt_asset.reason_to_skip(wh, "p1", sources, "2020-01-01T00:00:00") is None   # an older build published
+    assert "unchanged" in dbt_asset.reason_to_skip(wh, "p1", sources, built)
+    assert dbt_asset.reason_to_skip(wh, "p2", sources, built) is None         # a model or lexicon edited
+    assert dbt_asset.reason_to_skip(wh, "p1", "other sources", built) is None # new rows arrived

@@ -362,9 +362,22 @@ def test_full_pipeline_on_bundled_articles(seeded_inbox):
         assert (exports / name).exists(), name
     assert (seeded_inbox["GX_DOCS_DIR"] / "index.html").exists()
 
-    # A second run finds nothing new and rebuilds the same marts.
+    # A second run finds nothing new: dbt is left out (its last build is published), so the mart
+    # checks and the publish are skipped and the analyst copy stays as it is.
+    published = analyst.stat().st_mtime_ns
     again = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources())
     assert again.success
+    materialized = {e.asset_key.to_user_string() for e in again.get_asset_materialization_events()}
+    assert "marts/fct_events" not in materialized and "analyst_copy" not in materialized, materialized
+    assert analyst.stat().st_mtime_ns == published
+    # ... unless the run asks for the build: then dbt builds (same marts) and the copy is checked again
+    from orchestration.assets.dbt import FORCE_BUILD_TAG
+
+    forced = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
+                            tags={FORCE_BUILD_TAG: "always"})
+    assert forced.success
+    materialized = {e.asset_key.to_user_string() for e in forced.get_asset_materialization_events()}
+    assert {"marts/fct_events", "analyst_copy"} <= materialized, materialized
     with duckdb.connect(str(seeded_inbox["WAREHOUSE_PATH"]), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
         assert con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk' "

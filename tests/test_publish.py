@@ -173,3 +173,21 @@ def test_fingerprint_ignores_row_order_but_not_duplicates(tmp_path):
 
     assert fingerprint("('e1'), ('e2'), ('e2')") == fingerprint("('e2'), ('e1'), ('e2')")
     assert fingerprint("('e1'), ('e2'), ('e2')") != fingerprint("('e1'), ('e1'), ('e2')")
+
+
+def test_the_copy_records_the_dbt_build_it_holds_even_when_unchanged(paths):
+    from orchestration.assets.dbt import record_build_fingerprint
+    from orchestration.assets.publish_state import published_dbt_build
+
+    wh, analyst, exports = paths
+    _make_warehouse(wh, 11)
+    publish.publish_marts(wh, analyst, exports)
+    assert published_dbt_build(analyst) is None          # marts not written by a recorded dbt build
+    record_build_fingerprint(wh, "project", "incremental", "sources")
+    assert publish.publish_marts(wh, analyst, exports)["unchanged"] is True
+    con = duckdb.connect(str(wh), read_only=True)
+    built = con.execute("SELECT built_at FROM ops.dbt_build_state").fetchone()[0]
+    con.close()
+    assert published_dbt_build(analyst) == built.isoformat()   # the dbt step may now skip this build
+    analyst.unlink()
+    assert published_dbt_build(analyst) is None          # no copy, nothing published

@@ -32,7 +32,8 @@ import dagster as dg
 import duckdb
 
 from orchestration import config
-from orchestration.assets.dbt import DBT_ASSETS, mart_asset_keys
+from orchestration.assets.dbt import BUILD_STATE_TABLE, DBT_ASSETS, mart_asset_keys
+from orchestration.assets.publish_state import published_state, state_path
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 MARTS_SCHEMA = "marts"
@@ -156,15 +157,24 @@ def marts_fingerprint(warehouse_path: Path) -> dict[str, str]:
         con.close()
 
 
-def _state_path(analyst_path: Path) -> Path:
-    return analyst_path.with_name(analyst_path.name + ".published.json")
-
-
-def _published_state(analyst_path: Path) -> dict:
+def dbt_build_of(warehouse_path: Path) -> str | None:
+    """ISO time of the last successful dbt build recorded in the warehouse (None: not recorded)."""
+    con = duckdb.connect()
     try:
-        return json.loads(_state_path(analyst_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+        src = Path(warehouse_path).stem
+        con.execute(f"ATTACH '{_sql_str(Path(warehouse_path))}' AS \"{src}\" (READ_ONLY)")
+        built_at = con.execute(f'SELECT max(built_at) FROM "{src}".{BUILD_STATE_TABLE}').fetchone()[0]
+        return built_at.isoformat() if built_at else None
+    except duckdb.CatalogException:   # no dbt build recorded (marts written by other means)
+        return None
+    finally:
+        con.close()
+
+
+def _write_state(analyst_path: Path, state: dict) -> None:
+    tmp = _tmp_name(state_path(analyst_path))
+    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, state_path(analyst_path))
 
 
 def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -> dict:
@@ -175,9 +185,12 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
     exports_dir.mkdir(parents=True, exist_ok=True)
     stale = remove_stale_temporaries(analyst_path.parent, exports_dir)
     fingerprint = marts_fingerprint(warehouse_path)
-    previous = _published_state(analyst_path)
+    dbt_build = dbt_build_of(warehouse_path)
+    previous = published_state(analyst_path)
     if (fingerprint and previous.get("fingerprint") == fingerprint and analyst_path.exists()
             and all(Path(p).exists() for p in previous.get("exports", []))):
+        if previous.get("dbt_build") != dbt_build:
+            _write_state(analyst_path, {**previous, "dbt_build": dbt_build})
         return {"analyst_db": str(analyst_path), "exports": previous["exports"],
                 "row_counts": previous.get("row_counts", {}), "stale_temporaries_removed": stale,
                 "unchanged": True}
@@ -235,10 +248,8 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
         "unchanged": False,
     }
     # written last: a crash before this line only costs the next run a needless publish
-    state_tmp = _tmp_name(_state_path(analyst_path))
-    state_tmp.write_text(json.dumps({"fingerprint": fingerprint, "exports": result["exports"],
-                                     "row_counts": row_counts}, ensure_ascii=False), encoding="utf-8")
-    os.replace(state_tmp, _state_path(analyst_path))
+    _write_state(analyst_path, {"fingerprint": fingerprint, "exports": result["exports"],
+                                "row_counts": row_counts, "dbt_build": dbt_build})
     return result
 
 
