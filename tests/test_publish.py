@@ -99,16 +99,19 @@ def test_failed_publish_keeps_last_good_copy(paths, monkeypatch):
     before = {p.name: _sha(p) for p in [analyst, *exports.iterdir()]}
 
     _make_warehouse(wh, 2)
-    real_copy = publish._copy_table
     calls = []
 
-    def failing_copy(con, src, table):
-        calls.append(table)
-        if len(calls) == 2:
-            raise RuntimeError("disk full (simulated)")
-        return real_copy(con, src, table)
+    def failing_on_second_table(real):
+        def step(con, src, table):
+            calls.append(table)
+            if len(calls) == 2:
+                raise RuntimeError("disk full (simulated)")
+            return real(con, src, table)
+        return step
 
-    monkeypatch.setattr(publish, "_copy_table", failing_copy)
+    # the changed tables are refreshed in place (rows applied to a copy of the file) or copied whole
+    monkeypatch.setattr(publish, "_copy_table", failing_on_second_table(publish._copy_table))
+    monkeypatch.setattr(publish, "_apply_row_changes", failing_on_second_table(publish._apply_row_changes))
     with pytest.raises(RuntimeError, match="simulated"):
         publish.publish_marts(wh, analyst, exports)
 
@@ -191,3 +194,63 @@ def test_the_copy_records_the_dbt_build_it_holds_even_when_unchanged(paths):
     assert published_dbt_build(analyst) == built.isoformat()   # the dbt step may now skip this build
     analyst.unlink()
     assert published_dbt_build(analyst) is None          # no copy, nothing published
+
+
+def _tables(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        return {t: sorted(con.execute(f"SELECT * FROM marts.{t}").fetchall(), key=repr) for t in names}
+    finally:
+        con.close()
+
+
+def test_changed_marts_refresh_the_copy_in_place_with_the_same_result_as_a_whole_publish(paths, tmp_path):
+    wh, analyst, exports = paths
+    _make_warehouse(wh, 11)
+    first = publish.publish_marts(wh, analyst, exports)
+    assert first["refreshed_in_place"] is False
+    untouched = (exports / "v_check.parquet").stat().st_ino
+    _make_warehouse(wh, 12)          # fct_events: one figure changed; dim_articles: its one row replaced
+    con = duckdb.connect(str(wh))
+    con.execute("INSERT INTO marts.fct_events VALUES ('e3', DATE '2022-12-20', 'Syria', 'Aleppo', 'منبج', "
+                "36.5, 37.9, 'Explosions/Remote violence', 2)")
+    con.close()
+    again = publish.publish_marts(wh, analyst, exports)
+    assert again["refreshed_in_place"] is True and again["row_counts"]["fct_events"] == 3
+    assert (exports / "v_check.parquet").stat().st_ino == untouched       # unchanged mart, export kept
+
+    whole = publish.publish_marts(wh, tmp_path / "whole" / "analyst.duckdb", tmp_path / "whole" / "exports")
+    assert whole["refreshed_in_place"] is False
+    assert _tables(analyst) == _tables(tmp_path / "whole" / "analyst.duckdb")
+    assert publish.marts_fingerprint(analyst) == publish.marts_fingerprint(wh)
+    geo = json.loads((exports / "fct_events.geojson").read_text(encoding="utf-8"))
+    assert {f["properties"]["event_id"] for f in geo["features"]} == {"e1", "e3"}   # e2 has no coordinates
+
+
+def test_a_reshaped_or_dropped_mart_is_copied_whole_or_removed(paths):
+    wh, analyst, exports = paths
+    _make_warehouse(wh, 11)
+    publish.publish_marts(wh, analyst, exports)
+    con = duckdb.connect(str(wh))
+    con.execute("ALTER TABLE marts.fct_events ADD COLUMN n_sources INTEGER DEFAULT 1")
+    con.execute("DROP TABLE marts.dim_articles")
+    con.close()
+    result = publish.publish_marts(wh, analyst, exports)
+    assert result["refreshed_in_place"] is True
+    tables = _tables(analyst)
+    assert "dim_articles" not in tables and all(row[-1] == 1 for row in tables["fct_events"])
+    assert publish.marts_fingerprint(analyst) == publish.marts_fingerprint(wh)
+
+
+def test_a_copy_grown_by_refreshes_is_written_whole_again(paths):
+    wh, analyst, exports = paths
+    _make_warehouse(wh, 11)
+    publish.publish_marts(wh, analyst, exports)
+    state_file = analyst.with_name(analyst.name + ".published.json")
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    state_file.write_text(json.dumps({**state, "whole_size": analyst.stat().st_size // 2}), encoding="utf-8")
+    _make_warehouse(wh, 12)
+    assert publish.publish_marts(wh, analyst, exports)["refreshed_in_place"] is False
+    assert publish.marts_fingerprint(analyst) == publish.marts_fingerprint(wh)

@@ -15,7 +15,9 @@ half-renamed when it is killed (`*__dbt_tmp`, `*__dbt_backup`) are never publish
 Unchanged marts are not published again: the copy records a fingerprint of what it holds
 (per table: columns, row count and two order-free aggregates of the row hashes) beside
 itself; when the marts still have that fingerprint and every file is in place, the run keeps
-the current copy and exports instead of rewriting them.
+the current copy and exports instead of rewriting them. When some marts changed, the new file
+starts from a copy of the current one and receives only the changed rows (checked against the
+warehouse fingerprint, table copied whole on any mismatch); only changed marts are exported again.
 
 Hostile text is data: values are copied table to table (never spliced into SQL), CSV is written
 by DuckDB's quoting writer, GeoJSON by DuckDB's JSON functions (non-finite numbers become null
@@ -25,6 +27,7 @@ so the file stays valid JSON).
 import json
 import os
 import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -136,23 +139,29 @@ def _mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
         [catalog, MARTS_SCHEMA]).fetchall() if not DBT_SCRATCH.search(r[0])]
 
 
+def _table_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> str:
+    """Columns and types, row count, and the sum and xor of the row hashes (order-free, so a
+    rebuild that only reorders rows is unchanged)."""
+    columns = con.execute(
+        "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
+        "FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ?",
+        [catalog, MARTS_SCHEMA, table]).fetchone()[0]
+    n, total, xor = con.execute(
+        f'SELECT count(*), sum(hash(r)), bit_xor(hash(r)) FROM "{catalog}".{MARTS_SCHEMA}."{table}" AS r').fetchone()
+    return f"{columns}|{n}|{total}|{xor}"
+
+
+def _columns_of(fingerprint: str) -> str:
+    return fingerprint.split("|", 1)[0]
+
+
 def marts_fingerprint(warehouse_path: Path) -> dict[str, str]:
-    """{table: fingerprint} of the warehouse's marts: columns and types, row count, and the sum
-    and xor of the row hashes (order-free, so a rebuild that only reorders rows is unchanged)."""
+    """{table: fingerprint} of the warehouse's marts."""
     con = duckdb.connect()
     try:
         src = Path(warehouse_path).stem
         con.execute(f"ATTACH '{_sql_str(Path(warehouse_path))}' AS \"{src}\" (READ_ONLY)")
-        out = {}
-        for t in _mart_tables(con, src):
-            columns = con.execute(
-                "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
-                "FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ?",
-                [src, MARTS_SCHEMA, t]).fetchone()[0]
-            n, total, xor = con.execute(
-                f'SELECT count(*), sum(hash(r)), bit_xor(hash(r)) FROM "{src}".{MARTS_SCHEMA}."{t}" AS r').fetchone()
-            out[t] = f"{columns}|{n}|{total}|{xor}"
-        return out
+        return {t: _table_fingerprint(con, src, t) for t in _mart_tables(con, src)}
     finally:
         con.close()
 
@@ -177,9 +186,61 @@ def _write_state(analyst_path: Path, state: dict) -> None:
     os.replace(tmp, state_path(analyst_path))
 
 
+# The copy is refreshed in place (previous file + changed rows) rather than rebuilt whole, until
+# deleted rows have grown it by this factor over its size when last written whole.
+REFRESH_GROWTH_LIMIT = 1.25
+
+
+def _refresh_base(analyst_path: Path, previous: dict) -> bool:
+    """Whether to start from the current copy (refresh in place) instead of an empty file."""
+    if not (analyst_path.exists() and previous.get("fingerprint") and previous.get("whole_size")):
+        return False
+    if Path(str(analyst_path) + ".wal").exists():   # not ours: the file alone may not be whole
+        return False
+    return analyst_path.stat().st_size <= REFRESH_GROWTH_LIMIT * previous["whole_size"]
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT current_database()").fetchone()[0]
+
+
+def _apply_row_changes(con: duckdb.DuckDBPyConnection, src_catalog: str, table: str) -> int:
+    """Make the copy's table hold the warehouse table's rows by deleting the rows whose hash the
+    warehouse no longer has and inserting those it has anew (a daily run changes a few hundred
+    of 160k rows). The caller checks the result against the warehouse's fingerprint."""
+    copy, source = f'{MARTS_SCHEMA}."{table}"', f'"{src_catalog}".{MARTS_SCHEMA}."{table}"'
+    con.execute(f"DELETE FROM {copy} WHERE rowid IN (SELECT r.rowid FROM {copy} AS r "
+                f"WHERE hash(r) NOT IN (SELECT hash(s) FROM {source} AS s))")
+    con.execute(f"INSERT INTO {copy} SELECT * FROM {source} AS s "
+                f"WHERE hash(s) NOT IN (SELECT hash(r) FROM {copy} AS r)")
+    return con.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]
+
+
+def _export_files(tables: list[str]) -> dict[str, str]:
+    """{export file name: the mart it is written from}."""
+    files = {f"{t}.parquet": t for t in tables}
+    if GEO_TABLE in tables:
+        files[f"{GEO_TABLE}.csv"] = GEO_TABLE
+        files[f"{GEO_TABLE}.geojson"] = GEO_TABLE
+    return files
+
+
+def _write_export(con: duckdb.DuckDBPyConnection, table: str, name: str, path: Path) -> None:
+    if name.endswith(".parquet"):
+        con.execute(f"COPY {MARTS_SCHEMA}.\"{table}\" TO '{_sql_str(path)}' (FORMAT parquet)")
+    elif name.endswith(".csv"):
+        con.execute(f"COPY {MARTS_SCHEMA}.\"{table}\" TO '{_sql_str(path)}' (FORMAT csv, HEADER)")
+    else:
+        path.write_text(_geojson_text(con, table), encoding="utf-8")
+
+
 def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -> dict:
-    """Copy every table/view of schema marts into a fresh analyst DuckDB file and export them,
-    unless the current copy and exports already hold exactly these marts."""
+    """Publish every table/view of schema marts as a new analyst DuckDB file plus exports.
+
+    The new file starts as a copy of the current one when it can (see _refresh_base): tables whose
+    fingerprint is unchanged are kept, changed ones receive only their changed rows, and only the
+    exports of changed tables are rewritten. Otherwise (first publish, reshaped table, grown file)
+    tables are copied whole. Nothing at all is written when the marts are unchanged."""
     warehouse_path, analyst_path, exports_dir = Path(warehouse_path), Path(analyst_path), Path(exports_dir)
     analyst_path.parent.mkdir(parents=True, exist_ok=True)
     exports_dir.mkdir(parents=True, exist_ok=True)
@@ -194,10 +255,14 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
         return {"analyst_db": str(analyst_path), "exports": previous["exports"],
                 "row_counts": previous.get("row_counts", {}), "stale_temporaries_removed": stale,
                 "unchanged": True}
+    base = _refresh_base(analyst_path, previous)
     tmp_db = _tmp_name(analyst_path)
     pending: list[tuple[Path, Path]] = []  # (tmp, final) exports, renamed after the DB
     row_counts: dict[str, int] = {}
+    kept_exports: list[str] = []
     try:
+        if base:
+            shutil.copyfile(analyst_path, tmp_db)
         con = duckdb.connect(str(tmp_db))
         try:
             # Attach under the warehouse's own catalog name: dbt-duckdb views refer to it.
@@ -206,24 +271,33 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
             tables = _mart_tables(con, src)
             if not tables:
                 raise RuntimeError(f"no tables in schema {MARTS_SCHEMA} of {warehouse_path}")
-            con.execute(f"CREATE SCHEMA {MARTS_SCHEMA}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {MARTS_SCHEMA}")
+            copy = _catalog(con)
+            for gone in set(_mart_tables(con, copy)) - set(tables):
+                con.execute(f'DROP TABLE {MARTS_SCHEMA}."{gone}"')
+            changed = []
             for t in tables:
+                old = previous.get("fingerprint", {}).get(t) if base else None
+                if old == fingerprint[t]:
+                    row_counts[t] = previous.get("row_counts", {}).get(t, 0)
+                    continue
+                changed.append(t)
+                if old and _columns_of(old) == _columns_of(fingerprint[t]):
+                    row_counts[t] = _apply_row_changes(con, src, t)
+                    if _table_fingerprint(con, copy, t) == fingerprint[t]:
+                        continue
+                con.execute(f'DROP TABLE IF EXISTS {MARTS_SCHEMA}."{t}"')   # new, reshaped, or duplicate rows
                 row_counts[t] = _copy_table(con, src, t)
             con.execute(f'DETACH "{src}"')
-            for t in tables:
-                final = exports_dir / f"{t}.parquet"
+            exported = {Path(p).name: p for p in previous.get("exports", []) if base}
+            for name, table in _export_files(tables).items():
+                final = exports_dir / name
+                if table not in changed and name in exported and final.exists():
+                    kept_exports.append(str(final))
+                    continue
                 tmp = _tmp_name(final)
                 pending.append((tmp, final))
-                con.execute(f"COPY {MARTS_SCHEMA}.\"{t}\" TO '{_sql_str(tmp)}' (FORMAT parquet)")
-            if GEO_TABLE in tables:
-                final = exports_dir / f"{GEO_TABLE}.csv"
-                tmp = _tmp_name(final)
-                pending.append((tmp, final))
-                con.execute(f"COPY {MARTS_SCHEMA}.\"{GEO_TABLE}\" TO '{_sql_str(tmp)}' (FORMAT csv, HEADER)")
-                final = exports_dir / f"{GEO_TABLE}.geojson"
-                tmp = _tmp_name(final)
-                pending.append((tmp, final))
-                tmp.write_text(_geojson_text(con, GEO_TABLE), encoding="utf-8")
+                _write_export(con, table, name, tmp)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -242,14 +316,16 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
         raise
     result = {
         "analyst_db": str(analyst_path),
-        "exports": [str(final) for _, final in pending],
+        "exports": sorted(kept_exports + [str(final) for _, final in pending]),
         "row_counts": row_counts,
         "stale_temporaries_removed": stale,
         "unchanged": False,
+        "refreshed_in_place": bool(base),
     }
     # written last: a crash before this line only costs the next run a needless publish
+    whole_size = previous.get("whole_size") if base else analyst_path.stat().st_size
     _write_state(analyst_path, {"fingerprint": fingerprint, "exports": result["exports"],
-                                "row_counts": row_counts, "dbt_build": dbt_build})
+                                "row_counts": row_counts, "dbt_build": dbt_build, "whole_size": whole_size})
     return result
 
 
