@@ -383,16 +383,11 @@ def test_incremental_run_equals_full_refresh(tmp_path):
     result = run_dbt(project, full, "build", "--full-refresh", *target)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
+    _assert_same_tables(warehouse, full)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        con.execute(f"attach '{full}' as full_refresh (read_only)")
         relations = _relations(con)
         assert ("marts", "fct_events") in relations and len(relations) >= 9
-        for schema, table in relations:
-            for a, b in ((f"{schema}.{table}", f"full_refresh.{schema}.{table}"),
-                         (f"full_refresh.{schema}.{table}", f"{schema}.{table}")):
-                (n,) = con.execute(f"select count(*) from (select * from {a} except all select * from {b})").fetchone()
-                assert n == 0, f"{a} has {n} rows not in {b}"
         # the changes did arrive
         assert con.execute("select count(*) from marts.fct_event_reports where report_id in "
                            "('a_kirkuk_shafaq_r2', 'a_syria_txt_r1')").fetchone()[0] == 0
@@ -406,6 +401,95 @@ def test_incremental_run_equals_full_refresh(tmp_path):
     finally:
         con.close()
 
+
+
+def _assert_same_tables(warehouse: Path, full: Path) -> None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con.execute(f"attach '{full}' as full_refresh (read_only)")
+        for schema, table in _relations(con):
+            for a, b in ((f"{schema}.{table}", f"full_refresh.{schema}.{table}"),
+                         (f"full_refresh.{schema}.{table}", f"{schema}.{table}")):
+                (n,) = con.execute(f"select count(*) from (select * from {a} except all select * from {b})").fetchone()
+                assert n == 0, f"{a} has {n} rows not in {b}"
+    finally:
+        con.close()
+
+
+def _synthetic_articles(con, rng, prefix: str, n: int, first_day: date, days: int, at: datetime) -> None:
+    """n articles of one to three incidents each, dated over `days` days from first_day: the same
+    few places, actors and triggers, so that many reports of different articles can match."""
+    from datetime import timedelta
+
+    places = ["iq_kirkuk", "iq_hawija", "iq_diyala", "iq_muqdadiya", "sy_hasakeh", "sy_qamishli", None]
+    actors = ["isis", "iq_army", "sdf", "tr_army", "civilians", None]
+    triggers = ["ambush", "armed_clash", "attack", "airstrike"]
+    for i in range(n):
+        aid = f"a_{prefix}{i:03d}"
+        published = first_day + timedelta(days=rng.randrange(days) + 2)
+        text = "قتل مسلحون في العراق" if rng.random() < 0.5 else "غارة في سوريا"   # country of unplaced reports
+        con.execute("insert into raw.articles values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [aid, f"x/{aid}.html", "html", None, "sha_" + aid, "fp_" + aid, None, text, "site.example",
+                     published, text, at])
+        con.execute("insert into clean.articles values (?,?,?,?,?,?,?,?,?,?,?)",
+                    [aid, text, text, len(text), 1.0, "ar", published, "metadata", None, 0, at])
+        for seq in range(1, rng.randrange(1, 4) + 1):
+            event_date = published - timedelta(days=rng.randrange(3))
+            con.execute("insert into extract.event_reports (report_id, article_id, seq, event_date, "
+                        "date_precision, date_rule, place_id, trigger_id, actor1_id, actor2_id, killed, "
+                        "extractor_version, extracted_at) values (?,?,?,?,'day','test',?,?,?,?,?,'test',?)",
+                        [f"{aid}_r{seq}", aid, seq, event_date, rng.choice(places), rng.choice(triggers),
+                         rng.choice(actors), rng.choice(actors), rng.randrange(1, 9), at])
+
+
+def test_incremental_clustering_equals_full_refresh_on_a_dense_archive(tmp_path):
+    """int_event_clusters re-clusters only the reports near changed ones: on 150 articles over
+    four months (many same-day reports that match), new articles at both ends, a report moved by
+    a month, a re-extracted article losing its reports and a newly flagged report leave exactly
+    the rows a full refresh builds."""
+    import random
+
+    if not DBT_BIN.exists():
+        pytest.skip(f"dbt not installed next to {sys.executable}")
+    rng = random.Random(20240601)
+    project, warehouse = make_scratch(tmp_path / "scratch")
+    t0, later = datetime(2024, 6, 2, 12, 0, 0), datetime(2024, 6, 3, 9, 0, 0)
+    con = duckdb.connect(str(warehouse))
+    _synthetic_articles(con, rng, "old", 150, date(2024, 1, 1), 120, t0)
+    con.close()
+    target = ("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"))
+    result = run_dbt(project, warehouse, "build", "--full-refresh", *target)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        _synthetic_articles(con, rng, "new_early", 4, date(2024, 1, 3), 6, later)
+        _synthetic_articles(con, rng, "new_late", 4, date(2024, 4, 20), 8, later)
+        con.execute("update extract.event_reports set event_date = event_date + 30, extracted_at = ? "
+                    "where report_id = (select min(report_id) from extract.event_reports "
+                    "where article_id like 'a_old%' and event_date between date '2024-02-10' and date '2024-02-20')", [later])
+        con.execute("delete from extract.event_reports where article_id = "
+                    "(select min(article_id) from extract.event_reports where article_id like 'a_old%' and event_date > date '2024-03-15')")
+        con.execute("update extract.event_reports set killed = 50000, extracted_at = ? where report_id = "
+                    "(select max(report_id) from extract.event_reports where article_id like 'a_old%' and event_date < date '2024-02-01')",
+                    [later])
+    finally:
+        con.close()
+    result = run_dbt(project, warehouse, *ROUTINE_ARGS, *target)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+    full = tmp_path / "full.duckdb"
+    shutil.copy(warehouse, full)
+    result = run_dbt(project, full, "build", "--full-refresh", *target)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    _assert_same_tables(warehouse, full)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:   # the archive is dense enough for the windows to matter: many matched reports
+        (matched,) = con.execute("select count(*) from intermediate.int_event_clusters "
+                                 "where clustering_rule <> 'singleton'").fetchone()
+        assert matched >= 50, matched
+    finally:
+        con.close()
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/dbt_scratch")
