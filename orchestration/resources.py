@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fcntl
+import importlib.metadata
 import json
 import os
 import socket
@@ -28,12 +29,14 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
 from pydantic import PrivateAttr
 
 from orchestration import config
@@ -403,6 +406,13 @@ class LockedDbtCliResource(_RunLockMixin, DbtCliResource):
         # it loads the dbt project and profile a second time (~1 s of every run). Without it the
         # invocation runs exactly as before (dagster-dbt accepts no adapter).
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        # dagster-dbt runs `dbt --version` before every invocation (a 2 s subprocess that also
+        # asks the package index for the latest release). The executable is the dbt beside
+        # sys.executable (DBT_EXECUTABLE), i.e. this environment's dbt-core.
+        return version.parse(importlib.metadata.version("dbt-core"))
 
 
 def build_resources() -> dict:

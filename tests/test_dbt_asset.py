@@ -137,3 +137,14 @@ def test_a_build_is_skipped_only_when_project_sources_and_publish_are_all_curren
     assert "unchanged" in dbt_asset.reason_to_skip(wh, "p1", sources, built)
     assert dbt_asset.reason_to_skip(wh, "p2", sources, built) is None         # a model or lexicon edited
     assert dbt_asset.reason_to_skip(wh, "p1", "other sources", built) is None # new rows arrived
+
+
+def test_the_dbt_version_is_read_without_running_dbt_and_matches_the_executable():
+    import re
+    import subprocess
+
+    from orchestration.resources import DBT_EXECUTABLE, build_resources
+
+    known = build_resources()["dbt"]._cli_version        # no `dbt --version` subprocess (2 s a run)
+    out = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
+    assert str(known) == re.search(r"installed:\s*(\d+\.\d+\.\d+)", out).group(1)
