@@ -16,8 +16,9 @@ always in the batch (they cannot be placed in one).
 Whole-table invariants (uniqueness of article_id / report_id / event_id, text fingerprints) are
 expectations with meta.scope = 'table'. They run on `meta.table_query`, which selects only the key
 columns of the whole table (never article text), as a second GX suite `<name>__whole_table`.
-When nothing was written since the last validation (empty batch), GX is not run at all: the empty
-batch passes, and the whole-table uniqueness expectations are evaluated by one DuckDB query each
+When the batch is empty (nothing written since the last validation, or an empty table), GX is not
+run at all: the empty batch passes, and the whole-table uniqueness expectations are evaluated by one
+DuckDB query each
 (`unique_failures_sql`, same failure description), so a run with nothing new does not load GX.
 
 Queries never load raw_text / clean_text wholesale: what an expectation needs of a text is
@@ -237,13 +238,13 @@ def run_suite(con, name: str, since: dt.datetime | None = None, *, build: bool =
 
     df = con.execute(meta["query"], {"since": since}).df()
     outcome.n_rows = len(df)
-    # Nothing written since the last validation: an empty batch passes every per-row expectation
-    # and there is nothing new to store, so GX is not run (nor imported) for it.
-    nothing_new = since is not None and not len(df)
-    if not nothing_new:
+    # An empty batch (nothing written since the last validation, or an empty table) passes every
+    # per-row expectation and has nothing new to store, so GX is not run (nor imported) for it.
+    empty_batch = not len(df)
+    if not empty_batch:
         _sort_failures(outcome, _validate(df, name, per_row, meta))
     del df
-    if table and nothing_new and all(e["type"] == UNIQUE for e in table):
+    if table and empty_batch and all(e["type"] == UNIQUE for e in table):
         outcome.n_table_rows, failures = unique_failures_sql(con, meta["table_query"], table)
         _sort_failures(outcome, failures)
     elif table:
