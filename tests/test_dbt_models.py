@@ -378,12 +378,7 @@ def test_incremental_run_equals_full_refresh(tmp_path):
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "seed" not in {line.split()[-1] for line in result.stdout.splitlines() if " of " in line}
 
-    full = tmp_path / "full.duckdb"
-    shutil.copy(warehouse, full)
-    result = run_dbt(project, full, "build", "--full-refresh", *target)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-
-    _assert_same_tables(warehouse, full)
+    _assert_equals_full_refresh(project, warehouse, tmp_path, target)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         relations = _relations(con)
@@ -402,8 +397,13 @@ def test_incremental_run_equals_full_refresh(tmp_path):
         con.close()
 
 
-
-def _assert_same_tables(warehouse: Path, full: Path) -> None:
+def _assert_equals_full_refresh(project: Path, warehouse: Path, tmp_path: Path, target: tuple) -> None:
+    """Every intermediate and mart table of `warehouse` holds exactly the rows a full refresh of a
+    copy of it builds."""
+    full = tmp_path / "full.duckdb"
+    shutil.copy(warehouse, full)
+    result = run_dbt(project, full, "build", "--full-refresh", *target)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         con.execute(f"attach '{full}' as full_refresh (read_only)")
@@ -478,11 +478,7 @@ def test_incremental_clustering_equals_full_refresh_on_a_dense_archive(tmp_path)
     result = run_dbt(project, warehouse, *ROUTINE_ARGS, *target)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
-    full = tmp_path / "full.duckdb"
-    shutil.copy(warehouse, full)
-    result = run_dbt(project, full, "build", "--full-refresh", *target)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    _assert_same_tables(warehouse, full)
+    _assert_equals_full_refresh(project, warehouse, tmp_path, target)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:   # the archive is dense enough for the windows to matter: many matched reports
         (matched,) = con.execute("select count(*) from intermediate.int_event_clusters "
