@@ -17,7 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration import config
 from orchestration.assets.publish_state import published_dbt_build
-from orchestration.resources import DUCKDB_POOL, dbt_project, ensure_dbt_manifest
+from orchestration.resources import DUCKDB_POOL, dbt_project, ensure_dbt_manifest, release_memory
 
 # (schema, table) of a dbt source -> the Python asset that writes it.
 SOURCE_ASSET_KEYS: dict[tuple[str, str], str] = {
@@ -287,6 +287,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
                 # nothing is materialised, so the mart checks and the publish are skipped too
                 context.log.info(f"dbt build skipped: {why} (run tag {FORCE_BUILD_TAG}=always forces it)")
                 return
+        release_memory()   # what the stages and checks freed, before dbt's process joins this one
         args, mode = dbt_build_args(warehouse, fingerprint, MANIFEST)
         context.log.info(f"dbt project fingerprint {fingerprint[:12]}: {mode} build ({' '.join(args)})")
         target = warehouse_target_path(warehouse)
