@@ -281,7 +281,8 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         os.environ["WAREHOUSE_PATH"] = str(warehouse)
         fingerprint = project_fingerprint()
         sources = sources_fingerprint(warehouse)
-        if context.run.tags.get(FORCE_BUILD_TAG) != "always" and context.selected_asset_keys == set(context.assets_def.keys):
+        routine = context.selected_asset_keys == set(context.assets_def.keys)   # not a UI subset
+        if routine and context.run.tags.get(FORCE_BUILD_TAG) != "always":
             why = reason_to_skip(warehouse, fingerprint, sources, published_dbt_build(config.analyst_db_path()))
             if why:
                 # nothing is materialised, so the mart checks and the publish are skipped too
