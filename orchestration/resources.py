@@ -356,10 +356,7 @@ class WarehouseResource(_RunLockMixin, dg.ConfigurableResource):
             p.parent.mkdir(parents=True, exist_ok=True)
         # DuckDB caches table blocks up to 80% of RAM by default, so a long run over a large
         # warehouse grew this process by GBs; capped, it evicts blocks and spills big operators.
-        # The stages read and write 2,000 articles at a time: at 1 GB the cache alone took this
-        # process to 1.9 GB during a 100,000-article backlog.
-        con = duckdb.connect(str(p), read_only=read_only,
-                             config={"memory_limit": os.environ.get("WAREHOUSE_MEMORY_LIMIT", "512MB")})
+        con = duckdb.connect(str(p), read_only=read_only, config={"memory_limit": config.duckdb_memory_limit()})
         try:
             yield con
         finally:
