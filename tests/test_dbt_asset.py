@@ -129,14 +129,15 @@ def test_a_build_is_skipped_only_when_project_sources_and_publish_are_all_curren
     wh = tmp_path / "w.duckdb"
     _warehouse_with_sources(wh)
     sources = dbt_asset.sources_fingerprint(wh)
-    assert dbt_asset.reason_to_skip(wh, "p1", sources, None) is None          # never built
+    assert dbt_asset.reason_to_skip(dbt_asset.last_build_state(wh), "p1", sources, None) is None   # never built
     dbt_asset.record_build_fingerprint(wh, "p1", "incremental", sources)
-    built = dbt_asset.last_build_state(wh)["built_at"].isoformat()
-    assert dbt_asset.reason_to_skip(wh, "p1", sources, None) is None          # built, not yet published
-    assert dbt_asset.reason_to_skip(wh, "p1", sources, "2020-01-01T00:00:00") is None   # an older build published
-    assert "unchanged" in dbt_asset.reason_to_skip(wh, "p1", sources, built)
-    assert dbt_asset.reason_to_skip(wh, "p2", sources, built) is None         # a model or lexicon edited
-    assert dbt_asset.reason_to_skip(wh, "p1", "other sources", built) is None # new rows arrived
+    state = dbt_asset.last_build_state(wh)
+    built = state["built_at"].isoformat()
+    assert dbt_asset.reason_to_skip(state, "p1", sources, None) is None          # built, not yet published
+    assert dbt_asset.reason_to_skip(state, "p1", sources, "2020-01-01T00:00:00") is None   # an older build published
+    assert "unchanged" in dbt_asset.reason_to_skip(state, "p1", sources, built)
+    assert dbt_asset.reason_to_skip(state, "p2", sources, built) is None         # a model or lexicon edited
+    assert dbt_asset.reason_to_skip(state, "p1", "other sources", built) is None # new rows arrived
 
 
 def test_the_dbt_version_is_read_without_running_dbt_and_matches_the_executable():

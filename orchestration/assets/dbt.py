@@ -192,12 +192,6 @@ def last_build_state(warehouse: Path) -> dict | None:
         con.close()
 
 
-def last_build_fingerprint(warehouse: Path) -> str | None:
-    """Fingerprint of the project at the last successful `dbt build` into this warehouse."""
-    state = last_build_state(warehouse)
-    return state["fingerprint"] if state else None
-
-
 def record_build_fingerprint(warehouse: Path, fingerprint: str, mode: str, sources: str | None = None) -> None:
     import duckdb
 
@@ -212,15 +206,15 @@ def record_build_fingerprint(warehouse: Path, fingerprint: str, mode: str, sourc
         con.close()
 
 
-def reason_to_skip(warehouse: Path, fingerprint: str, sources: str | None,
+def reason_to_skip(state: dict | None, fingerprint: str, sources: str | None,
                    published_build: str | None) -> str | None:
     """Why this run's `dbt build` can be left out, or None when it must run.
 
     It can when the last successful build used this very project and these very source rows
     (the build would write the same tables and run the same tests on them), and the analyst copy
     was published from that build (otherwise the run must go on to the checks and the publish).
+    `state` is last_build_state() of the warehouse.
     """
-    state = last_build_state(warehouse)
     if state is None or sources is None:
         return None
     if state["fingerprint"] != fingerprint or state.get("sources_fingerprint") != sources:
@@ -231,9 +225,10 @@ def reason_to_skip(warehouse: Path, fingerprint: str, sources: str | None,
             f"whose marts are published")
 
 
-def dbt_build_args(warehouse: Path, fingerprint: str, manifest: dict) -> tuple[list[str], str]:
-    """(`dbt build` args, mode) for this run: 'full_refresh' unless the project is unchanged."""
-    if last_build_fingerprint(warehouse) == fingerprint:
+def dbt_build_args(state: dict | None, fingerprint: str, manifest: dict) -> tuple[list[str], str]:
+    """(`dbt build` args, mode) for this run: 'full_refresh' unless the project is unchanged since
+    the last build (`state`, last_build_state() of the warehouse)."""
+    if state is not None and state["fingerprint"] == fingerprint:
         return routine_build_args(manifest), "incremental"
     return ["build", "--full-refresh"], "full_refresh"
 
@@ -281,15 +276,16 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         os.environ["WAREHOUSE_PATH"] = str(warehouse)
         fingerprint = project_fingerprint()
         sources = sources_fingerprint(warehouse)
+        state = last_build_state(warehouse)
         routine = context.selected_asset_keys == set(context.assets_def.keys)   # not a UI subset
         if routine and context.run.tags.get(FORCE_BUILD_TAG) != "always":
-            why = reason_to_skip(warehouse, fingerprint, sources, published_dbt_build(config.analyst_db_path()))
+            why = reason_to_skip(state, fingerprint, sources, published_dbt_build(config.analyst_db_path()))
             if why:
                 # nothing is materialised, so the mart checks and the publish are skipped too
                 context.log.info(f"dbt build skipped: {why} (run tag {FORCE_BUILD_TAG}=always forces it)")
                 return
         release_memory()   # what the stages and checks freed, before dbt's process joins this one
-        args, mode = dbt_build_args(warehouse, fingerprint, MANIFEST)
+        args, mode = dbt_build_args(state, fingerprint, MANIFEST)
         context.log.info(f"dbt project fingerprint {fingerprint[:12]}: {mode} build ({' '.join(args)})")
         target = warehouse_target_path(warehouse)
         target.mkdir(parents=True, exist_ok=True)
