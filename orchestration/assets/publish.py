@@ -161,12 +161,18 @@ def _connect(path: str = ":memory:") -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, config={"memory_limit": config.duckdb_memory_limit()})
 
 
+def _attach(con: duckdb.DuckDBPyConnection, warehouse_path: Path) -> str:
+    """Attach the warehouse read-only under its own catalog name (dbt-duckdb views refer to it)."""
+    src = Path(warehouse_path).stem
+    con.execute(f"ATTACH '{_sql_str(Path(warehouse_path))}' AS \"{src}\" (READ_ONLY)")
+    return src
+
+
 def marts_fingerprint(warehouse_path: Path) -> dict[str, str]:
     """{table: fingerprint} of the warehouse's marts."""
     con = _connect()
     try:
-        src = Path(warehouse_path).stem
-        con.execute(f"ATTACH '{_sql_str(Path(warehouse_path))}' AS \"{src}\" (READ_ONLY)")
+        src = _attach(con, warehouse_path)
         return {t: _table_fingerprint(con, src, t) for t in _mart_tables(con, src)}
     finally:
         con.close()
@@ -176,8 +182,7 @@ def dbt_build_of(warehouse_path: Path) -> str | None:
     """ISO time of the last successful dbt build recorded in the warehouse (None: not recorded)."""
     con = _connect()
     try:
-        src = Path(warehouse_path).stem
-        con.execute(f"ATTACH '{_sql_str(Path(warehouse_path))}' AS \"{src}\" (READ_ONLY)")
+        src = _attach(con, warehouse_path)
         built_at = con.execute(f'SELECT max(built_at) FROM "{src}".{BUILD_STATE_TABLE}').fetchone()[0]
         return built_at.isoformat() if built_at else None
     except duckdb.CatalogException:   # no dbt build recorded (marts written by other means)
@@ -271,9 +276,7 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
             shutil.copyfile(analyst_path, tmp_db)
         con = _connect(str(tmp_db))
         try:
-            # Attach under the warehouse's own catalog name: dbt-duckdb views refer to it.
-            src = warehouse_path.stem
-            con.execute(f"ATTACH '{_sql_str(warehouse_path)}' AS \"{src}\" (READ_ONLY)")
+            src = _attach(con, warehouse_path)
             tables = _mart_tables(con, src)
             if not tables:
                 raise RuntimeError(f"no tables in schema {MARTS_SCHEMA} of {warehouse_path}")
