@@ -19,29 +19,6 @@ from .numbers import find_numbers, find_vague_amount
 
 KILLED, WOUNDED = "killed", "wounded"
 
-# Verbs and verbal nouns after which the victims and their count follow.
-_TRIGGERS = {
-    KILLED: ["مقتل", "قتل", "قتلت", "قتلوا", "قتلا", "استشهاد", "استشهد", "استشهدت", "استشهدوا",
-             "مصرع", "وفاة", "توفي", "توفيت", "توفوا", "اغتيال", "اغتيل", "إعدام", "أعدم", "تصفية",
-             "ذبح", "تقتل", "يقتل"],
-    WOUNDED: ["إصابة", "أصيب", "أصيبت", "أصيبوا", "أصيبا", "جرح", "جرحت", "جرحوا", "جرحا", "إصابه",
-              "تصيب", "يصاب"],
-}
-# Phrases that say "killed" before the victims: أودى بحياة، راح ضحيته، حصد أرواح.
-_KILL_PHRASES = ["أودى بحياة", "أودت بحياة", "يودي بحياة", "تودي بحياة", "راح ضحيته", "راح ضحيتها",
-                 "حصد أرواح", "حصدت أرواح", "القضاء على", "هلاك"]
-# Verbs that follow their victims: "11 جندياً قتلوا", "ثلاثة جنود لقوا حتفهم".
-_POST_VERBS = {
-    KILLED: ["قتلوا", "قتلا", "قتل", "استشهدوا", "استشهد", "لقوا", "لقي", "لقيا", "لقيت", "توفوا"],
-    WOUNDED: ["أصيبوا", "أصيبا", "أصيب", "جرحوا", "جرح"],
-}
-# Nouns that are themselves the casualty count: "89 قتيلاً"، "سقوط 5 جرحى".
-_COUNT_NOUNS = {
-    KILLED: ["قتيل", "قتيلا", "قتيلاً", "قتلى", "قتيلين", "قتيلان", "شهيد", "شهيدا", "شهداء", "شهيدين",
-             "شهيدان", "ضحية", "ضحايا", "ضحيتين", "ضحيتان", "جثة", "جثث", "جثتين", "جثتي", "وفيات", "وفاة"],
-    WOUNDED: ["جريح", "جريحا", "جرحى", "جريحين", "جريحان", "مصاب", "مصابا", "مصابين", "مصابون",
-              "مصابان", "إصابات", "إصابة", "إصابتين", "إصابتان"],
-}
 # "N قتلى وجرحى"، "بين قتيل وجريح": one figure for both, so each stays unknown.
 # ("قتلى وجريحين" is two wounded: a dual second noun carries its own count)
 _JOINT = re.compile(normalize(
@@ -61,32 +38,12 @@ _APPROX = [normalize(p) for p in ("ما لا يقل عن", "لا يقل عن", "
 _ANOTHER_SINGLE = {normalize(w) for w in ("آخر", "أخرى", "آخرا", "آخراً", "اخرى", "ثالث", "ثالثة", "رابع", "رابعة", "خامس")}
 _ANOTHER_DUAL = {normalize(w) for w in ("آخران", "آخرين", "أخريين", "آخرون")}
 _THEY_ARE = {normalize(w) for w in ("هم", "وهم", "هما", "وهما")}
-_LIFE_TAKERS = {normalize(w) for w in ("أودى", "أودت", "يودي", "تودي")}
 _SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بينهما", "منهن", "بينهن")}
-# Every casualty trigger and noun contains one of these stems (checked by a test over the lexicon).
-_CASUALTY_STEMS = re.compile(normalize(
-    r"قضاء على|هلاك|قتل|قتي|مقتل|شهد|شها|شهي|مصرع|وفا|وفي|توف|اغتي|عدم|عدام|صفي|ذبح|صيب|صاب|جرح|جري|ضحي|ضحا|جث|حتف|حياة|رواح"))
 _VAGUE_ENDINGS = {normalize(p).split()[0][-3:] for p in (
     "عدد", "عددا", "العديد", "عشرات", "العشرات", "مئات", "المئات", "آلاف", "الآلاف", "بضعة", "بضع", "عدة",
     "جميع", "كل")}
 _RANGE_LOW = re.compile(r"بين\s+(\d+)\s+و\s*$")
 _TOKEN = re.compile(r"\d+(?:,\d{3})*|[^\W\d_]+|[،,؛;:.()\"]", re.UNICODE)
-
-
-def _norm_set(words):
-    return {normalize(w) for w in words}
-
-
-TRIGGERS = {kind: _norm_set(words) for kind, words in _TRIGGERS.items()}
-POST_VERBS = {kind: _norm_set(words) for kind, words in _POST_VERBS.items()}
-COUNT_NOUNS = {kind: _norm_set(words) for kind, words in _COUNT_NOUNS.items()}
-KILL_PHRASES = [normalize(p) for p in _KILL_PHRASES]
-# what a two-word window starts with when it holds a kill phrase, with or without و (one
-# str.startswith call instead of a loop over the phrases, for every token)
-_KILL_PHRASE_STARTS = tuple(KILL_PHRASES + ["و" + p for p in KILL_PHRASES])
-# A token holds no space, so a window can only start with a phrase if its first token starts
-# with the phrase's first word: most tokens are ruled out without building the window.
-_KILL_PHRASE_FIRST_WORDS = tuple({p.split()[0] for p in _KILL_PHRASE_STARTS})
 
 
 @dataclass
@@ -140,10 +97,56 @@ def _tokens(text: str) -> list[_Tok]:
     return out
 
 
-_DUAL_COUNT_NOUNS = {
-    KILLED: {normalize(w) for w in ("قتيلين", "قتيلان", "شهيدين", "شهيدان", "ضحيتين", "ضحيتان")},
-    WOUNDED: {normalize(w) for w in ("جريحين", "جريحان", "إصابتين", "إصابتان")},
-}
+ROLES = ("trigger", "kill_phrase", "post_verb", "count_noun", "dual_count_noun", "life_taker")
+
+
+class CasualtyTerms:
+    """The words of death and injury (`casualty_terms.csv`), by role, normalised once.
+
+    - trigger: a verb or verbal noun the victims and their count follow ("مقتل 5"، "أصيب جنديان");
+    - kill_phrase: a multi-word phrase that says "killed" before the victims ("أودى بحياة 3");
+    - post_verb: a verb that follows its victims ("ثلاثة جنود قتلوا"، "5 عناصر لقوا حتفهم");
+    - count_noun: a noun that is itself the casualty ("89 قتيلا"، "سقوط 5 جرحى");
+    - dual_count_noun: a dual count noun, its own count of two ("قتيلين"، "جريحان");
+    - life_taker: a verb whose بحياة may stand a few words later ("أودى الهجوم بحياة 4").
+    """
+
+    def __init__(self, rows: list[dict]):
+        self.by_role: dict[str, dict[str, set[str]]] = {role: {KILLED: set(), WOUNDED: set()} for role in ROLES}
+        for row in rows:
+            self.by_role[row["role"]][row["kind"]].add(normalize(row["term_ar"]).strip())
+        self.triggers = self.by_role["trigger"]
+        self.post_verbs = self.by_role["post_verb"]
+        self.count_nouns = self.by_role["count_noun"]
+        self.dual_count_nouns = self.by_role["dual_count_noun"]
+        self.life_takers = self.by_role["life_taker"][KILLED]
+        self.any_trigger = self.triggers[KILLED] | self.triggers[WOUNDED]
+        phrases = sorted(self.by_role["kill_phrase"][KILLED])
+        self.kill_phrase_starts = tuple(phrases + ["و" + p for p in phrases])
+        # A token holds no space, so a window can only start with a phrase if its first token
+        # starts with the phrase's first word: most tokens are ruled out without building the window.
+        self.kill_phrase_first_words = tuple({p.split()[0] for p in self.kill_phrase_starts})
+        # Quick filter: every casualty word contains one of these three-letter stems, so a
+        # sentence without any of them is not tokenised (most sentences speak of no casualty).
+        stems = {_core(w)[:3] for table in self.by_role.values() for words in table.values() for w in words}
+        self.quick_filter = re.compile("|".join(sorted(map(re.escape, stems))))
+        self.trigger_kind = functools.lru_cache(maxsize=1 << 16)(lambda w: _kind_of(w, self.triggers))
+        self.dual_count_noun = functools.lru_cache(maxsize=1 << 16)(lambda w: _kind_of(w, self.dual_count_nouns))
+
+
+def _core(word: str) -> str:
+    """The word without a leading article, for the quick filter's stems."""
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+
+
+def load_casualty_terms(path: Path) -> CasualtyTerms:
+    """The casualty-word lexicon; a row with an unknown kind or role is an error, not skipped."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if (r.get("term_ar") or "").strip()]
+    for line, row in enumerate(rows, 2):
+        if row.get("kind") not in (KILLED, WOUNDED) or row.get("role") not in ROLES:
+            raise ValueError(f"{path}:{line}: kind must be killed|wounded and role one of {ROLES}, got {row}")
+    return CasualtyTerms(rows)
 
 
 def _kind_of(word: str, table: dict[str, set[str]], clitics: bool = True) -> str | None:
@@ -152,18 +155,6 @@ def _kind_of(word: str, table: dict[str, set[str]], clitics: bool = True) -> str
         if (_strip_clitics(word, words) if clitics else word in words):
             return kind
     return None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _dual_count_noun(word: str) -> str | None:
-    """killed/wounded when the word, clitics aside, is a dual casualty noun (cached: asked of every token)."""
-    return _kind_of(word, _DUAL_COUNT_NOUNS)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _word_trigger_kind(word: str) -> str | None:
-    """killed/wounded when the word, clitics aside, is a casualty verb or verbal noun."""
-    return _kind_of(word, TRIGGERS)
 
 
 def _strip_clitics(word: str, vocab: set[str]) -> str | None:
@@ -182,7 +173,8 @@ def _strip_clitics(word: str, vocab: set[str]) -> str | None:
 class CasualtyParser:
     """Finds casualty mentions in normalised sentences, using the victim-noun and actor lexicons."""
 
-    def __init__(self, victim_nouns: dict[str, VictimNoun], actor_finder=None):
+    def __init__(self, victim_nouns: dict[str, VictimNoun], terms: CasualtyTerms, actor_finder=None):
+        self.terms = terms
         self.nouns = victim_nouns
         self.noun_vocab = set(victim_nouns)
         self.find_actors = actor_finder or (lambda text: [])
@@ -207,7 +199,7 @@ class CasualtyParser:
 
     # -- public -------------------------------------------------------------------------------
     def parse(self, text: str, country: str | None = None) -> list[CasualtyMention]:
-        if not _CASUALTY_STEMS.search(text):      # most sentences speak of no dead or wounded
+        if not self.terms.quick_filter.search(text):      # most sentences speak of no dead or wounded
             return []
         toks = _tokens(text)
         numbers = {n.start: n for n in find_numbers(text)}
@@ -222,7 +214,7 @@ class CasualtyParser:
             if tok.start < consumed_until:
                 i += 1
                 continue
-            pronoun_kind = self._pronoun_victim(tok.text) if not _word_trigger_kind(tok.text) else None
+            pronoun_kind = self._pronoun_victim(tok.text) if not self.terms.trigger_kind(tok.text) else None
             if pronoun_kind:
                 mentions.append(CasualtyMention(kind=pronoun_kind, count=1, rule="pronoun_singular",
                                                 start=tok.start, end=tok.end))
@@ -244,7 +236,7 @@ class CasualtyParser:
                     consumed_until = chain[-1].end
                 i += 1
                 continue
-            dual_kind = _dual_count_noun(tok.text)
+            dual_kind = self.terms.dual_count_noun(tok.text)
             if dual_kind:     # "قتيلين"، "وجريحان": a dual casualty noun is its own count
                 mentions.append(CasualtyMention(kind=dual_kind, count=2, rule="dual_count_noun",
                                                 start=tok.start, end=tok.end))
@@ -297,7 +289,7 @@ class CasualtyParser:
     # -- triggers -----------------------------------------------------------------------------
     def _trigger_kind(self, toks: list[_Tok], i: int) -> str | None:
         word = toks[i].text
-        kind = _word_trigger_kind(word)
+        kind = self.terms.trigger_kind(word)
         if kind:
             return kind
         # لقي حتفه / لقوا مصرعهم: the victim comes before, handled in _number_first; here the
@@ -305,27 +297,26 @@ class CasualtyParser:
         if "لق" in word and _strip_clitics(word, {"لقي", "لقيت", "لقوا", "لقيا"}) and any(
                 t.text.startswith(("حتف", "مصرع")) for t in toks[i + 1:i + 5]):
             return KILLED
-        if word.startswith(_KILL_PHRASE_FIRST_WORDS) and \
-                " ".join(t.text for t in toks[i:i + 2]).startswith(_KILL_PHRASE_STARTS):
+        if word.startswith(self.terms.kill_phrase_first_words) and \
+                " ".join(t.text for t in toks[i:i + 2]).startswith(self.terms.kill_phrase_starts):
             return KILLED
         # "بين القتلى 19 من مقاتلي العشائر و25 ...": a definite casualty noun introducing figures
         if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit() and word.startswith(("ال", "وال", "بال")):
-            kind = _kind_of(word, COUNT_NOUNS)
+            kind = _kind_of(word, self.terms.count_nouns)
             if kind:
                 return kind
         # "أودى الهجوم بحياة ...": the subject may stand between the verb and بحياة
-        if word == "بحياه" and any(_strip_clitics(t.text, _LIFE_TAKERS) for t in toks[max(0, i - 4):i]):
+        if word == "بحياه" and any(_strip_clitics(t.text, self.terms.life_takers) for t in toks[max(0, i - 4):i]):
             return KILLED
         return None
 
-    @staticmethod
-    def _pronoun_victim(word: str) -> str | None:
+    def _pronoun_victim(self, word: str) -> str | None:
         """"مقتله"، "إصابتها": the trigger carries its one victim as a pronoun."""
         for suffix in ("ه", "ها"):
             if word.endswith(suffix):
                 stem = word[:-len(suffix)]
                 stem = stem[:-1] + "ه" if stem.endswith("ت") else stem   # إصابت+ه → إصابه
-                kind = _word_trigger_kind(stem)
+                kind = self.terms.trigger_kind(stem)
                 if kind:
                     return kind
         return None
@@ -446,7 +437,7 @@ class CasualtyParser:
                 break
             if self._trigger_kind(toks, k) or tok.text in {"،", ",", ".", "؛", ":", "("}:
                 break
-            if tok.text == "و" or (tok.text.startswith("و") and _strip_clitics(tok.text, TRIGGERS[KILLED] | TRIGGERS[WOUNDED])):
+            if tok.text == "و" or (tok.text.startswith("و") and _strip_clitics(tok.text, self.terms.any_trigger)):
                 break
             if tok.text in _SUBSET:
                 if seen_noun:      # "11 جنديا بينهم ضابط": what follows is a share, read separately
@@ -458,9 +449,9 @@ class CasualtyParser:
                 mention.additive = True
                 k += 1
                 continue
-            if tok.text.startswith("و") and _dual_count_noun(tok.text):
+            if tok.text.startswith("و") and self.terms.dual_count_noun(tok.text):
                 break     # "اربعه قتلى وجريحين": the next item, with its own count
-            noun_kind = _kind_of(tok.text, COUNT_NOUNS)
+            noun_kind = _kind_of(tok.text, self.terms.count_nouns)
             if noun_kind:
                 mention.kind = noun_kind
                 seen_noun = True
@@ -504,7 +495,7 @@ class CasualtyParser:
         # "ما بين 20 و25 قتيلا": a range counts its lower bound, as ACLED does
         low = _RANGE_LOW.search(text[max(0, toks[i].start - 20):toks[i].start])
         value, rule = (int(low.group(1)), "range_low") if low else (number.value, "count_noun")
-        kind = _kind_of(nxt, COUNT_NOUNS, clitics=False)
+        kind = _kind_of(nxt, self.terms.count_nouns, clitics=False)
         if kind:
             mention = CasualtyMention(kind=kind, count=value, rule=rule, start=toks[i].start, end=toks[k].end)
             self._read_victims(toks, k + 1, text, actors, mention, country, numbers)
@@ -512,7 +503,7 @@ class CasualtyParser:
         # victims then a verb: "ثلاثه جنود لقوا حتفهم"
         for step in range(k, min(len(toks), k + 5)):
             word = toks[step].text
-            for kind, verbs in POST_VERBS.items():
+            for kind, verbs in self.terms.post_verbs.items():
                 if word in verbs and (kind == WOUNDED or not word.startswith("لق") or any(
                         t.text.startswith(("حتف", "مصرع")) for t in toks[step + 1:step + 3])):
                     mention = CasualtyMention(kind=kind, count=number.value, rule="number_then_verb",
@@ -528,7 +519,7 @@ class CasualtyParser:
         k = i + len(vague.split())
         if k >= len(toks):
             return None
-        kind = _kind_of(toks[k].text, COUNT_NOUNS)
+        kind = _kind_of(toks[k].text, self.terms.count_nouns)
         if kind is None:
             return None
         mention = CasualtyMention(kind=kind, count=None, rule="vague", start=toks[i].start,

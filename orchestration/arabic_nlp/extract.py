@@ -140,7 +140,7 @@ class Extractor:
 
     def __init__(self, lexicon: Lexicon):
         self.lex = lexicon
-        self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.find_actors)
+        self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.casualty_terms, lexicon.find_actors)
 
     # -- units --------------------------------------------------------------------------------
     def _units(self, text: str) -> list[_Unit]:

@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .casualties import load_victim_nouns
+from .casualties import load_casualty_terms, load_victim_nouns
 from .normalize import normalize
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -192,7 +192,7 @@ def _read(path: Path) -> list[dict]:
 
 
 LEXICON_FILES = ("places.csv", "places_geonames.csv", "places_foreign.csv", "actors.csv", "event_triggers.csv",
-                 "victim_nouns.csv")
+                 "victim_nouns.csv", "casualty_terms.csv")
 
 
 class Lexicon:
@@ -204,6 +204,7 @@ class Lexicon:
         self.actors: dict[str, dict] = {}
         self.triggers: dict[str, dict] = {}
         self.victim_nouns: dict = {}
+        self.casualty_terms = None
         self._places = _Index()
         self._actors = _Index()
         self._triggers = _Index()
@@ -257,6 +258,7 @@ class Lexicon:
                 lex.triggers[tid] = row
         nouns = seeds_dir / "victim_nouns.csv"
         lex.victim_nouns = load_victim_nouns(nouns) if nouns.exists() else {}
+        lex.casualty_terms = load_casualty_terms(seeds_dir / "casualty_terms.csv")
         return lex
 
     def find_places(self, norm_text: str) -> list[LexMatch]:
