@@ -42,6 +42,10 @@ _RUNNING_TOTAL = re.compile(normalize(
     r"|حصيلة (?:شهر|العام|الأسبوع|أسبوعية|شهرية|سنوية)|إجمالي|في المجموع|حتى الآن منذ|على مدى (?:السنوات|الأعوام|الأشهر)"
     r"|(?:هجمات|حوادث|عمليات|اعتداءات|غارات) (?:متفرقة|متفرقه|عدة|متعددة)|خلال الأيام (?:الماضية|الأخيرة|القليلة)"
     r"|في الأيام الأخيرة|خلال الأسبوع"))
+# "ضربة ثانية على مصنع"، "هجوم آخر"، "في تفجير منفصل": a further incident, never a retelling.
+_ANOTHER_INCIDENT = re.compile(normalize(
+    r"(?:هجوم|هجمه|ضربه|غاره|تفجير|انفجار|قصف|كمين|حادث|حادثه|اشتباك|عمليه|استهداف)\s+"
+    r"(?:ثان|ثاني|ثانيه|ثالث|ثالثه|آخر|اخر|أخرى|اخري|منفصل|منفصله|مماثل|مماثله)(?!\w)"))
 # "وكان هجوم مماثل قد أسفر...": an earlier incident; without its own date it cannot be dated
 _PLUPERFECT = re.compile(normalize(r"^(?:و)?(?:كان|كانت|كانوا)\s+(?:\S+\s+){0,8}?قد\s"))
 _NON_CONFLICT = re.compile(normalize(
@@ -118,6 +122,7 @@ class _Unit:
     survived: bool = False
     anaphora: bool = False
     new_incident: bool = False
+    another_incident: bool = False   # "ضربة ثانية"، "هجوم آخر": a further incident of the same kind
     background: bool = False
 
     @property
@@ -167,6 +172,7 @@ class Extractor:
             unit.survived = self.parser.survived(norm) and not unit.mentions
         unit.anaphora = bool(_ANAPHORA.search(norm))
         unit.new_incident = bool(_NEW_INCIDENT.search(norm))
+        unit.another_incident = bool(_ANOTHER_INCIDENT.search(norm))
         if not (unit.has_casualties or unit.triggers or unit.anaphora):
             return    # a sentence with no figure, no trigger and no back-reference joins no incident
         unit.dates = find_dates(norm, published)
@@ -258,16 +264,42 @@ class Extractor:
         return [report for _, report in told]
 
     def _retold(self, earlier: _Incident, earlier_report: Report, incident: _Incident, report: Report) -> bool:
-        """A later paragraph telling an incident already reported ("وكان الهجوم ... قد أسفر عن مقتل
-        ثلاثة جنود"): it refers back, fits the same day and place, and repeats one of its figures."""
-        if not incident.units[0].anaphora or not self._compatible(earlier, incident.units[0]):
+        """Headline, lead, body and a quoted statement retell one incident: a later report of the same
+        article is the same incident when nothing tells them apart. Told apart by: a cue of another
+        incident ("وفي حادث آخر"، "ضربة ثانية"), dates more than a day apart or of another precision,
+        another governorate, or two different specific places (a village or town each)."""
+        if any(u.new_incident or u.another_incident for u in incident.units):
             return False
-        if earlier_report.event_date and report.event_date and \
-                abs((earlier_report.event_date - report.event_date).days) > 1:
+        if not self._same_day(earlier_report, report):
             return False
-        same_killed = report.killed is not None and report.killed == earlier_report.killed
-        same_wounded = report.wounded is not None and report.wounded == earlier_report.wounded
-        return same_killed or same_wounded
+        here, there = self.lex.places.get(earlier_report.place_id or "", {}), self.lex.places.get(report.place_id or "", {})
+        for key in ("country", "admin1"):
+            if here.get(key) and there.get(key) and here[key] != there[key]:
+                return False
+        specific = [p for p in (here, there) if _FEATURE_RANK.get(p.get("feature_type"), 0) >= _FEATURE_RANK["city"]]
+        if len(specific) == 2 and earlier_report.place_id != report.place_id:
+            return False
+        return self._figures_agree(earlier_report, report) or incident.units[0].anaphora
+
+    @staticmethod
+    def _same_day(a: Report, b: Report) -> bool:
+        """Dates one incident may carry: the same precision, a day apart at most. A date that only
+        falls back to the publication day fits any day-precision date within a day of it."""
+        if a.event_date is None or b.event_date is None:
+            return a.event_date is None and b.event_date is None
+        if a.date_precision != b.date_precision:
+            return False
+        return abs((a.event_date - b.event_date).days) <= (1 if a.date_precision == "day" else 0)
+
+    @staticmethod
+    def _figures_agree(a: Report, b: Report) -> bool:
+        """Both tell the same toll, or one tells none, or one is an update of the other: figures
+        of one kind that differ while the other kind is the same or unknown."""
+        def same(x, y):
+            return x is None or y is None or x == y
+        if same(a.killed, b.killed) and same(a.wounded, b.wounded):
+            return True
+        return b.killed_rule is not None and "update" in (b.killed_rule + (b.wounded_rule or ""))
 
     def _article_country(self, units: list[_Unit]) -> str | None:
         return self._top_country(self._votes([(m, 1.0) for u in units for m in u.place_matches]))
