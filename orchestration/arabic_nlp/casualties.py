@@ -22,7 +22,8 @@ KILLED, WOUNDED = "killed", "wounded"
 # "N قتلى وجرحى"، "بين قتيل وجريح": one figure for both, so each stays unknown.
 # ("قتلى وجريحين" is two wounded: a dual second noun carries its own count)
 _JOINT = re.compile(normalize(
-    r"(?:قتيل|قتلى|شهيد|شهداء|مقتل|قتل)(?:ا|اً)?\s+و\s?(?:جريح|جرحى|مصاب|مصابين|إصابة|جرح)(?!ين|ان|تين|تان)"))
+    r"(?:ضحايا\s+)?(?:بين\s+)?(?:قتيل|قتلى|شهيد|شهداء|مقتل|قتل|استشهاد|وفاة|ضحايا)(?:ا|اً)?\s+و\s?"
+    r"(?:جريح|جرحى|مصاب|مصابين|إصابة|جرح|اصابه)(?!ين|ان|تين|تان)"))
 _NO_CASUALTIES = re.compile(normalize(
     r"(?:دون|بدون|من دون|عدم)\s+(?:وقوع|تسجيل|حدوث|أن يسفر عن|أية|أي)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|إصابات بشرية)"
     r"|(?:لم|ولم)\s+(?:يسفر|تسفر|يسفرا|تسجل|يسجل|يؤد|تؤد)\s+(?:عن|إلى)?\s*(?:وقوع|سقوط|أي|أية)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|قتلى)"
@@ -116,6 +117,7 @@ class CasualtyTerms:
         for row in rows:
             self.by_role[row["role"]][row["kind"]].add(normalize(row["term_ar"]).strip())
         self.triggers = self.by_role["trigger"]
+        self.verbal_nouns = {normalize(r["term_ar"]).strip() for r in rows if r["role"] == "trigger" and r.get("form") == "noun"}
         self.post_verbs = self.by_role["post_verb"]
         self.count_nouns = self.by_role["count_noun"]
         self.dual_count_nouns = self.by_role["dual_count_noun"]
@@ -144,8 +146,10 @@ def load_casualty_terms(path: Path) -> CasualtyTerms:
     with open(path, encoding="utf-8", newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if (r.get("term_ar") or "").strip()]
     for line, row in enumerate(rows, 2):
-        if row.get("kind") not in (KILLED, WOUNDED) or row.get("role") not in ROLES:
-            raise ValueError(f"{path}:{line}: kind must be killed|wounded and role one of {ROLES}, got {row}")
+        if row.get("kind") not in (KILLED, WOUNDED) or row.get("role") not in ROLES or \
+                (row["role"] == "trigger") != (row.get("form") in ("verb", "noun")):
+            raise ValueError(f"{path}:{line}: kind must be killed|wounded, role one of {ROLES}, and a "
+                             f"trigger's form verb|noun; got {row}")
     return CasualtyTerms(rows)
 
 
@@ -230,7 +234,12 @@ class CasualtyParser:
                     i += 1
                     continue
                 j = self._skip_fillers(toks, i + 1, text, kind)
-                chain = self._count_chain(toks, j, text, numbers, actors, kind, country, mentions)
+                # "اغتال مسلحون مجهولون شاباً"، "أعدم التنظيم 3 مدنيين": the attacker stands between
+                # an active verb and its victims; read past it, or, when no victims follow, read it as the victims
+                after_subject = j if _strip_clitics(tok.text, self.terms.verbal_nouns) else self._after_subject(toks, j, actors)
+                chain = self._count_chain(toks, self._skip_fillers(toks, after_subject, text, kind), text, numbers,
+                                          actors, kind, country, mentions) if after_subject != j else []
+                chain = chain or self._count_chain(toks, j, text, numbers, actors, kind, country, mentions)
                 if chain:
                     mentions.extend(chain)
                     consumed_until = chain[-1].end
@@ -321,11 +330,24 @@ class CasualtyParser:
                     return kind
         return None
 
+    @staticmethod
+    def _after_subject(toks, j, actors) -> int:
+        """Index after an actor named at token j (and a comma after it), else j."""
+        if j >= len(toks):
+            return j
+        actor = next((a for a in actors if a.start <= toks[j].start < a.end), None)
+        if actor is None or actor.entry_id == "civilians":
+            return j
+        k = j
+        while k < len(toks) and toks[k].start < actor.end:
+            k += 1
+        return k + 1 if k < len(toks) and toks[k].text in {"،", ","} else k
+
     def _skip_fillers(self, toks, j, text, kind) -> int:
         """Skip what may stand between a trigger and its count: 'بحياة', 'عن', 'ما لا يقل عن'…"""
         while j < len(toks):
             rest = text[toks[j].start:]
-            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط"} or (
+            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط", "بحق"} or (
                     toks[j].text == "علي" and toks[j - 1].text.endswith("قضاء")):   # "القضاء على"
                 j += 1
                 continue

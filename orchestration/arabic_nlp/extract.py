@@ -51,7 +51,9 @@ _PLUPERFECT = re.compile(normalize(r"^(?:و)?(?:كان|كانت|كانوا)\s+(?
 _NON_CONFLICT = re.compile(normalize(
     r"حادث سير|حادث مروري|حوادث السير|حوادث مرورية|حادث اصطدام|تصادم|انقلاب (?:سيارة|عجلة|مركبة)|غرق|حريق|صعق|"
     r"كورونا|كوفيد|فيروس|وباء|الزلزال|زلزال|فيضان|سيول|عاصفة|تسمم|الكوليرا|انهيار (?:مبنى|منزل|سقف)|"
-    r"جرعة زائدة|انتحار(?:ه)?\s|شجار|حكم الإعدام|أحكام الإعدام|أحكام بالإعدام|حكم بالإعدام"))
+    r"جرعة زائدة|انتحار(?:ه)?\s|شجار"))
+# Courts and prisons: an execution by sentence is not a conflict event, whatever its trigger.
+_JUDICIAL = re.compile(normalize(r"حكم الإعدام|أحكام الإعدام|أحكام بالإعدام|حكم بالإعدام|أحكاما بالإعدام|وزارة العدل"))
 # Denials and commemorations tell of no new incident.
 _DENIAL_OR_MEMORY = re.compile(normalize(
     r"(?:^|\s)(?:و)?(?:نفى|نفت|ينفي|تنفي|نفي)(?:\s|$)|عار(?:ية|يه) عن الصحة|لا صحة|غير صحيحة|شائعات|"
@@ -164,7 +166,7 @@ class Extractor:
         unit.places = self._weighted_places(norm, unit.place_matches)
         country = self._unit_country(unit) or country_hint
         unit.triggers = self.lex.find_triggers(norm)
-        unit.background = bool(_RUNNING_TOTAL.search(norm)) or _denial_or_memory(norm) or (
+        unit.background = bool(_RUNNING_TOTAL.search(norm)) or _denial_or_memory(norm) or bool(_JUDICIAL.search(norm)) or (
             bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(unit.triggers))
         if not unit.background:
             unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
@@ -286,7 +288,7 @@ class Extractor:
         """Dates one incident may carry: the same precision, a day apart at most. A date that only
         falls back to the publication day fits any day-precision date within a day of it."""
         if a.event_date is None or b.event_date is None:
-            return a.event_date is None and b.event_date is None
+            return True    # an undated retelling ("وكان الهجوم قد أسفر عن ...") fits any date
         if a.date_precision != b.date_precision:
             return False
         return abs((a.event_date - b.event_date).days) <= (1 if a.date_precision == "day" else 0)
