@@ -486,6 +486,8 @@ class CasualtyParser:
                     k += 1
                 break
             noun_key = self._noun(tok.text)
+            if noun_key and seen_noun and tok.text.startswith("و") and self.nouns[noun_key].number in ("singular", "dual"):
+                break     # "قتل شاب وفتى": the next victim, counted on its own
             if noun_key:
                 noun = self.nouns[noun_key]
                 mention.noun = mention.noun or noun_key

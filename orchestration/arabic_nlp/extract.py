@@ -35,13 +35,22 @@ _ANAPHORA = re.compile(normalize(
     r"جراء ذلك|اثره|اثرها|حصيله|ارتفع|ارتفعت|ارتفاع|منهم|في وقت سابق|سابقا)(?!\w)"))
 _NEW_INCIDENT = re.compile(normalize(
     r"^(?:و)?(?:في حادث(?:ه)? (?:آخر|اخرى|منفصل|منفصله|مماثل)|في سياق (?:آخر|منفصل)|من جهة أخرى|من جانب آخر|"
-    r"إلى ذلك|الى ذلك|في غضون ذلك|وفي العراق|وفي سوريا|في العراق،|في سوريا،)"))
+    r"إلى ذلك|الى ذلك|في غضون ذلك|وفي العراق|وفي سوريا|في العراق،|في سوريا،|في سياق متصل|في سياق منفصل|"
+    r"في تطور آخر|في حادث منفصل|على صعيد آخر|على صعيد متصل)"))
 _RUNNING_TOTAL = re.compile(normalize(
     r"منذ (?:بداية|بدايه|مطلع|بدء|أول) (?:العام|السنة|الشهر|الأسبوع|عام|العمليات|الحرب|الأزمة|الصراع|النزاع)"
     r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع (?:الحرب|الأزمة|الثورة|النزاع|الصراع|الاحتجاجات)|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
     r"|حصيلة (?:شهر|العام|الأسبوع|أسبوعية|شهرية|سنوية)|إجمالي|في المجموع|حتى الآن منذ|على مدى (?:السنوات|الأعوام|الأشهر)"
     r"|(?:هجمات|حوادث|عمليات|اعتداءات|غارات) (?:متفرقة|متفرقه|عدة|متعددة)|خلال الأيام (?:الماضية|الأخيرة|القليلة)"
-    r"|في الأيام الأخيرة|خلال الأسبوع"))
+    r"|في الأيام الأخيرة|خلال الأسبوع|خلال شهر|خلال (?:اليومين|يومين|الساعات|الأسابيع|الشهرين|أسبوع|أيام)"
+    r"|منذ بدء (?:الاحتجاجات|التظاهرات|الاحتجاجات الشعبية|التصعيد|الحملة)"))
+# An overview of several incidents: "مدن وبلدات في ريف إدلب"، "في محافظات المثنى والأنبار وديالى".
+# Its figure is the sum of incidents told one by one below; it is not itself an incident.
+_OVERVIEW = re.compile(normalize(
+    r"(?:مدن وبلدات|مدن وقرى|بلدات وقرى|قرى وبلدات|عدة مناطق|عدة مدن|عدة بلدات|عدة قرى|مناطق متفرقة|"
+    r"عدد من المناطق|عدد من القرى|عدد من البلدات|محافظات عدة|عدة محافظات|ثلاث محافظات|أربع محافظات)(?!\w)"))
+_GOVERNORATES_BEFORE = re.compile(normalize(r"(?:محافظات|مدن|مناطق|ولايات)\s*$"))
+_LISTED = re.compile(r"^\s*(?:،\s*)?و?\s*$")
 # "ضربة ثانية على مصنع"، "هجوم آخر"، "في تفجير منفصل": a further incident, never a retelling.
 _ANOTHER_INCIDENT = re.compile(normalize(
     r"(?:هجوم|هجمه|ضربه|غاره|تفجير|انفجار|قصف|كمين|حادث|حادثه|اشتباك|عمليه|استهداف)\s+"
@@ -76,7 +85,15 @@ _REFERENCE_BEFORE = re.compile(normalize(
 _REFERENCE_CONTEXT = re.compile(normalize(
     r"(?:الواقعة|الواقع|التي تقع|الذي يقع|المحاذية|المحاذي|القريبة من|المتاخمة|بين|والمتنازع|المتنازع|"
     r"الناطق|المتحدث|مراسل|وكالة|مكتب|مؤتمر|زار|زيارة|وصل|عاد|مطار|قادما|العاصمة)[^،.]{0,25}$"))
-_EXPLICIT_ADMIN = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|مدينة|قضاء|ناحية|بلدة|قرية|ريف|منطقة|مخيم|سجن|قاعدة)\s*$"))
+_EXPLICIT_ADMIN = re.compile(normalize(r"(?:مدينة|بلدة|قرية|منطقة|مخيم|سجن|قاعدة)\s*$"))
+# "بلدة النيرب في ريف إدلب": the container a reporter names decides between homonyms elsewhere.
+_CONTAINER = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|قضاء|ناحية|ريف)\s*$"))
+# A dateline: the city a story was filed from, at the head of a paragraph before a dash or the
+# agency in brackets ("بغداد - (وكالات)"، "بيروت 5 أيار (شينخوا)"، "أربيل (كوردستان24)-").
+_DATELINE_AFTER = re.compile(r"^\s*(?:\d{1,2}\s+\S+\s*(?:\d{4}\s*)?)?(?:[-–—:/]|\()")
+_CONTAINER_WORDS = tuple(normalize(w) + " " for w in ("ريف", "محافظة", "محافظه", "ولاية", "قضاء", "ناحية"))
+# A country is the scene only when the text puts something in it ("في سوريا"، "داخل العراق").
+_IN_COUNTRY = re.compile(normalize(r"(?:في|داخل|ب|الأراضي|أراضي)\s*$"))
 # Verbs whose subject is the attacker when it follows them, or which it follows.
 _AGENT_NAMED_LATER = re.compile(normalize(
     r"(?:^|\s)(?:و|ف)?(?:نصبه|نصبها|نصبته|شنه|شنها|شنته|نفذه|نفذها|نفذته|نفذتها|تبناه|تبنته|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|"
@@ -166,7 +183,8 @@ class Extractor:
         unit.places = self._weighted_places(norm, unit.place_matches)
         country = self._unit_country(unit) or country_hint
         unit.triggers = self.lex.find_triggers(norm)
-        unit.background = bool(_RUNNING_TOTAL.search(norm)) or _denial_or_memory(norm) or bool(_JUDICIAL.search(norm)) or (
+        overview = bool(_OVERVIEW.search(norm)) or self._lists_governorates(unit)
+        unit.background = overview or bool(_RUNNING_TOTAL.search(norm)) or _denial_or_memory(norm) or bool(_JUDICIAL.search(norm)) or (
             bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(unit.triggers))
         if not unit.background:
             unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
@@ -182,6 +200,20 @@ class Extractor:
         if unit.triggers:
             unit.trigger = max(unit.triggers, key=lambda t: (int(self.lex.triggers[t.entry_id]["priority"]), -t.start))
         self._roles(unit)
+
+    def _lists_governorates(self, unit: _Unit) -> bool:
+        """"في محافظات المثنى والأنبار وديالى": governorates listed after a plural "محافظات", or three
+        side by side ("بين بغداد وأربيل" names two parties, not two scenes)."""
+        run = 1
+        for (a, _), (b, _) in zip(unit.places, unit.places[1:]):
+            admin_a, admin_b = self._place_key(a)[1], self._place_key(b)[1]
+            if admin_a and admin_b and admin_a != admin_b and _LISTED.match(unit.norm[a.end:b.start]):
+                run += 1
+                if run >= 3 or _GOVERNORATES_BEFORE.search(unit.norm[max(0, a.start - 14):a.start]):
+                    return True
+            else:
+                run = 1
+        return False
 
     def _conflict_trigger(self, triggers: list) -> bool:
         return any(int(self.lex.triggers[t.entry_id]["priority"]) >= 60 for t in triggers)
@@ -201,8 +233,15 @@ class Extractor:
                 weight = 0.4
             if _REFERENCE_CONTEXT.search(before):
                 weight = 0.2
+            if not before.strip(' "\'') and _DATELINE_AFTER.match(norm[match.end:match.end + 25]):
+                out.append((match, 0.05))
+                continue
             if _EXPLICIT_ADMIN.search(before):
                 weight += 0.5
+            elif _CONTAINER.search(before) or match.surface.startswith(_CONTAINER_WORDS):
+                weight += 1.0
+            if self.lex.places[match.entry_id].get("feature_type") == "country" and not _IN_COUNTRY.search(before):
+                weight = min(weight, 0.3)
             out.append((match, weight))
         return out
 
