@@ -115,6 +115,19 @@ _TARGET_OF_EVENT = re.compile(normalize(
     r"(?:هجوم|هجوما|هجمة|تفجير|انفجار|عبوة|عبوات|غارة|غارات|ضربة|ضربات|قصف|كمين|قذيفة|قذائف|صاروخ|صواريخ|"
     r"اعتداء|عملية|الهجوم|التفجير|الانفجار|العبوة|الغارة|الضربة|القصف|الكمين)(?:\s+\S+){0,3}\s+"
     r"(?:استهدف|استهدفت|يستهدف|تستهدف|طال|طالت)\s+(?:\S+\s+)?(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
+# "قال مصدر في الشرطة"، "بحسب المرصد"، "المتحدث باسم قسد": who tells the news is not who did it.
+_SOURCE_BEFORE = re.compile(normalize(
+    r"(?:^|\s)(?:و|ف)?(?:قال|قالت|أعلن|أعلنت|أفاد|أفادت|ذكر|ذكرت|أكد|أكدت|أوضح|أوضحت|صرح|صرحت|نقل|نقلت|"
+    r"أشار|أشارت|بيان|بيانا|مصدر في|مصدر من|مصدر ب|مصادر في|مصادر من|مسؤول في|متحدث باسم|المتحدث باسم|"
+    r"الناطق باسم|الناطق الرسمي باسم|الإعلامي ل|مراسل|وفق|وفقا ل|بحسب|حسب|نقلا عن|وصفه|وصفته|وصفت|تلقته|"
+    r"أصدرته|إعلام|المركز الإعلامي ل|مكتب)\s+(?:ل|ال|لل)?$"))
+_SOURCE_AFTER = re.compile(normalize(r"^\s*(?:في|،)?\s*(?:بيان|تصريح|مؤتمر صحفي|إن|ان|أن)(?:\s|$)"))
+# "من قبل مجهولين"، "على يد داعش": the attacker, whatever comes before.
+_BY_AGENT = re.compile(normalize(r"(?:من قبل|على يد|على أيدي|بأيدي|بيد)\s+(?:ل|ال|لل)?$"))
+# "قصف مدفعي تركي"، "طائرة مسيرة إسرائيلية": the weapon's owner is the attacker.
+_WEAPON_BEFORE = re.compile(normalize(
+    r"(?:قصف|غاره|غارات|ضربه|ضربات|طائره|طائرات|مسيره|مسيرات|الطيران|طيران|مدفعيه|صاروخ|صواريخ|قذائف|هجوم|هجمات)"
+    r"(?:\s+\S+){0,2}\s+(?:ل|ال|لل)?$"))
 _BETWEEN = re.compile(r"(?:^|\s)بين(?:\s+\S+){0,2}\s+$")
 _TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
 _FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
@@ -136,6 +149,7 @@ class _Unit:
     agents: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)    # "اشتباكات بين X و Y"
+    sources: list[str] = field(default_factory=list)    # who tells it: "قال مصدر في الشرطة"
     trigger: object | None = None
     no_casualties: bool = False
     survived: bool = False
@@ -275,12 +289,20 @@ class Extractor:
             between = norm[first.end:second.start]
             if _BETWEEN.search(norm[max(0, first.start - 25):first.start]) and re.fullmatch(r"\s*(?:\S+\s+){0,3}و\s*", between):
                 unit.parties.extend([first.entry_id, second.entry_id])
+        victim_spans = [(m.start, m.end) for m in unit.mentions]
         for match in unit.actors:
             before = norm[max(0, match.start - 30):match.start]
             after = norm[match.end:match.end + 20]
-            if _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
+            if _SOURCE_BEFORE.search(before) or _SOURCE_AFTER.search(after):
+                unit.sources.append(match.entry_id)
+            elif _BY_AGENT.search(before):
+                unit.agents.append(match.entry_id)
+            elif _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
                 unit.targets.append(match.entry_id)
-            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before):
+            elif any(a <= match.start < b for a, b in victim_spans):
+                continue   # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
+            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before) \
+                    or _WEAPON_BEFORE.search(before):
                 unit.agents.append(match.entry_id)
 
     # -- incidents ----------------------------------------------------------------------------
@@ -471,7 +493,8 @@ class Extractor:
         units = incident.units + incident.context
         agents = [a for u in units for a in u.agents]
         targets = [t for u in units for t in u.targets]
-        mentioned = [m.entry_id for u in units for m in u.actors]
+        sources = {a for u in units for a in u.sources}
+        mentioned = [m.entry_id for u in units for m in u.actors if m.entry_id not in sources]
         actor1 = None
         # a named perpetrator beats "gunmen" ("شن مسلحون هجوماً ... الهجوم نفذه داعش")
         agents = [a for a in agents if a != "civilians"]
@@ -492,12 +515,30 @@ class Extractor:
                 # a named armed actor that is neither hit nor counted among the dead is the likely attacker
                 others = [a for a in mentioned if a not in targets and a not in victim_groups and a != "civilians"]
                 actor1 = others[0] if others else None
+        if actor1 is None and victim_groups[:1] == ["isis"]:
+            # "أعلنت قيادة العمليات مقتل 9 إرهابيين": forces announcing the jihadists' dead killed them
+            actor1 = next((a for u in units for a in u.sources if self._is_armed(a) and a != "isis"), None)
         actor2 = next((t for t in targets if t != actor1), None)
         if actor2 is None:
             actor2 = next((g for g in victim_groups if g != actor1), None)
         if actor2 is None:
             actor2 = next((a for a in mentioned if a != actor1 and a != "civilians" and a not in agents), None)
+        if actor2 is None and actor1 == "tribal_fighters":
+            actor2 = actor1      # "نزاع عشائري": tribesmen on both sides
+        if actor1 is None and actor2 == "tribal_fighters" and not targets:
+            actor1 = actor2
         return actor1, actor2
+
+    def _is_armed(self, actor_id: str) -> bool:
+        return self.lex.actors.get(actor_id, {}).get("actor_type") in _ARMED_TYPES
+
+    def _successor(self, actor_id: str | None, date: dt.date | None) -> str | None:
+        """The actor the same words name on `date` ("الجيش السوري" after 8 December 2024)."""
+        row = self.lex.actors.get(actor_id or "")
+        if row and date and row.get("succeeded_by") and row.get("succeeded_on") \
+                and date >= dt.date.fromisoformat(row["succeeded_on"]):
+            return row["succeeded_by"]
+        return actor_id
 
     def _report(self, incident: _Incident, published, article_country, seq) -> Report | None:
         units = incident.units
@@ -550,6 +591,10 @@ class Extractor:
         actor1, actor2 = self._actors(incident, victims)
         trigger = max((u.trigger for u in units + incident.context if u.trigger),
                       key=lambda t: int(self.lex.triggers[t.entry_id]["priority"]), default=None)
+        if actor1 is None and trigger and self.lex.triggers[trigger.entry_id]["event_type"] in _VIOLENT_TYPES \
+                and (killed or wounded or actor2):
+            actor1 = "unidentified_gunmen"   # unclaimed drones, unnamed gunmen: an unidentified armed group
+        actor1, actor2 = self._successor(actor1, date_value), self._successor(actor2, date_value)
         vague = "; ".join(m.vague_text for m in mentions if m.vague_text) or None
         evidence = " … ".join(u.text for u in units)
         return Report(
@@ -564,6 +609,9 @@ class Extractor:
 
 
 _GENERIC_ACTORS = {"unidentified_gunmen"}
+_ARMED_TYPES = {"State Forces", "Rebel Groups", "Political Militias", "Identity Militias", "External/Other Forces"}
+# Event types whose attacker, when the text names none, is an unidentified armed group.
+_VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 _OF_THE = re.compile(r"^\s*(?:من|تابعين|تابعه|تابع|ينتمون|ينتمي)?\s*(?:ل|ال|لل)?\s*$")
 
 
