@@ -58,6 +58,7 @@ class CasualtyMention:
     noun: str | None = None     # the victim noun as written (normalised)
     subset: bool = False        # "منهم/بينهم": part of a figure already given
     additive: bool = False      # "آخر/آخرين": more victims on top of those already given
+    updated: bool = False       # told as an update ("ارتفعت الحصيلة إلى ..."): wins over earlier figures
     listed: bool = False        # one item of a list of sides ("28 عنصرا ... و56 مقاتلا ... وخمسه مدنيين")
     vague_text: str | None = None
 

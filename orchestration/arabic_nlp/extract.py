@@ -51,6 +51,10 @@ _OVERVIEW = re.compile(normalize(
     r"عدد من المناطق|عدد من القرى|عدد من البلدات|محافظات عدة|عدة محافظات|ثلاث محافظات|أربع محافظات)(?!\w)"))
 _GOVERNORATES_BEFORE = re.compile(normalize(r"(?:محافظات|مدن|مناطق|ولايات)\s*$"))
 _LISTED = re.compile(r"^\s*(?:،\s*)?و?\s*$")
+# An updated toll: "ارتفعت حصيلة الهجوم إلى"، "حصيلة جديدة"، "آخر حصيلة". Its figures replace earlier ones.
+_UPDATE = re.compile(normalize(
+    r"(?:ارتفعت|ارتفع|ارتفاع|وصلت|وصل|بلغت|بلغ)\s+(?:\S+\s+){0,6}?(?:إلى|الى)\s|حصيله (?:جديده|محدثه|نهائيه)|"
+    r"(?:آخر|اخر) حصيله|الحصيله النهائيه|الحصيله الجديده"))
 # "ضربة ثانية على مصنع"، "هجوم آخر"، "في تفجير منفصل": a further incident, never a retelling.
 _ANOTHER_INCIDENT = re.compile(normalize(
     r"(?:هجوم|هجمه|ضربه|غاره|تفجير|انفجار|قصف|كمين|حادث|حادثه|اشتباك|عمليه|استهداف)\s+"
@@ -202,6 +206,9 @@ class Extractor:
             bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(unit.triggers))
         if not unit.background:
             unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
+            if unit.mentions and _UPDATE.search(norm):
+                for m in unit.mentions:
+                    m.updated = True
             unit.no_casualties = self.parser.no_casualties(norm)
             unit.survived = self.parser.survived(norm) and not unit.mentions
         unit.anaphora = bool(_ANAPHORA.search(norm))
@@ -651,6 +658,8 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     counted = [m for m in of_kind if m.count is not None]
     if not counted:
         return None, ("vague" if of_kind else None), {}
+    if any(m.updated for m in counted):   # the latest toll replaces the earlier ones, never adds to them
+        counted = [m for m in counted if m.updated]
     groups: dict[object, int] = {}
     for idx, m in enumerate(counted):
         if m.subset:
@@ -671,7 +680,7 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     breakdown = {g: v for g, v in groups.items() if isinstance(g, str)}
     for g, v in shares.items():
         breakdown.setdefault(g, v)
-    rules = sorted({m.rule for m in counted})
+    rules = sorted({m.rule for m in counted} | ({"update"} if any(m.updated for m in counted) else set()))
     how = "sum_of_groups" if known >= unknown and len(breakdown) > 1 else "largest_figure"
     return total, f"{how}({','.join(rules)})", breakdown
 
