@@ -58,6 +58,7 @@ class CasualtyMention:
     noun: str | None = None     # the victim noun as written (normalised)
     subset: bool = False        # "منهم/بينهم": part of a figure already given
     additive: bool = False      # "آخر/آخرين": more victims on top of those already given
+    chain: int = 0              # mentions of one list share it ("شاب وفتى"، "ضابط وجنديان")
     updated: bool = False       # told as an update ("ارتفعت الحصيلة إلى ..."): wins over earlier figures
     listed: bool = False        # one item of a list of sides ("28 عنصرا ... و56 مقاتلا ... وخمسه مدنيين")
     vague_text: str | None = None
@@ -120,6 +121,7 @@ class CasualtyTerms:
         self.triggers = self.by_role["trigger"]
         self.verbal_nouns = {normalize(r["term_ar"]).strip() for r in rows if r["role"] == "trigger" and r.get("form") == "noun"}
         self.post_verbs = self.by_role["post_verb"]
+        self.all_post_verbs = self.post_verbs[KILLED] | self.post_verbs[WOUNDED]
         self.count_nouns = self.by_role["count_noun"]
         self.dual_count_nouns = self.by_role["dual_count_noun"]
         self.life_takers = self.by_role["life_taker"][KILLED]
@@ -219,9 +221,10 @@ class CasualtyParser:
             if tok.start < consumed_until:
                 i += 1
                 continue
-            pronoun_kind = self._pronoun_victim(tok.text) if not self.terms.trigger_kind(tok.text) else None
-            if pronoun_kind:
-                mentions.append(CasualtyMention(kind=pronoun_kind, count=1, rule="pronoun_singular",
+            pronoun = self._pronoun_victim(tok.text) if not self.terms.trigger_kind(tok.text) else None
+            if pronoun:
+                mentions.append(CasualtyMention(kind=pronoun[0], count=pronoun[1],
+                                                rule="pronoun_dual" if pronoun[1] == 2 else "pronoun_singular",
                                                 start=tok.start, end=tok.end))
                 consumed_until = tok.end
                 i += 1
@@ -320,15 +323,15 @@ class CasualtyParser:
             return KILLED
         return None
 
-    def _pronoun_victim(self, word: str) -> str | None:
-        """"مقتله"، "إصابتها": the trigger carries its one victim as a pronoun."""
-        for suffix in ("ه", "ها"):
+    def _pronoun_victim(self, word: str) -> tuple[str, int] | None:
+        """"مقتله"، "إصابتها" (one victim), "مقتلهما" (two): the trigger carries its victims as a pronoun."""
+        for suffix, count in (("هما", 2), ("ه", 1), ("ها", 1)):
             if word.endswith(suffix):
                 stem = word[:-len(suffix)]
                 stem = stem[:-1] + "ه" if stem.endswith("ت") else stem   # إصابت+ه → إصابه
                 kind = self.terms.trigger_kind(stem)
                 if kind:
-                    return kind
+                    return kind, count
         return None
 
     @staticmethod
@@ -393,6 +396,7 @@ class CasualtyParser:
         if items:
             for m in [out[0], *items]:
                 m.listed = True
+                m.chain = id(out[0])
         return out
 
     def _next_item(self, toks, j, numbers) -> int | None:
@@ -526,8 +530,11 @@ class CasualtyParser:
             self._read_victims(toks, k + 1, text, actors, mention, country, numbers)
             return mention
         # victims then a verb: "ثلاثه جنود لقوا حتفهم"
-        for step in range(k, min(len(toks), k + 5)):
+        for step in range(k, min(len(toks), k + 8)):
             word = toks[step].text
+            if word in {".", "؛", ";", ":"}:
+                break
+            word = word[1:] if word.startswith("و") and word[1:] in self.terms.all_post_verbs else word
             for kind, verbs in self.terms.post_verbs.items():
                 if word in verbs and (kind == WOUNDED or not word.startswith("لق") or any(
                         t.text.startswith(("حتف", "مصرع")) for t in toks[step + 1:step + 3])):

@@ -49,6 +49,8 @@ _RUNNING_TOTAL = re.compile(normalize(
 _OVERVIEW = re.compile(normalize(
     r"(?:مدن وبلدات|مدن وقرى|بلدات وقرى|قرى وبلدات|عدة مناطق|عدة مدن|عدة بلدات|عدة قرى|مناطق متفرقة|"
     r"عدد من المناطق|عدد من القرى|عدد من البلدات|محافظات عدة|عدة محافظات|ثلاث محافظات|أربع محافظات)(?!\w)"))
+# "وفي بلدة الخوين"، "أما في محافظة ديالى": a paragraph that opens on a place
+_OPENS_ON_PLACE = re.compile(normalize(r"^(?:و|ف)?(?:أما\s+)?(?:في|ب)\s*(?:مدينة|بلدة|قرية|منطقة|محافظة|ناحية|قضاء|ريف|حي|مخيم)?\s*"))
 _GOVERNORATES_BEFORE = re.compile(normalize(r"(?:محافظات|مدن|مناطق|ولايات)\s*$"))
 _LISTED = re.compile(r"^\s*(?:،\s*)?و?\s*$")
 # An updated toll: "ارتفعت حصيلة الهجوم إلى"، "حصيلة جديدة"، "آخر حصيلة". Its figures replace earlier ones.
@@ -57,7 +59,8 @@ _UPDATE = re.compile(normalize(
     r"(?:آخر|اخر) حصيله|الحصيله النهائيه|الحصيله الجديده"))
 # "ضربة ثانية على مصنع"، "هجوم آخر"، "في تفجير منفصل": a further incident, never a retelling.
 _ANOTHER_INCIDENT = re.compile(normalize(
-    r"(?:هجوم|هجمه|ضربه|غاره|تفجير|انفجار|قصف|كمين|حادث|حادثه|اشتباك|عمليه|استهداف)\s+"
+    r"(?:هجوم|هجمه|ضربه|غاره|تفجير|انفجار|قصف|كمين|حادث|حادثه|اشتباك|عمليه|استهداف|مقر|موقع|نقطه|حاجز|"
+    r"منزل|سياره|عجله|دوريه|رتل|قريه|بلده|واقعه)\s+"
     r"(?:ثان|ثاني|ثانيه|ثالث|ثالثه|آخر|اخر|أخرى|اخري|منفصل|منفصله|مماثل|مماثله)(?!\w)"))
 # "وكان هجوم مماثل قد أسفر...": an earlier incident; without its own date it cannot be dated
 _PLUPERFECT = re.compile(normalize(r"^(?:و)?(?:كان|كانت|كانوا)\s+(?:\S+\s+){0,8}?قد\s"))
@@ -96,6 +99,7 @@ _CONTAINER = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|قض
 # agency in brackets ("بغداد - (وكالات)"، "بيروت 5 أيار (شينخوا)"، "أربيل (كوردستان24)-").
 _DATELINE_AFTER = re.compile(r"^\s*(?:\d{1,2}\s+\S+\s*(?:\d{4}\s*)?)?(?:[-–—:/]|\()")
 _CONTAINER_WORDS = tuple(normalize(w) + " " for w in ("ريف", "محافظة", "محافظه", "ولاية", "قضاء", "ناحية"))
+_OUTLET_BEFORE = re.compile(normalize(r"(?:تلقته|تلقتها|تلقت|نقلته|نقلت|لـ|ل|لوكالة|موقع|صحيفة|قناة|وكالة)\s*\"\s*$"))
 # A country is the scene only when the text puts something in it ("في سوريا"، "داخل العراق").
 _IN_COUNTRY = re.compile(normalize(r"(?:في|داخل|ب|الأراضي|أراضي)\s*$"))
 # Verbs whose subject is the attacker when it follows them, or which it follows.
@@ -154,6 +158,7 @@ class _Unit:
     targets: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)    # "اشتباكات بين X و Y"
     sources: list[str] = field(default_factory=list)    # who tells it: "قال مصدر في الشرطة"
+    victims: list[str] = field(default_factory=list)    # actors named inside a casualty phrase
     trigger: object | None = None
     no_casualties: bool = False
     survived: bool = False
@@ -257,6 +262,9 @@ class Extractor:
             if not before.strip(' "\'') and _DATELINE_AFTER.match(norm[match.end:match.end + 25]):
                 out.append((match, 0.05))
                 continue
+            if _OUTLET_BEFORE.search(before):
+                out.append((match, 0.05))   # "في بيان تلقته "بغداد اليوم"": a news outlet, not a place
+                continue
             if _EXPLICIT_ADMIN.search(before):
                 weight += 0.5
             elif _CONTAINER.search(before) or match.surface.startswith(_CONTAINER_WORDS):
@@ -307,7 +315,7 @@ class Extractor:
             elif _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
                 unit.targets.append(match.entry_id)
             elif any(a <= match.start < b for a, b in victim_spans):
-                continue   # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
+                unit.victims.append(match.entry_id)   # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
             elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before) \
                     or _WEAPON_BEFORE.search(before):
                 unit.agents.append(match.entry_id)
@@ -349,6 +357,9 @@ class Extractor:
         specific = [p for p in (here, there) if _FEATURE_RANK.get(p.get("feature_type"), 0) >= _FEATURE_RANK["city"]]
         if len(specific) == 2 and earlier_report.place_id != report.place_id:
             return False
+        scenes, other_scenes = _scenes(earlier.units), _scenes(incident.units)
+        if scenes and other_scenes and not _named_in(scenes, incident.units) and not _named_in(other_scenes, earlier.units):
+            return False   # "بلدة النيرب" and "بلدة الخوين", named or not in the gazetteer
         return self._figures_agree(earlier_report, report) or incident.units[0].anaphora
 
     @staticmethod
@@ -369,6 +380,11 @@ class Extractor:
             return x is None or y is None or x == y
         if same(a.killed, b.killed) and same(a.wounded, b.wounded):
             return True
+        def within(x, y):
+            return x is None or (y is not None and x <= y)
+        if within(b.killed, a.killed) and within(b.wounded, a.wounded) or \
+                within(a.killed, b.killed) and within(a.wounded, b.wounded):
+            return True    # "قتل الطفلان ..." beside "قتل 37 شخصاً": some of the victims, told again
         return b.killed_rule is not None and "update" in (b.killed_rule + (b.wounded_rule or ""))
 
     def _article_country(self, units: list[_Unit]) -> str | None:
@@ -390,6 +406,8 @@ class Extractor:
         incidents: list[_Incident] = []
         current: _Incident | None = None
         for unit in units:
+            if current and (unit.new_incident or unit.another_incident or self._elsewhere(current, unit)):
+                current = None   # "أما في محافظة ديالى، فقد تعرض مقر آخر ...": what follows is another incident
             if not self._eventful(unit):
                 # details of the incident just told: "هجومهم الذي وقع ... في منطقة حاوي العظيم"
                 if current and unit.anaphora and not unit.background and unit.index - current.last_index <= 2 \
@@ -408,6 +426,20 @@ class Extractor:
                     current.context.append(previous)
                 incidents.append(current)
         return incidents
+
+    def _elsewhere(self, incident: _Incident, unit: _Unit) -> bool:
+        """The unit opens on another specific place ("وفي بلدة الخوين ...") or governorate."""
+        if not _OPENS_ON_PLACE.match(unit.norm):
+            return False
+        own = [m for m, w in unit.places if w >= 0.9]
+        if not own:   # "وفي بلدة الخوين": a settlement the gazetteer does not know is still another scene
+            return bool(_SCENE.match(unit.norm)) and not _scenes([unit]) & _scenes(incident.units + incident.context)
+        theirs = [m for u in incident.units + incident.context for m, w in u.places if w >= 0.9]
+        return bool(theirs) and not {m.entry_id for m in own} & {m.entry_id for m in theirs} and \
+            (self._place_key(own[0])[1] != self._place_key(theirs[0])[1] or self._specific(own[0]))
+
+    def _specific(self, match) -> bool:
+        return _FEATURE_RANK.get(self.lex.places[match.entry_id].get("feature_type"), 0) >= _FEATURE_RANK["city"]
 
     def _continues(self, incident: _Incident, unit: _Unit) -> bool:
         gap = unit.index - incident.last_index
@@ -501,6 +533,7 @@ class Extractor:
         agents = [a for u in units for a in u.agents]
         targets = [t for u in units for t in u.targets]
         sources = {a for u in units for a in u.sources}
+        named_victims = [a for u in units for a in u.victims]
         mentioned = [m.entry_id for u in units for m in u.actors if m.entry_id not in sources]
         actor1 = None
         # a named perpetrator beats "gunmen" ("شن مسلحون هجوماً ... الهجوم نفذه داعش")
@@ -520,14 +553,15 @@ class Extractor:
                 actor1 = "isis"
             else:
                 # a named armed actor that is neither hit nor counted among the dead is the likely attacker
-                others = [a for a in mentioned if a not in targets and a not in victim_groups and a != "civilians"]
+                others = [a for a in mentioned if a not in targets and a not in victim_groups and a != "civilians"
+                          and a not in named_victims]
                 actor1 = others[0] if others else None
         if actor1 is None and victim_groups[:1] == ["isis"]:
             # "أعلنت قيادة العمليات مقتل 9 إرهابيين": forces announcing the jihadists' dead killed them
             actor1 = next((a for u in units for a in u.sources if self._is_armed(a) and a != "isis"), None)
         actor2 = next((t for t in targets if t != actor1), None)
         if actor2 is None:
-            actor2 = next((g for g in victim_groups if g != actor1), None)
+            actor2 = next((g for g in named_victims + victim_groups if g != actor1), None)
         if actor2 is None:
             actor2 = next((a for a in mentioned if a != actor1 and a != "civilians" and a not in agents), None)
         if actor2 is None and actor1 == "tribal_fighters":
@@ -622,6 +656,19 @@ _VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civ
 _OF_THE = re.compile(r"^\s*(?:من|تابعين|تابعه|تابع|ينتمون|ينتمي)?\s*(?:ل|ال|لل)?\s*$")
 
 
+# A settlement a reporter names by its kind: "بلدة الخوين"، "قرية الصفرة"، "حي المقوس".
+_SCENE = re.compile(normalize(r"(?:^|\s)(?:و|ب|في)?(?:بلدة|قرية|حي|مخيم)\s+(?!ال(?:بلدة|قرية|مدينة|منطقة)\b)(\S+)"))
+
+
+def _scenes(units: list[_Unit]) -> set[str]:
+    return {m.group(1).lstrip("ال") for u in units for m in _SCENE.finditer(u.norm)}
+
+
+def _named_in(scenes: set[str], units: list[_Unit]) -> bool:
+    """One of the scenes is named in the units ("بلدة خان أرنبة بالقنيطرة" names القنيطرة)."""
+    return any(scene in u.norm for scene in scenes for u in units)
+
+
 def _denial_or_memory(norm: str) -> bool:
     return any(w in norm for w in _DENIAL_OR_MEMORY_WORDS) and bool(_DENIAL_OR_MEMORY.search(norm))
 
@@ -661,15 +708,20 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     if any(m.updated for m in counted):   # the latest toll replaces the earlier ones, never adds to them
         counted = [m for m in counted if m.updated]
     groups: dict[object, int] = {}
+    listed: dict[tuple[int, str], int] = {}
     for idx, m in enumerate(counted):
         if m.subset:
             continue
         if m.group is None and m.listed:   # an unnamed side in a list of sides: adds up, is not a total
             groups[("side", idx)] = m.count
+        elif m.listed:                     # "قتل شاب وفتى": the items of one list add up
+            listed[(m.chain, m.group)] = listed.get((m.chain, m.group), 0) + m.count
         elif m.additive and m.group in groups:
             groups[m.group] += m.count
         else:
             groups[m.group] = max(groups.get(m.group, 0), m.count)
+    for (_, group), count in listed.items():   # the same side told again elsewhere: the larger figure
+        groups[group] = max(groups.get(group, 0), count)
     shares: dict[str | None, int] = {}
     for m in counted:
         if m.subset and m.group:
