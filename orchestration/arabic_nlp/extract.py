@@ -148,6 +148,7 @@ class _Unit:
     index: int
     text: str
     norm: str
+    sentence: int = 0      # clauses of one sentence share it
     mentions: list[CasualtyMention] = field(default_factory=list)
     dates: list[DateMatch] = field(default_factory=list)
     place_matches: list = field(default_factory=list)  # LexMatch, read once per unit
@@ -192,12 +193,12 @@ class Extractor:
     # -- units --------------------------------------------------------------------------------
     def _units(self, text: str) -> list[_Unit]:
         units = []
-        for sentence in split_sentences(text):
+        for number, sentence in enumerate(split_sentences(text)):
             for clause in _CLAUSE_BREAK.split(sentence):
                 clause = clause.strip(" ،,")
                 if clause:
                     norm = normalize(clause)
-                    units.append(_Unit(index=len(units), text=clause, norm=norm,
+                    units.append(_Unit(index=len(units), text=clause, norm=norm, sentence=number,
                                        place_matches=self.lex.find_places(norm)))
         return units
 
@@ -421,8 +422,11 @@ class Extractor:
                 previous = units[unit.index - 1] if unit.index else None
                 # "شن داعش هجوما على قرية في ديالى فجر اليوم. وأسفر الهجوم عن مقتل ثلاثة": the scene
                 # is set one sentence before the figures
+                # "سلسلة انفجارات ضربت جرف الصخر ليل الثلاثاء، فيما يعتقد مقتل اثنين": a clause of the same
+                # sentence sets the scene too
                 if previous is not None and not self._eventful(previous) and not previous.background \
-                        and previous.trigger and unit.anaphora and (not unit.places or not unit.dates):
+                        and previous.trigger and (unit.anaphora or previous.sentence == unit.sentence) \
+                        and (not unit.places or not unit.dates):
                     current.context.append(previous)
                 incidents.append(current)
         return incidents
