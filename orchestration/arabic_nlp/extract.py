@@ -27,7 +27,7 @@ IN_SCOPE = {"Iraq", "Syria"}
 
 # Clauses that start another incident inside one sentence.
 # (Applied to the original text, so hamza forms are spelled both ways.)
-_CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|قُتل|[أا]صيب|لقي|جرح|استشهد))\s)")
+_CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|قُتل|[أا]صيب|لقي|جرح|استشهد|ارتقى))\s)")
 # Words that refer back to an incident already told: the toll or details of the same event.
 _ANAPHORA = re.compile(normalize(
     r"(?:^|\s)(?:و|ف|ب|ل)?(?:ال(?:هجوم|هجمه|اشتباك|اشتباكات|كمين|انفجار|تفجير|حادث|حادثه|قصف|غاره|ضربه|معارك|"
@@ -661,7 +661,8 @@ _OF_THE = re.compile(r"^\s*(?:من|تابعين|تابعه|تابع|ينتمون
 
 
 # A settlement a reporter names by its kind: "بلدة الخوين"، "قرية الصفرة"، "حي المقوس".
-_SCENE = re.compile(normalize(r"(?:^|\s)(?:و|ب|في)?(?:بلدة|قرية|حي|مخيم)\s+(?!ال(?:بلدة|قرية|مدينة|منطقة)\b)(\S+)"))
+_SCENE = re.compile(normalize(
+    r"(?:^|\s)(?:(?:و|ف)?(?:في|ب)\s+)?(?:و|ب)?(?:بلدة|قرية|مدينة|حي|مخيم)\s+(?!ال(?:بلدة|قرية|مدينة|منطقة)\b)(\S+)"))
 
 
 def _scenes(units: list[_Unit]) -> set[str]:
