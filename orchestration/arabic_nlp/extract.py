@@ -189,6 +189,11 @@ class Extractor:
     def __init__(self, lexicon: Lexicon):
         self.lex = lexicon
         self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.casualty_terms, lexicon.find_actors)
+        # governorate name -> its admin1 row, for reports placed only by the article's governorate
+        self._admin1_place = {}
+        for pid, place in lexicon.places.items():
+            if place.get("feature_type") == "admin1" and place.get("admin1"):
+                self._admin1_place.setdefault(place["admin1"], pid)
 
     # -- units --------------------------------------------------------------------------------
     def _units(self, text: str) -> list[_Unit]:
@@ -327,16 +332,17 @@ class Extractor:
         article_country = self._article_country(units)
         for unit in units:
             self._read(unit, published, article_country)
+        scene = self._article_governorate(units)
         told: list[tuple[_Incident, Report]] = []
         for incident in self._group(units):
-            report = self._report(incident, published, article_country, len(told) + 1)
+            report = self._report(incident, published, article_country, len(told) + 1, scene)
             if report is None:
                 continue
             for k, (earlier, earlier_report) in enumerate(told):
                 if self._retold(earlier, earlier_report, incident, report):
                     earlier.units.extend(incident.units)
                     earlier.context.extend(incident.context)
-                    told[k] = (earlier, self._report(earlier, published, article_country, earlier_report.seq))
+                    told[k] = (earlier, self._report(earlier, published, article_country, earlier_report.seq, scene))
                     break
             else:
                 told.append((incident, report))
@@ -585,7 +591,25 @@ class Extractor:
             return row["succeeded_by"]
         return actor_id
 
-    def _report(self, incident: _Incident, published, article_country, seq) -> Report | None:
+    def _article_governorate(self, units: list[_Unit]) -> str | None:
+        """The admin1 place the article's incidents happen in, when one governorate dominates its
+        scene-setting mentions (datelines, outlets and reference points weigh little)."""
+        votes: dict[str, float] = {}
+        for unit in units:
+            if unit.background:
+                continue
+            for match, weight in unit.places:
+                place = self.lex.places[match.entry_id]
+                if place.get("country") in IN_SCOPE and place.get("admin1"):
+                    votes[place["admin1"]] = votes.get(place["admin1"], 0) + weight
+        if not votes:
+            return None
+        best = max(votes, key=votes.get)
+        if votes[best] < 2 * sum(v for k, v in votes.items() if k != best):
+            return None   # several governorates: a report without a place is not given one
+        return self._admin1_place.get(best)
+
+    def _report(self, incident: _Incident, published, article_country, seq, scene=None) -> Report | None:
         units = incident.units
         mentions = [m for u in units for m in u.mentions]
         killed, killed_rule, victims_k = _toll(mentions, KILLED)
@@ -621,7 +645,11 @@ class Extractor:
         country = self.lex.places[place.entry_id].get("country") if place else article_country
         if country and country not in IN_SCOPE:
             return None   # Gaza, Lebanon, Turkey...: outside what this pipeline codes
-        if place is None and article_country:
+        if scene and (place is None or self.lex.places[place.entry_id].get("feature_type") == "country") \
+                and self.lex.places[scene].get("country") == country:
+            place = None    # "تعرض المطار لهجوم": the article's one governorate is the scene
+            place_id, location_text = scene, None
+        elif place is None and article_country:
             country_place = next((pid for pid, p in self.lex.places.items()
                                   if p.get("feature_type") == "country" and p.get("country") == article_country), None)
             place_id, location_text = country_place, None
