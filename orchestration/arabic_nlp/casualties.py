@@ -505,10 +505,21 @@ class CasualtyParser:
             if tok.text in {"من", "في", "بين"}:
                 k += 1
                 continue
+            if seen_noun and self._actor_soon(toks, k, actors):
+                k += 1      # "مسؤول رفيع في حزب العمال": an adjective before the victims' side
+                continue
             if seen_noun or tok.start > mention.end + 1:
                 break
             k += 1
         return k
+
+    @staticmethod
+    def _actor_soon(toks, k, actors) -> bool:
+        """An actor starts within three tokens after `k`, introduced by في/من/ب."""
+        for step in range(k + 1, min(len(toks), k + 4)):
+            if any(a.start == toks[step].start for a in actors):
+                return toks[step - 1].text in {"في", "من"} or toks[step].text[:1] == "ب"
+        return False
 
     def _number_first(self, toks, i, text, numbers, actors, country, joint_spans):
         """A number followed by a casualty noun ("89 قتيلا") or by victims and a verb ("3 جنود قتلوا")."""

@@ -36,7 +36,7 @@ _ANAPHORA = re.compile(normalize(
 _NEW_INCIDENT = re.compile(normalize(
     r"^(?:و)?(?:في حادث(?:ه)? (?:آخر|اخرى|منفصل|منفصله|مماثل)|في سياق (?:آخر|منفصل)|من جهة أخرى|من جانب آخر|"
     r"إلى ذلك|الى ذلك|في غضون ذلك|وفي العراق|وفي سوريا|في العراق،|في سوريا،|في سياق متصل|في سياق منفصل|"
-    r"في تطور آخر|في حادث منفصل|على صعيد آخر|على صعيد متصل)"))
+    r"في تطور آخر|في حادث منفصل|على صعيد آخر|على صعيد متصل|ردت|رد|ردا على)(?:\s|$)"))
 _RUNNING_TOTAL = re.compile(normalize(
     r"منذ (?:بداية|بدايه|مطلع|بدء|أول) (?:العام|السنة|الشهر|الأسبوع|عام|العمليات|الحرب|الأزمة|الصراع|النزاع)"
     r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع (?:الحرب|الأزمة|الثورة|النزاع|الصراع|الاحتجاجات)|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
@@ -128,7 +128,8 @@ _SOURCE_BEFORE = re.compile(normalize(
     r"(?:^|\s)(?:و|ف)?(?:قال|قالت|أعلن|أعلنت|أفاد|أفادت|ذكر|ذكرت|أكد|أكدت|أوضح|أوضحت|صرح|صرحت|نقل|نقلت|"
     r"أشار|أشارت|بيان|بيانا|مصدر في|مصدر من|مصدر ب|مصادر في|مصادر من|مسؤول في|متحدث باسم|المتحدث باسم|"
     r"الناطق باسم|الناطق الرسمي باسم|الإعلامي ل|مراسل|وفق|وفقا ل|بحسب|حسب|نقلا عن|وصفه|وصفته|وصفت|تلقته|"
-    r"أصدرته|إعلام|المركز الإعلامي ل|مكتب)\s+(?:ل|ال|لل)?$"))
+    r"أصدرته|إعلام|المركز الإعلامي ل|مكتب)(?:\s+(?:مؤسسة|مؤسسه|مديرية|قيادة|هيئة|وزارة|دائرة|مكتب|جهاز|خلية|مركز|"
+    r"إدارة|ادارة|قوات|وكالة))?\s+(?:ل|ال|لل)?$"))
 _SOURCE_AFTER = re.compile(normalize(r"^\s*(?:في|،)?\s*(?:بيان|تصريح|مؤتمر صحفي|إن|ان|أن)(?:\s|$)"))
 # "من قبل مجهولين"، "على يد داعش": the attacker, whatever comes before.
 _BY_AGENT = re.compile(normalize(r"(?:من قبل|على يد|على أيدي|بأيدي|بيد)\s+(?:ل|ال|لل)?$"))
@@ -136,6 +137,7 @@ _BY_AGENT = re.compile(normalize(r"(?:من قبل|على يد|على أيدي|ب
 _WEAPON_BEFORE = re.compile(normalize(
     r"(?:قصف|غاره|غارات|ضربه|ضربات|طائره|طائرات|مسيره|مسيرات|الطيران|طيران|مدفعيه|صاروخ|صواريخ|قذائف|هجوم|هجمات)"
     r"(?:\s+\S+){0,2}\s+(?:ل|ال|لل)?$"))
+_WEAPON_START = re.compile(normalize(r"(?:قصف|غاره|غارات|ضربه|ضربات|طائره|طائرات|مسيره|مسيرات|الطيران|طيران|المدفعيه|مدفعيه)\s"))
 _BETWEEN = re.compile(r"(?:^|\s)بين(?:\s+\S+){0,2}\s+$")
 _TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
 _FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
@@ -323,7 +325,7 @@ class Extractor:
             elif any(a <= match.start < b for a, b in victim_spans):
                 unit.victims.append(match.entry_id)   # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
             elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before) \
-                    or _WEAPON_BEFORE.search(before):
+                    or _WEAPON_BEFORE.search(before) or _WEAPON_START.match(match.surface):
                 unit.agents.append(match.entry_id)
 
     # -- incidents ----------------------------------------------------------------------------
@@ -364,6 +366,9 @@ class Extractor:
         specific = [p for p in (here, there) if _FEATURE_RANK.get(p.get("feature_type"), 0) >= _FEATURE_RANK["city"]]
         if len(specific) == 2 and earlier_report.place_id != report.place_id:
             return False
+        attackers = {earlier_report.actor1_id, report.actor1_id}
+        if None not in attackers and len(attackers - {"unidentified_gunmen"}) == 2:
+            return False   # "وردت قوات النظام بقصف ...": another attacker, another incident
         scenes, other_scenes = _scenes(earlier.units), _scenes(incident.units)
         if scenes and other_scenes and not _named_in(scenes, incident.units) and not _named_in(other_scenes, earlier.units):
             return False   # "بلدة النيرب" and "بلدة الخوين", named or not in the gazetteer
@@ -596,7 +601,7 @@ class Extractor:
         scene-setting mentions (datelines, outlets and reference points weigh little)."""
         votes: dict[str, float] = {}
         for unit in units:
-            if unit.background:
+            if not self._eventful(unit):
                 continue
             for match, weight in unit.places:
                 place = self.lex.places[match.entry_id]
