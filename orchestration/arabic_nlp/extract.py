@@ -36,7 +36,7 @@ _ANAPHORA = re.compile(normalize(
 _NEW_INCIDENT = re.compile(normalize(
     r"^(?:و)?(?:في حادث(?:ه)? (?:آخر|اخرى|منفصل|منفصله|مماثل)|في سياق (?:آخر|منفصل)|من جهة أخرى|من جانب آخر|"
     r"إلى ذلك|الى ذلك|في غضون ذلك|وفي العراق|وفي سوريا|في العراق،|في سوريا،|في سياق متصل|في سياق منفصل|"
-    r"في تطور آخر|في حادث منفصل|على صعيد آخر|على صعيد متصل|ردت|رد|ردا على)(?:\s|$)"))
+    r"في تطور آخر|في حادث منفصل|على صعيد آخر|على صعيد متصل|(?:ردت|رد|ردا على)(?:\s|$))"))
 _RUNNING_TOTAL = re.compile(normalize(
     r"منذ (?:بداية|بدايه|مطلع|بدء|أول) (?:العام|السنة|الشهر|الأسبوع|عام|العمليات|الحرب|الأزمة|الصراع|النزاع)"
     r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع (?:الحرب|الأزمة|الثورة|النزاع|الصراع|الاحتجاجات)|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
@@ -201,13 +201,26 @@ class Extractor:
     def _units(self, text: str) -> list[_Unit]:
         units = []
         for number, sentence in enumerate(split_sentences(text)):
-            for clause in _CLAUSE_BREAK.split(sentence):
+            for clause in self._clauses(sentence):
                 clause = clause.strip(" ،,")
                 if clause:
                     norm = normalize(clause)
                     units.append(_Unit(index=len(units), text=clause, norm=norm, sentence=number,
                                        place_matches=self.lex.find_places(norm)))
         return units
+
+    @staticmethod
+    def _clauses(sentence: str) -> list[str]:
+        """Clauses that may tell incidents of their own. "شهدت المنطقة تصاعداً في الهجمات خلال الأشهر
+        الماضية، حيث هاجمت مجموعات ... في 22 كانون الأول": after a running total, حيث tells one incident."""
+        out = []
+        for clause in _CLAUSE_BREAK.split(sentence):
+            head, sep, rest = clause.partition("، حيث ")
+            if sep and _RUNNING_TOTAL.search(normalize(head)):
+                out.extend([head, rest])
+            else:
+                out.append(clause)
+        return out
 
     def _read(self, unit: _Unit, published: dt.date | None, country_hint: str | None) -> None:
         norm = unit.norm
@@ -340,6 +353,8 @@ class Extractor:
             report = self._report(incident, published, article_country, len(told) + 1, scene)
             if report is None:
                 continue
+            if told:
+                _date_from_previous(report, incident.units[0].norm, told[-1][1])
             for k, (earlier, earlier_report) in enumerate(told):
                 if self._retold(earlier, earlier_report, incident, report):
                     earlier.units.extend(incident.units)
@@ -700,6 +715,33 @@ _SCENE = re.compile(normalize(
 
 def _scenes(units: list[_Unit]) -> set[str]:
     return {m.group(1).lstrip("ال") for u in units for m in _SCENE.finditer(u.norm)}
+
+
+# Dates told against the incident just reported: "وفي اليوم ذاته"، "وسبق ذلك بأيام"، "قبل ذلك بيومين".
+_SAME_DAY_AS_PREVIOUS = re.compile(normalize(r"(?:في|وفي)\s+(?:اليوم (?:ذاته|نفسه)|ذات اليوم|نفس اليوم)"))
+_SAME_TIME_AS_PREVIOUS = re.compile(normalize(r"(?:في|وفي)\s+(?:الوقت (?:ذاته|نفسه)|ذات الوقت|نفس الوقت)"))
+_BEFORE_PREVIOUS = re.compile(normalize(r"(?:سبق ذلك|سبقه|سبقها|قبل ذلك|قبلها|قبله)\s+(ب(?:يوم|يومين|أيام|ايام|أسبوع|اسبوع|ساعات|ساعه))"))
+_DAYS_BEFORE = {normalize(k): v for k, v in {"بيوم": (1, "day"), "بيومين": (2, "day"), "بساعات": (0, "day"),
+                                             "بساعه": (0, "day"), "بأسبوع": (7, "week"), "باسبوع": (7, "week"),
+                                             "بأيام": (None, "month"), "بايام": (None, "month")}.items()}
+_NO_OWN_DATE = ("published_date", "unknown", "earlier_undated")
+
+
+def _date_from_previous(report: Report, norm: str, previous: Report) -> None:
+    """A report without its own date that points at the one before takes its date from it."""
+    if report.date_rule not in _NO_OWN_DATE or previous.event_date is None:
+        return
+    if _SAME_DAY_AS_PREVIOUS.search(norm):
+        report.event_date, report.date_precision = previous.event_date, previous.date_precision
+        report.date_rule, report.date_text = "same_day_as_previous", None
+    elif _SAME_TIME_AS_PREVIOUS.search(norm):
+        report.event_date, report.date_precision = previous.event_date.replace(day=1), "month"
+        report.date_rule, report.date_text = "same_time_as_previous", None
+    elif (before := _BEFORE_PREVIOUS.search(norm)):
+        days, precision = _DAYS_BEFORE[before.group(1)]
+        date = previous.event_date if days is None else previous.event_date - dt.timedelta(days=days)
+        report.event_date = date.replace(day=1) if precision == "month" else date
+        report.date_precision, report.date_rule, report.date_text = precision, "before_previous", before.group(0)
 
 
 def _named_in(scenes: set[str], units: list[_Unit]) -> bool:
