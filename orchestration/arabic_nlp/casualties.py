@@ -43,6 +43,9 @@ _SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بي�
 _VAGUE_ENDINGS = {normalize(p).split()[0][-3:] for p in (
     "عدد", "عددا", "العديد", "عشرات", "العشرات", "مئات", "المئات", "آلاف", "الآلاف", "بضعة", "بضع", "عدة",
     "جميع", "كل")}
+# An actor named by its weapon ("القصف التركي"، "غارة إسرائيلية") is the attacker, never the victims.
+WEAPON_START = re.compile(normalize(
+    r"(?:ال)?(?:قصف|غاره|غارات|ضربه|ضربات|طائره|طائرات|مسيره|مسيرات|طيران|مدفعيه)\s"))
 _RANGE_LOW = re.compile(r"بين\s+(\d+)\s+و\s*$")
 _TOKEN = re.compile(r"\d+(?:,\d{3})*|[^\W\d_]+|[،,؛;:.()\"]", re.UNICODE)
 
@@ -461,6 +464,9 @@ class CasualtyParser:
         while k < limit:
             tok = toks[k]
             if tok.start in numbers and tok.start > mention.start:
+                if mention.rule == "noun_then_number" and numbers[tok.start].value == mention.count:
+                    k += 1     # "منتسبين اثنين بالحشد": the count after its noun, the side after both
+                    continue
                 break
             if self._trigger_kind(toks, k) or tok.text in {"،", ",", ".", "؛", ":", "("}:
                 break
@@ -482,7 +488,9 @@ class CasualtyParser:
             if noun_kind:
                 mention.kind = noun_kind
                 seen_noun = True
-            actor = next((a for a in actors if a.start <= tok.start < a.end), None)
+            actor = next((a for a in actors if a.start < tok.end and tok.start < a.end), None)   # "بالحشد": past the clitic
+            if actor is not None and WEAPON_START.match(actor.surface):
+                break     # "قتل 10 أشخاص في القصف الإسرائيلي": the cause, not the victims' side
             if actor is not None:
                 mention.group = actor.entry_id
                 mention.end = max(mention.end, actor.end)
@@ -517,7 +525,7 @@ class CasualtyParser:
     def _actor_soon(toks, k, actors) -> bool:
         """An actor starts within three tokens after `k`, introduced by في/من/ب."""
         for step in range(k + 1, min(len(toks), k + 4)):
-            if any(a.start == toks[step].start for a in actors):
+            if any(toks[step].start <= a.start < toks[step].end for a in actors):
                 return toks[step - 1].text in {"في", "من"} or toks[step].text[:1] == "ب"
         return False
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .casualties import KILLED, WOUNDED, CasualtyMention, CasualtyParser
+from .casualties import KILLED, WEAPON_START, WOUNDED, CasualtyMention, CasualtyParser
 from .dates import DateMatch, find_dates
 from .lexicon import Lexicon
 from .normalize import normalize
@@ -137,7 +137,6 @@ _BY_AGENT = re.compile(normalize(r"(?:من قبل|على يد|على أيدي|ب
 _WEAPON_BEFORE = re.compile(normalize(
     r"(?:قصف|غاره|غارات|ضربه|ضربات|طائره|طائرات|مسيره|مسيرات|الطيران|طيران|مدفعيه|صاروخ|صواريخ|قذائف|هجوم|هجمات)"
     r"(?:\s+\S+){0,2}\s+(?:ل|ال|لل)?$"))
-_WEAPON_START = re.compile(normalize(r"(?:قصف|غاره|غارات|ضربه|ضربات|طائره|طائرات|مسيره|مسيرات|الطيران|طيران|المدفعيه|مدفعيه)\s"))
 _BETWEEN = re.compile(r"(?:^|\s)بين(?:\s+\S+){0,2}\s+$")
 _TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
 _FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
@@ -162,6 +161,7 @@ class _Unit:
     parties: list[str] = field(default_factory=list)    # "اشتباكات بين X و Y"
     sources: list[str] = field(default_factory=list)    # who tells it: "قال مصدر في الشرطة"
     victims: list[str] = field(default_factory=list)    # actors named inside a casualty phrase
+    strong_agents: int = 0   # agents[:strong_agents] were named as doers ("نفذته"، "على يد"، "قصف تركي")
     trigger: object | None = None
     no_casualties: bool = False
     survived: bool = False
@@ -191,6 +191,9 @@ class Extractor:
     def __init__(self, lexicon: Lexicon):
         self.lex = lexicon
         self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.casualty_terms, lexicon.find_actors)
+        # victim nouns that name fighters of a side the text does not give ("عنصراً"، "مقاتلين")
+        self._fighter_nouns = {noun for noun in lexicon.victim_nouns
+                               if any(noun.startswith(normalize(w)) for w in ("عنصر", "عناصر", "مقاتل", "مسلح", "فرد", "افراد"))}
         # governorate name -> its admin1 row, for reports placed only by the article's governorate
         self._admin1_place = {}
         for pid, place in lexicon.places.items():
@@ -331,14 +334,16 @@ class Extractor:
             after = norm[match.end:match.end + 20]
             if _SOURCE_BEFORE.search(before) or _SOURCE_AFTER.search(after):
                 unit.sources.append(match.entry_id)
-            elif _BY_AGENT.search(before):
-                unit.agents.append(match.entry_id)
+            elif _BY_AGENT.search(before) or _AGENT_NAMED_LATER.search(before) or WEAPON_START.match(match.surface) \
+                    or _WEAPON_BEFORE.search(before):
+                unit.agents.insert(unit.strong_agents, match.entry_id)   # named as the doer: before weaker cues
+                unit.strong_agents += 1
             elif _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
                 unit.targets.append(match.entry_id)
             elif any(a <= match.start < b for a, b in victim_spans):
                 unit.victims.append(match.entry_id)   # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
             elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before) \
-                    or _WEAPON_BEFORE.search(before) or _WEAPON_START.match(match.surface):
+                    or _WEAPON_BEFORE.search(before) or WEAPON_START.match(match.surface):
                 unit.agents.append(match.entry_id)
 
     # -- incidents ----------------------------------------------------------------------------
@@ -560,7 +565,8 @@ class Extractor:
 
     def _actors(self, incident: _Incident, victims: dict[str | None, dict[str, int | None]]):
         units = incident.units + incident.context
-        agents = [a for u in units for a in u.agents]
+        agents = [a for u in units for a in u.agents[:u.strong_agents]] + \
+            [a for u in units for a in u.agents[u.strong_agents:]]
         targets = [t for u in units for t in u.targets]
         sources = {a for u in units for a in u.sources}
         named_victims = [a for u in units for a in u.victims]
@@ -591,9 +597,12 @@ class Extractor:
             actor1 = next((a for u in units for a in u.sources if self._is_armed(a) and a != "isis"), None)
         actor2 = next((t for t in targets if t != actor1), None)
         if actor2 is None:
-            actor2 = next((g for g in named_victims + victim_groups if g != actor1), None)
+            actor2 = next((g for g in victim_groups + named_victims if g != actor1), None)
         if actor2 is None:
             actor2 = next((a for a in mentioned if a != actor1 and a != "civilians" and a not in agents), None)
+        if actor2 is None and any((m.count or 0) > 0 for u in incident.units for m in u.mentions) \
+                and not any(self._is_armed(g) for g in victim_groups) and not any(m.noun in self._fighter_nouns for u in units for m in u.mentions):
+            actor2 = "civilians"   # people killed or hurt with no side named: civilians, as ACLED codes them
         if actor2 is None and actor1 == "tribal_fighters":
             actor2 = actor1      # "نزاع عشائري": tribesmen on both sides
         if actor1 is None and actor2 == "tribal_fighters" and not targets:
