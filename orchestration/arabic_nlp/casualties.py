@@ -67,6 +67,15 @@ class CasualtyMention:
     vague_text: str | None = None
 
 
+def _died_of_wounds(mentions: list[CasualtyMention]) -> None:
+    """"أصيب الشاب بطلق ناري ما أدى لوفاته": the wounded died; they are counted once, as killed."""
+    for idx, m in enumerate(mentions):
+        if m.kind == KILLED and m.rule.startswith("pronoun") and idx and mentions[idx - 1].kind == WOUNDED \
+                and mentions[idx - 1].count == m.count:
+            del mentions[idx - 1]
+            return
+
+
 @dataclass(frozen=True)
 class VictimNoun:
     """A row of the casualty-noun lexicon: how many a bare noun means and whose side it is."""
@@ -103,7 +112,7 @@ def _tokens(text: str) -> list[_Tok]:
     return out
 
 
-ROLES = ("trigger", "kill_phrase", "post_verb", "count_noun", "dual_count_noun", "life_taker")
+ROLES = ("trigger", "kill_phrase", "post_verb", "count_noun", "dual_count_noun", "life_taker", "life_verb", "life_noun")
 
 
 class CasualtyTerms:
@@ -114,7 +123,8 @@ class CasualtyTerms:
     - post_verb: a verb that follows its victims ("ثلاثة جنود قتلوا"، "5 عناصر لقوا حتفهم");
     - count_noun: a noun that is itself the casualty ("89 قتيلا"، "سقوط 5 جرحى");
     - dual_count_noun: a dual count noun, its own count of two ("قتيلين"، "جريحان");
-    - life_taker: a verb whose بحياة may stand a few words later ("أودى الهجوم بحياة 4").
+    - life_taker: a verb whose بحياة may stand a few words later ("أودى الهجوم بحياة 4");
+    - life_verb / life_noun: "lose" and "life", a killing only together ("فقد 4 أشخاص حياتهم").
     """
 
     def __init__(self, rows: list[dict]):
@@ -123,11 +133,17 @@ class CasualtyTerms:
             self.by_role[row["role"]][row["kind"]].add(normalize(row["term_ar"]).strip())
         self.triggers = self.by_role["trigger"]
         self.verbal_nouns = {normalize(r["term_ar"]).strip() for r in rows if r["role"] == "trigger" and r.get("form") == "noun"}
+        self.dual_verbs = {normalize(r["term_ar"]).strip() for r in rows if r["role"] == "trigger" and r.get("form") == "dual_verb"}
         self.post_verbs = self.by_role["post_verb"]
         self.all_post_verbs = self.post_verbs[KILLED] | self.post_verbs[WOUNDED]
         self.count_nouns = self.by_role["count_noun"]
         self.dual_count_nouns = self.by_role["dual_count_noun"]
         self.life_takers = self.by_role["life_taker"][KILLED]
+        self.life_verbs = self.by_role["life_verb"][KILLED]
+        self.life_nouns = self.by_role["life_noun"][KILLED]
+        # with a possessive: "حياتهم"، "لأرواحهم"
+        self.life_noun_starts = tuple(p + n[:-1] + "ت" if n.endswith("ه") else p + n
+                                      for n in self.life_nouns for p in ("", "ل", "ب"))
         self.any_trigger = self.triggers[KILLED] | self.triggers[WOUNDED]
         phrases = sorted(self.by_role["kill_phrase"][KILLED])
         self.kill_phrase_starts = tuple(phrases + ["و" + p for p in phrases])
@@ -153,9 +169,9 @@ def load_casualty_terms(path: Path) -> CasualtyTerms:
         rows = [r for r in csv.DictReader(handle) if (r.get("term_ar") or "").strip()]
     for line, row in enumerate(rows, 2):
         if row.get("kind") not in (KILLED, WOUNDED) or row.get("role") not in ROLES or \
-                (row["role"] == "trigger") != (row.get("form") in ("verb", "noun")):
+                (row["role"] == "trigger") != (row.get("form") in ("verb", "noun", "dual_verb")):
             raise ValueError(f"{path}:{line}: kind must be killed|wounded, role one of {ROLES}, and a "
-                             f"trigger's form verb|noun; got {row}")
+                             f"trigger's form verb|noun|dual_verb; got {row}")
     return CasualtyTerms(rows)
 
 
@@ -195,7 +211,8 @@ class CasualtyParser:
         key = _strip_clitics(word, self.noun_vocab)
         if key or len(word) < 4:
             return key
-        for suffix, number in (("ان", "dual"), ("ين", "dual"), ("ا", None)):
+        # "-ان" is a dual; "-ين" is dual or plural alike ("مسؤولين محليين"): a plural, unless listed as a dual
+        for suffix, number in (("ان", "dual"), ("ين", "plural"), ("ا", None)):
             if word.endswith(suffix):
                 stem = _strip_clitics(word[:-len(suffix)], self.noun_vocab)
                 if stem and self.nouns[stem].number == "singular":
@@ -208,11 +225,16 @@ class CasualtyParser:
         return None
 
     # -- public -------------------------------------------------------------------------------
-    def parse(self, text: str, country: str | None = None) -> list[CasualtyMention]:
-        if not self.terms.quick_filter.search(text):      # most sentences speak of no dead or wounded
+    def may_mention(self, text: str) -> bool:
+        """False when the sentence holds no casualty word at all (most sentences)."""
+        return bool(self.terms.quick_filter.search(text))
+
+    def parse(self, text: str, country: str | None = None, dates: list[tuple[int, int]] = ()) -> list[CasualtyMention]:
+        """Casualty mentions in `text`; numbers inside the `dates` spans are not counts."""
+        if not self.may_mention(text):
             return []
         toks = _tokens(text)
-        numbers = {n.start: n for n in find_numbers(text)}
+        numbers = {n.start: n for n in find_numbers(text) if not any(a <= n.start < b for a, b in dates)}
         actors = self.find_actors(text)
         mentions: list[CasualtyMention] = []
         consumed_until = -1
@@ -247,6 +269,9 @@ class CasualtyParser:
                 chain = self._count_chain(toks, self._skip_fillers(toks, after_subject, text, kind), text, numbers,
                                           actors, kind, country, mentions) if after_subject != j else []
                 chain = chain or self._count_chain(toks, j, text, numbers, actors, kind, country, mentions)
+                if not chain and _strip_clitics(tok.text, self.terms.dual_verbs):
+                    # "وأصيبا بجروح": the dual verb is its own count of two
+                    chain = [CasualtyMention(kind=kind, count=2, rule="dual_verb", start=tok.start, end=tok.end)]
                 if chain:
                     mentions.extend(chain)
                     consumed_until = chain[-1].end
@@ -274,6 +299,7 @@ class CasualtyParser:
                     mentions.append(found)
                     consumed_until = found.end
             i += 1
+        _died_of_wounds(mentions)
         self._resolve_subsets(mentions)
         self._fill_groups(mentions)
         for prev, m in zip(mentions, mentions[1:]):
@@ -308,6 +334,11 @@ class CasualtyParser:
         kind = self.terms.trigger_kind(word)
         if kind:
             return kind
+        # "فقد 4 أشخاص حياتهم"، "فقدان 3 من مقاتليها لأرواحهم"، "فارق الحياة": losing one's life
+        if _strip_clitics(word, self.terms.life_verbs) and any(
+                _strip_clitics(t.text, self.terms.life_nouns) or t.text.startswith(self.terms.life_noun_starts)
+                for t in toks[i + 1:i + 7]):
+            return KILLED
         # لقي حتفه / لقوا مصرعهم: the victim comes before, handled in _number_first; here the
         # victim follows ("لقي شرطي حتفه")
         if "لق" in word and _strip_clitics(word, {"لقي", "لقيت", "لقوا", "لقيا"}) and any(
@@ -354,7 +385,7 @@ class CasualtyParser:
         """Skip what may stand between a trigger and its count: 'بحياة', 'عن', 'ما لا يقل عن'…"""
         while j < len(toks):
             rest = text[toks[j].start:]
-            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط", "بحق"} or (
+            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط", "بحق", "("} or (
                     toks[j].text == "علي" and toks[j - 1].text.endswith("قضاء")):   # "القضاء على"
                 j += 1
                 continue

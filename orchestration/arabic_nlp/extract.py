@@ -233,8 +233,12 @@ class Extractor:
         overview = bool(_OVERVIEW.search(norm)) or self._lists_governorates(unit)
         unit.background = overview or bool(_RUNNING_TOTAL.search(norm)) or _denial_or_memory(norm) or bool(_JUDICIAL.search(norm)) or (
             bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(unit.triggers))
+        dates = None
         if not unit.background:
-            unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
+            # a number inside a date is never a count ("3 آذار 2024 إصابة 4 عناصر")
+            dates = find_dates(norm, published) if self.parser.may_mention(norm) else None
+            unit.mentions = [m for m in self.parser.parse(norm, country, [(d.start, d.end) for d in dates or ()])
+                             if not self._threat(norm, m)]
             if unit.mentions and _UPDATE.search(norm):
                 for m in unit.mentions:
                     m.updated = True
@@ -245,7 +249,7 @@ class Extractor:
         unit.another_incident = bool(_ANOTHER_INCIDENT.search(norm))
         if not (unit.has_casualties or unit.triggers or unit.anaphora):
             return    # a sentence with no figure, no trigger and no back-reference joins no incident
-        unit.dates = find_dates(norm, published)
+        unit.dates = dates if dates is not None else find_dates(norm, published)
         unit.actors = _named_over_generic(norm, self.lex.find_actors(norm))
         if unit.triggers:
             unit.trigger = max(unit.triggers, key=lambda t: (int(self.lex.triggers[t.entry_id]["priority"]), -t.start))

@@ -79,7 +79,8 @@ def find_numbers(text: str) -> list[NumberMatch]:
         tok = m.group(2)
         before, after = text[max(0, m.start(2) - 1):m.start(2)], text[m.end(2):m.end(2) + 2]
         if tok[0].isdigit():
-            if before in {":", ".", "/", "-"} or re.match(r"[:.]\d|/\d|-\d", after):
+            slashed = before == "/" and after[:1] == "/" and not after[1:2].isdigit()   # "مقتل /10/ عناصر"
+            if not slashed and (before in {":", ".", "/", "-"} or re.match(r"[:.]\d|/\d|-\d", after)):
                 continue
             tokens.append((m.start(2), m.end(2), int(tok.replace(",", "")), "digits", m.group(1)))
         else:
