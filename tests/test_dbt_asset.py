@@ -40,7 +40,7 @@ def test_only_tests_that_read_nothing_but_the_lexicons_are_left_out_of_routine_r
     assert "relationships_fct_place" not in left_out and "dim_locations" not in left_out
 
 
-LEXICON_NODES = {"actors", "places", "places_geonames", "event_triggers", "victim_nouns", "casualty_terms", "places_foreign",
+LEXICON_NODES = {"actors", "places", "places_geonames", "event_triggers", "victim_nouns", "casualty_terms", "cue_phrases", "places_foreign",
                  "stg_actors", "stg_places", "stg_event_triggers", "dim_actors", "dim_locations"}
 
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .casualties import KILLED, WEAPON_START, WOUNDED, CasualtyMention, CasualtyParser
+from .cues import alternation
 from .dates import DateMatch, find_dates
 from .lexicon import Lexicon
 from .normalize import normalize
 from .reports import Report, Victim
 from .sentences import split_sentences
 
-EXTRACTOR_VERSION = "2026.11.23.3"
+EXTRACTOR_VERSION = "2026.12.01.1"
 IN_SCOPE = {"Iraq", "Syria"}
 
 # Clauses that start another incident inside one sentence.
@@ -33,22 +34,6 @@ _ANAPHORA = re.compile(normalize(
     r"(?:^|\s)(?:و|ف|ب|ل)?(?:ال(?:هجوم|هجمه|اشتباك|اشتباكات|كمين|انفجار|تفجير|حادث|حادثه|قصف|غاره|ضربه|معارك|"
     r"عمليه|اعتداء|استهداف|مواجهات|قتلي|ضحايا|جرحي|مصابين|شهداء)|(?:هجوم|اعتداء|تفجير|قصف)(?:هم|ه|ها)|جراءه|"
     r"جراء ذلك|اثره|اثرها|حصيله|ارتفع|ارتفعت|ارتفاع|منهم|في وقت سابق|سابقا)(?!\w)"))
-_NEW_INCIDENT = re.compile(normalize(
-    r"^(?:و)?(?:في حادث(?:ه)? (?:آخر|اخرى|منفصل|منفصله|مماثل)|في سياق (?:آخر|منفصل)|من جهة أخرى|من جانب آخر|"
-    r"إلى ذلك|الى ذلك|في غضون ذلك|وفي العراق|وفي سوريا|في العراق،|في سوريا،|في سياق متصل|في سياق منفصل|"
-    r"في تطور آخر|في حادث منفصل|على صعيد آخر|على صعيد متصل|(?:ردت|رد|ردا على)(?:\s|$))"))
-_RUNNING_TOTAL = re.compile(normalize(
-    r"منذ (?:بداية|بدايه|مطلع|بدء|أول) (?:العام|السنة|الشهر|الأسبوع|عام|العمليات|الحرب|الأزمة|الصراع|النزاع)"
-    r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع (?:الحرب|الأزمة|الثورة|النزاع|الصراع|الاحتجاجات)|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
-    r"|حصيلة (?:شهر|العام|الأسبوع|أسبوعية|شهرية|سنوية)|إجمالي|في المجموع|حتى الآن منذ|على مدى (?:السنوات|الأعوام|الأشهر)"
-    r"|(?:هجمات|حوادث|عمليات|اعتداءات|غارات) (?:متفرقة|متفرقه|عدة|متعددة)|خلال الأيام (?:الماضية|الأخيرة|القليلة)"
-    r"|في الأيام الأخيرة|خلال الأسبوع|خلال شهر|خلال (?:اليومين|يومين|الساعات|الأسابيع|الشهرين|أسبوع|أيام)"
-    r"|منذ بدء (?:الاحتجاجات|التظاهرات|الاحتجاجات الشعبية|التصعيد|الحملة)"))
-# An overview of several incidents: "مدن وبلدات في ريف إدلب"، "في محافظات المثنى والأنبار وديالى".
-# Its figure is the sum of incidents told one by one below; it is not itself an incident.
-_OVERVIEW = re.compile(normalize(
-    r"(?:مدن وبلدات|مدن وقرى|بلدات وقرى|قرى وبلدات|عدة مناطق|عدة مدن|عدة بلدات|عدة قرى|مناطق متفرقة|"
-    r"عدد من المناطق|عدد من القرى|عدد من البلدات|محافظات عدة|عدة محافظات|ثلاث محافظات|أربع محافظات)(?!\w)"))
 # "وفي بلدة الخوين"، "أما في محافظة ديالى": a paragraph that opens on a place
 _OPENS_ON_PLACE = re.compile(normalize(r"^(?:و|ف)?(?:أما\s+)?(?:في|ب)\s*(?:مدينة|بلدة|قرية|منطقة|محافظة|ناحية|قضاء|ريف|حي|مخيم)?\s*"))
 _GOVERNORATES_BEFORE = re.compile(normalize(r"(?:محافظات|مدن|مناطق|ولايات)\s*$"))
@@ -57,25 +42,8 @@ _LISTED = re.compile(r"^\s*(?:،\s*)?و?\s*$")
 _UPDATE = re.compile(normalize(
     r"(?:ارتفعت|ارتفع|ارتفاع|وصلت|وصل|بلغت|بلغ)\s+(?:\S+\s+){0,6}?(?:إلى|الى)\s|حصيله (?:جديده|محدثه|نهائيه)|"
     r"(?:آخر|اخر) حصيله|الحصيله النهائيه|الحصيله الجديده"))
-# "ضربة ثانية على مصنع"، "هجوم آخر"، "في تفجير منفصل": a further incident, never a retelling.
-_ANOTHER_INCIDENT = re.compile(normalize(
-    r"(?:هجوم|هجمه|ضربه|غاره|تفجير|انفجار|قصف|كمين|حادث|حادثه|اشتباك|عمليه|استهداف|مقر|موقع|نقطه|حاجز|"
-    r"منزل|سياره|عجله|دوريه|رتل|قريه|بلده|واقعه)\s+"
-    r"(?:ثان|ثاني|ثانيه|ثالث|ثالثه|آخر|اخر|أخرى|اخري|منفصل|منفصله|مماثل|مماثله)(?!\w)"))
 # "وكان هجوم مماثل قد أسفر...": an earlier incident; without its own date it cannot be dated
 _PLUPERFECT = re.compile(normalize(r"^(?:و)?(?:كان|كانت|كانوا)\s+(?:\S+\s+){0,8}?قد\s"))
-_NON_CONFLICT = re.compile(normalize(
-    r"حادث سير|حادث مروري|حوادث السير|حوادث مرورية|حادث اصطدام|تصادم|انقلاب (?:سيارة|عجلة|مركبة)|غرق|حريق|صعق|"
-    r"كورونا|كوفيد|فيروس|وباء|الزلزال|زلزال|فيضان|سيول|عاصفة|تسمم|الكوليرا|انهيار (?:مبنى|منزل|سقف)|"
-    r"جرعة زائدة|انتحار(?:ه)?\s|شجار"))
-# Courts and prisons: an execution by sentence is not a conflict event, whatever its trigger.
-_JUDICIAL = re.compile(normalize(r"حكم الإعدام|أحكام الإعدام|أحكام بالإعدام|حكم بالإعدام|أحكاما بالإعدام|وزارة العدل"))
-# Denials and commemorations tell of no new incident.
-_DENIAL_OR_MEMORY = re.compile(normalize(
-    r"(?:^|\s)(?:و)?(?:نفى|نفت|ينفي|تنفي|نفي)(?:\s|$)|عار(?:ية|يه) عن الصحة|لا صحة|غير صحيحة|شائعات|"
-    r"(?:^|\s)(?:ال)?ذكرى|إحياء ذكرى|احياء ذكرى"))
-# Every match of the pattern above contains one of these: a sentence without them is not searched.
-_DENIAL_OR_MEMORY_WORDS = tuple(normalize(w) for w in ("نفى", "نفت", "صحة", "صحيحة", "شائعات", "ذكرى"))
 _FUTURE_OR_THREAT = re.compile(normalize(r"(?:يهدد|تهدد|هدد|هددت|تتوعد|يتوعد|محاولة|محاولات)\s+(?:ب|بال)?"))
 # "أعلنت الخلية، اليوم الثلاثاء،": the day something was said, not always the day it happened.
 _STATEMENT_BEFORE = re.compile(normalize(
@@ -191,6 +159,7 @@ class Extractor:
     def __init__(self, lexicon: Lexicon):
         self.lex = lexicon
         self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.casualty_terms, lexicon.find_actors)
+        self.cues = _Cues(lexicon.cues)
         # victim nouns that name fighters of a side the text does not give ("عنصراً"، "مقاتلين")
         self._fighter_nouns = {noun for noun in lexicon.victim_nouns
                                if any(noun.startswith(normalize(w)) for w in ("عنصر", "عناصر", "مقاتل", "مسلح", "فرد", "افراد"))}
@@ -212,14 +181,13 @@ class Extractor:
                                        place_matches=self.lex.find_places(norm)))
         return units
 
-    @staticmethod
-    def _clauses(sentence: str) -> list[str]:
+    def _clauses(self, sentence: str) -> list[str]:
         """Clauses that may tell incidents of their own. "شهدت المنطقة تصاعداً في الهجمات خلال الأشهر
         الماضية، حيث هاجمت مجموعات ... في 22 كانون الأول": after a running total, حيث tells one incident."""
         out = []
         for clause in _CLAUSE_BREAK.split(sentence):
             head, sep, rest = clause.partition("، حيث ")
-            if sep and _RUNNING_TOTAL.search(normalize(head)):
+            if sep and self.cues.running_total.search(normalize(head)):
                 out.extend([head, rest])
             else:
                 out.append(clause)
@@ -230,9 +198,9 @@ class Extractor:
         unit.places = self._weighted_places(norm, unit.place_matches)
         country = self._unit_country(unit) or country_hint
         unit.triggers = self.lex.find_triggers(norm)
-        overview = bool(_OVERVIEW.search(norm)) or self._lists_governorates(unit)
-        unit.background = overview or bool(_RUNNING_TOTAL.search(norm)) or _denial_or_memory(norm) or bool(_JUDICIAL.search(norm)) or (
-            bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(unit.triggers))
+        overview = bool(self.cues.overview.search(norm)) or self._lists_governorates(unit)
+        unit.background = overview or bool(self.cues.running_total.search(norm)) or bool(self.cues.denial_or_memory.search(norm)) or bool(self.cues.judicial.search(norm)) or (
+            bool(self.cues.non_conflict.search(norm)) and not self._conflict_trigger(unit.triggers))
         dates = None
         if not unit.background:
             # a number inside a date is never a count ("3 آذار 2024 إصابة 4 عناصر")
@@ -245,8 +213,8 @@ class Extractor:
             unit.no_casualties = self.parser.no_casualties(norm)
             unit.survived = self.parser.survived(norm) and not unit.mentions
         unit.anaphora = bool(_ANAPHORA.search(norm))
-        unit.new_incident = bool(_NEW_INCIDENT.search(norm))
-        unit.another_incident = bool(_ANOTHER_INCIDENT.search(norm))
+        unit.new_incident = bool(self.cues.new_incident.match(norm))
+        unit.another_incident = bool(self.cues.another_incident.search(norm))
         if not (unit.has_casualties or unit.triggers or unit.anaphora):
             return    # a sentence with no figure, no trigger and no back-reference joins no incident
         unit.dates = dates if dates is not None else find_dates(norm, published)
@@ -363,7 +331,7 @@ class Extractor:
             if report is None:
                 continue
             if told:
-                _date_from_previous(report, incident.units[0].norm, told[-1][1])
+                self.cues.date_from_previous(report, incident.units[0].norm, told[-1][1])
             for k, (earlier, earlier_report) in enumerate(told):
                 if self._retold(earlier, earlier_report, incident, report):
                     earlier.units.extend(incident.units)
@@ -731,8 +699,6 @@ def _scenes(units: list[_Unit]) -> set[str]:
 
 
 # Dates told against the incident just reported: "وفي اليوم ذاته"، "وسبق ذلك بأيام"، "قبل ذلك بيومين".
-_SAME_DAY_AS_PREVIOUS = re.compile(normalize(r"(?:في|وفي)\s+(?:اليوم (?:ذاته|نفسه)|ذات اليوم|نفس اليوم)"))
-_SAME_TIME_AS_PREVIOUS = re.compile(normalize(r"(?:في|وفي)\s+(?:الوقت (?:ذاته|نفسه)|ذات الوقت|نفس الوقت)"))
 _BEFORE_PREVIOUS = re.compile(normalize(r"(?:سبق ذلك|سبقه|سبقها|قبل ذلك|قبلها|قبله)\s+(ب(?:يوم|يومين|أيام|ايام|أسبوع|اسبوع|ساعات|ساعه))"))
 _DAYS_BEFORE = {normalize(k): v for k, v in {"بيوم": (1, "day"), "بيومين": (2, "day"), "بساعات": (0, "day"),
                                              "بساعه": (0, "day"), "بأسبوع": (7, "week"), "باسبوع": (7, "week"),
@@ -740,30 +706,9 @@ _DAYS_BEFORE = {normalize(k): v for k, v in {"بيوم": (1, "day"), "بيومي
 _NO_OWN_DATE = ("published_date", "unknown", "earlier_undated")
 
 
-def _date_from_previous(report: Report, norm: str, previous: Report) -> None:
-    """A report without its own date that points at the one before takes its date from it."""
-    if report.date_rule not in _NO_OWN_DATE or previous.event_date is None:
-        return
-    if _SAME_DAY_AS_PREVIOUS.search(norm):
-        report.event_date, report.date_precision = previous.event_date, previous.date_precision
-        report.date_rule, report.date_text = "same_day_as_previous", None
-    elif _SAME_TIME_AS_PREVIOUS.search(norm):
-        report.event_date, report.date_precision = previous.event_date.replace(day=1), "month"
-        report.date_rule, report.date_text = "same_time_as_previous", None
-    elif (before := _BEFORE_PREVIOUS.search(norm)):
-        days, precision = _DAYS_BEFORE[before.group(1)]
-        date = previous.event_date if days is None else previous.event_date - dt.timedelta(days=days)
-        report.event_date = date.replace(day=1) if precision == "month" else date
-        report.date_precision, report.date_rule, report.date_text = precision, "before_previous", before.group(0)
-
-
 def _named_in(scenes: set[str], units: list[_Unit]) -> bool:
     """One of the scenes is named in the units ("بلدة خان أرنبة بالقنيطرة" names القنيطرة)."""
     return any(scene in u.norm for scene in scenes for u in units)
-
-
-def _denial_or_memory(norm: str) -> bool:
-    return any(w in norm for w in _DENIAL_OR_MEMORY_WORDS) and bool(_DENIAL_OR_MEMORY.search(norm))
 
 
 def _named_over_generic(norm: str, matches: list) -> list:
@@ -828,6 +773,40 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     rules = sorted({m.rule for m in counted} | ({"update"} if any(m.updated for m in counted) else set()))
     how = "sum_of_groups" if known >= unknown and len(breakdown) > 1 else "largest_figure"
     return total, f"{how}({','.join(rules)})", breakdown
+
+
+class _Cues:
+    """The cue phrases of `cue_phrases.csv` compiled into the patterns the grammar needs."""
+
+    def __init__(self, cues: dict[str, list[str]]):
+        def anywhere(*names):
+            return re.compile(alternation([p for n in names for p in cues[n]]) + r"(?!\w)")
+        self.running_total = anywhere("running_total")
+        self.non_conflict = anywhere("non_conflict")
+        self.judicial = anywhere("judicial")
+        self.overview = anywhere("overview")
+        self.denial_or_memory = re.compile(r"(?:^|\s)(?:و)?" + alternation(cues["denial"] + cues["memory"]) + r"(?!\w)")
+        self.new_incident = re.compile(r"(?:و)?" + alternation(cues["new_incident"]) + r"(?!\w)")
+        self.another_incident = re.compile(alternation(cues["incident_noun"]) + r"\s+" +
+                                           alternation(cues["another_mark"]) + r"(?!\w)")
+        self.same_day_as_previous = re.compile(r"(?:و)?" + alternation(cues["same_day_as_previous"]) + r"(?!\w)")
+        self.same_time_as_previous = re.compile(r"(?:و)?" + alternation(cues["same_time_as_previous"]) + r"(?!\w)")
+
+    def date_from_previous(self, report: Report, norm: str, previous: Report) -> None:
+        """A report without its own date that points at the one before takes its date from it."""
+        if report.date_rule not in _NO_OWN_DATE or previous.event_date is None:
+            return
+        if self.same_day_as_previous.search(norm):
+            report.event_date, report.date_precision = previous.event_date, previous.date_precision
+            report.date_rule, report.date_text = "same_day_as_previous", None
+        elif self.same_time_as_previous.search(norm):
+            report.event_date, report.date_precision = previous.event_date.replace(day=1), "month"
+            report.date_rule, report.date_text = "same_time_as_previous", None
+        elif (before := _BEFORE_PREVIOUS.search(norm)):
+            days, precision = _DAYS_BEFORE[before.group(1)]
+            date = previous.event_date if days is None else previous.event_date - dt.timedelta(days=days)
+            report.event_date = date.replace(day=1) if precision == "month" else date
+            report.date_precision, report.date_rule, report.date_text = precision, "before_previous", before.group(0)
 
 
 @functools.lru_cache(maxsize=4)

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .casualties import load_casualty_terms, load_victim_nouns
+from .cues import load_cues
 from .normalize import normalize
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -192,7 +193,7 @@ def _read(path: Path) -> list[dict]:
 
 
 LEXICON_FILES = ("places.csv", "places_geonames.csv", "places_foreign.csv", "actors.csv", "event_triggers.csv",
-                 "victim_nouns.csv", "casualty_terms.csv")
+                 "victim_nouns.csv", "casualty_terms.csv", "cue_phrases.csv")
 
 
 class Lexicon:
@@ -205,6 +206,7 @@ class Lexicon:
         self.triggers: dict[str, dict] = {}
         self.victim_nouns: dict = {}
         self.casualty_terms = None
+        self.cues: dict[str, list[str]] = {}
         self._places = _Index()
         self._actors = _Index()
         self._triggers = _Index()
@@ -259,6 +261,7 @@ class Lexicon:
         nouns = seeds_dir / "victim_nouns.csv"
         lex.victim_nouns = load_victim_nouns(nouns) if nouns.exists() else {}
         lex.casualty_terms = load_casualty_terms(seeds_dir / "casualty_terms.csv")
+        lex.cues = load_cues(seeds_dir / "cue_phrases.csv")
         return lex
 
     def find_places(self, norm_text: str) -> list[LexMatch]:
