@@ -150,12 +150,34 @@ class CasualtyTerms:
         # A token holds no space, so a window can only start with a phrase if its first token
         # starts with the phrase's first word: most tokens are ruled out without building the window.
         self.kill_phrase_first_words = tuple({p.split()[0] for p in self.kill_phrase_starts})
-        # Quick filter: every casualty word contains one of these three-letter stems, so a
-        # sentence without any of them is not tokenised (most sentences speak of no casualty).
-        stems = {_core(w)[:3] for table in self.by_role.values() for words in table.values() for w in words}
-        self.quick_filter = re.compile("|".join(sorted(map(re.escape, stems))))
+        # Quick filter: every casualty word starts with one of these stems (its first three letters
+        # when it has no more, else four), so a sentence with no word holding one is not tokenised:
+        # most sentences speak of no casualty. A life_verb needs its life_noun, which the filter knows.
+        # Phrases of several words are looked for whole.
+        self.stems: dict[int, set[str]] = {3: set(), 4: set()}
+        self.phrases: tuple[str, ...] = ()
+        for role, table in self.by_role.items():
+            if role == "life_verb":
+                continue
+            for term in (w for words in table.values() for w in words):
+                if " " in term:
+                    self.phrases += (term,)
+                    continue
+                core = _core(term)
+                # "إصابة" → "إصابتهم": ta marbuta before a pronoun
+                for form in {core, core[:-1] + "ت" if core.endswith("ه") else core}:
+                    self.stems[3 if len(form) <= 3 else 4].add(form[:4])
+        # one pattern, searched in C (a stem inside a longer word passes too: the parser decides)
+        self._stem_pattern = re.compile(
+            "|".join(sorted(map(re.escape, self.stems[4] | self.stems[3] | set(self.phrases)), key=len, reverse=True)))
         self.trigger_kind = functools.lru_cache(maxsize=1 << 16)(lambda w: _kind_of(w, self.triggers))
         self.dual_count_noun = functools.lru_cache(maxsize=1 << 16)(lambda w: _kind_of(w, self.dual_count_nouns))
+        self.life_verb = functools.lru_cache(maxsize=1 << 16)(lambda w: _strip_clitics(w, self.life_verbs) is not None)
+
+
+    def may_hold_term(self, text: str) -> bool:
+        """Whether `text` may hold a casualty word: one of the stems appears in it."""
+        return bool(self._stem_pattern.search(text))
 
 
 def _core(word: str) -> str:
@@ -204,6 +226,7 @@ class CasualtyParser:
         self.nouns = victim_nouns
         self.noun_vocab = set(victim_nouns)
         self.find_actors = actor_finder or (lambda text: [])
+        self._pronoun_cache = functools.lru_cache(maxsize=1 << 16)(self._pronoun_victim_uncached)
 
     def _noun(self, word: str) -> str | None:
         """The lexicon key of a victim noun, also for regular duals and accusatives not listed:
@@ -227,15 +250,17 @@ class CasualtyParser:
     # -- public -------------------------------------------------------------------------------
     def may_mention(self, text: str) -> bool:
         """False when the sentence holds no casualty word at all (most sentences)."""
-        return bool(self.terms.quick_filter.search(text))
+        return self.terms.may_hold_term(text)
 
-    def parse(self, text: str, country: str | None = None, dates: list[tuple[int, int]] = ()) -> list[CasualtyMention]:
-        """Casualty mentions in `text`; numbers inside the `dates` spans are not counts."""
-        if not self.may_mention(text):
+    def parse(self, text: str, country: str | None = None, dates: list[tuple[int, int]] = (),
+              actors: list | None = None) -> list[CasualtyMention]:
+        """Casualty mentions in `text`; numbers inside the `dates` spans are not counts. `actors`:
+        the actor matches of `text`, when the caller has them already."""
+        if actors is None and not self.may_mention(text):   # (a caller passing actors has checked)
             return []
         toks = _tokens(text)
         numbers = {n.start: n for n in find_numbers(text) if not any(a <= n.start < b for a, b in dates)}
-        actors = self.find_actors(text)
+        actors = self.find_actors(text) if actors is None else actors
         mentions: list[CasualtyMention] = []
         consumed_until = -1
         joint_spans = [m.span() for m in _JOINT.finditer(text)]
@@ -335,7 +360,7 @@ class CasualtyParser:
         if kind:
             return kind
         # "فقد 4 أشخاص حياتهم"، "فقدان 3 من مقاتليها لأرواحهم"، "فارق الحياة": losing one's life
-        if _strip_clitics(word, self.terms.life_verbs) and any(
+        if self.terms.life_verb(word) and any(
                 _strip_clitics(t.text, self.terms.life_nouns) or t.text.startswith(self.terms.life_noun_starts)
                 for t in toks[i + 1:i + 7]):
             return KILLED
@@ -358,6 +383,9 @@ class CasualtyParser:
         return None
 
     def _pronoun_victim(self, word: str) -> tuple[str, int] | None:
+        return self._pronoun_cache(word)
+
+    def _pronoun_victim_uncached(self, word: str) -> tuple[str, int] | None:
         """"مقتله"، "إصابتها" (one victim), "مقتلهما" (two): the trigger carries its victims as a pronoun."""
         for suffix, count in (("هما", 2), ("ه", 1), ("ها", 1)):
             if word.endswith(suffix):

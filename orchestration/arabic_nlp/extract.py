@@ -198,14 +198,14 @@ class Extractor:
         unit.places = self._weighted_places(norm, unit.place_matches)
         country = self._unit_country(unit) or country_hint
         unit.triggers = self.lex.find_triggers(norm)
-        overview = bool(self.cues.overview.search(norm)) or self._lists_governorates(unit)
-        unit.background = overview or bool(self.cues.running_total.search(norm)) or bool(self.cues.denial_or_memory.search(norm)) or bool(self.cues.judicial.search(norm)) or (
-            bool(self.cues.non_conflict.search(norm)) and not self._conflict_trigger(unit.triggers))
-        dates = None
-        if not unit.background:
+        cues = self.cues.scan(norm)
+        unit.background = bool(cues & _NOT_AN_INCIDENT) or ("non_conflict" in cues and not self._conflict_trigger(
+            unit.triggers)) or self._lists_governorates(unit)
+        dates = actors = None
+        if not unit.background and self.parser.may_mention(norm):
             # a number inside a date is never a count ("3 آذار 2024 إصابة 4 عناصر")
-            dates = find_dates(norm, published) if self.parser.may_mention(norm) else None
-            unit.mentions = [m for m in self.parser.parse(norm, country, [(d.start, d.end) for d in dates or ()])
+            dates, actors = find_dates(norm, published), self.lex.find_actors(norm)
+            unit.mentions = [m for m in self.parser.parse(norm, country, [(d.start, d.end) for d in dates], actors)
                              if not self._threat(norm, m)]
             if unit.mentions and _UPDATE.search(norm):
                 for m in unit.mentions:
@@ -218,7 +218,7 @@ class Extractor:
         if not (unit.has_casualties or unit.triggers or unit.anaphora):
             return    # a sentence with no figure, no trigger and no back-reference joins no incident
         unit.dates = dates if dates is not None else find_dates(norm, published)
-        unit.actors = _named_over_generic(norm, self.lex.find_actors(norm))
+        unit.actors = _named_over_generic(norm, actors if actors is not None else self.lex.find_actors(norm))
         if unit.triggers:
             unit.trigger = max(unit.triggers, key=lambda t: (int(self.lex.triggers[t.entry_id]["priority"]), -t.start))
         self._roles(unit)
@@ -775,22 +775,41 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     return total, f"{how}({','.join(rules)})", breakdown
 
 
+_DENIAL_OR_MEMORY = r"(?:^|\s)(?:و)?{}(?!\w)"
+# A sentence holding one of these cues tells no incident of its own (non_conflict: unless a conflict trigger).
+_NOT_AN_INCIDENT = {"running_total", "judicial", "overview", "denial_or_memory"}
+
+
 class _Cues:
     """The cue phrases of `cue_phrases.csv` compiled into the patterns the grammar needs."""
 
     def __init__(self, cues: dict[str, list[str]]):
-        def anywhere(*names):
-            return re.compile(alternation([p for n in names for p in cues[n]]) + r"(?!\w)")
-        self.running_total = anywhere("running_total")
-        self.non_conflict = anywhere("non_conflict")
-        self.judicial = anywhere("judicial")
-        self.overview = anywhere("overview")
-        self.denial_or_memory = re.compile(r"(?:^|\s)(?:و)?" + alternation(cues["denial"] + cues["memory"]) + r"(?!\w)")
+        self.running_total = re.compile(alternation(cues["running_total"]) + r"(?!\w)")
+        self.denial_or_memory = re.compile(_DENIAL_OR_MEMORY.format(alternation(cues["denial"] + cues["memory"])))
+        # the words these cue phrases start with (a "word*" phrase by its first four letters), to pass
+        # over the sentences holding none of them without running the pattern
+        self._scan_firsts = set()
+        for name in ("running_total", "non_conflict", "judicial", "overview", "denial", "memory"):
+            for phrase in cues[name]:
+                first = phrase.split()[0]
+                alternatives = first[1:-1].split("|") if first.startswith("(") else [first]
+                self._scan_firsts.update(w.rstrip("*")[:4] if w.endswith("*") else w for w in alternatives)
+        # the cues that make a sentence no incident, found in one pass over it
+        self._scan = re.compile("|".join(
+            [f"(?P<{name}>{alternation(cues[name])}(?!\\w))" for name in ("running_total", "non_conflict", "judicial", "overview")]
+            + ["(?P<denial_or_memory>" + _DENIAL_OR_MEMORY.format(alternation(cues["denial"] + cues["memory"])) + ")"]))
         self.new_incident = re.compile(r"(?:و)?" + alternation(cues["new_incident"]) + r"(?!\w)")
         self.another_incident = re.compile(alternation(cues["incident_noun"]) + r"\s+" +
                                            alternation(cues["another_mark"]) + r"(?!\w)")
         self.same_day_as_previous = re.compile(r"(?:و)?" + alternation(cues["same_day_as_previous"]) + r"(?!\w)")
         self.same_time_as_previous = re.compile(r"(?:و)?" + alternation(cues["same_time_as_previous"]) + r"(?!\w)")
+
+    def scan(self, norm: str) -> set[str]:
+        """The no-incident cues in a sentence: running_total, non_conflict, judicial, overview, denial_or_memory."""
+        firsts = self._scan_firsts
+        if not any(w in firsts or w[1:] in firsts or w[:4] in firsts for w in norm.split()):
+            return set()    # no word a cue phrase starts with: most sentences
+        return {m.lastgroup for m in self._scan.finditer(norm)}
 
     def date_from_previous(self, report: Report, norm: str, previous: Report) -> None:
         """A report without its own date that points at the one before takes its date from it."""
