@@ -300,3 +300,24 @@ def test_cue_phrases_load_and_are_well_formed(lexicon, tmp_path):
         bad.write_text(f"cue,phrase_ar,note\n{row}\n", encoding="utf-8")
         with pytest.raises(ValueError, match=f"cue_phrases.csv:2: {message}"):
             load_cues(bad)
+
+
+def test_a_second_strike_has_the_attacker_of_the_first(lexicon):
+    text = ("قتل ثلاثة أشخاص بغارة لطائرة مسيرة تركية على سيارة في ريف القامشلي بمحافظة الحسكة اليوم الخميس.\n"
+            "وأصيب شخصان في ضربة ثانية استهدفت معملاً قرب المدينة.")
+    first, second = run(lexicon, text)
+    assert first.actor1_id == second.actor1_id == "turkish_forces"
+    assert (first.killed, second.wounded) == (3, 2)
+
+
+def test_a_group_announcing_its_own_dead_is_the_target(lexicon):
+    text = "أعلنت قوات سوريا الديمقراطية مقتل أربعة من مقاتليها بقصف لطائرة مسيرة تركية على ريف الحسكة اليوم."
+    report, = run(lexicon, text)
+    assert (report.actor1_id, report.actor2_id) == ("turkish_forces", "sdf")
+
+
+def test_the_attacks_initiator_beats_the_defender_who_killed_one_attacker(lexicon):
+    text = ("شن عناصر من داعش هجوماً على قوة من الشرطة الاتحادية في قضاء الدبس بكركوك ليل أمس، وتسبب الهجوم "
+            "بمقتل شرطيين، فيما تمكنت القوة من قتل أحد المهاجمين.")
+    report, = run(lexicon, text)
+    assert report.actor1_id == "isis" and report.actor2_id == "iq_federal_police"

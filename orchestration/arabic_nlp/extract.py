@@ -101,10 +101,10 @@ _SOURCE_BEFORE = re.compile(normalize(
 _SOURCE_AFTER = re.compile(normalize(r"^\s*(?:في|،)?\s*(?:بيان|تصريح|مؤتمر صحفي|إن|ان|أن)(?:\s|$)"))
 # "من قبل مجهولين"، "على يد داعش": the attacker, whatever comes before.
 _BY_AGENT = re.compile(normalize(r"(?:من قبل|على يد|على أيدي|بأيدي|بيد)\s+(?:ل|ال|لل)?$"))
-# "قصف مدفعي تركي"، "طائرة مسيرة إسرائيلية": the weapon's owner is the attacker.
-_WEAPON_BEFORE = re.compile(normalize(
-    r"(?:قصف|غاره|غارات|ضربه|ضربات|طائره|طائرات|مسيره|مسيرات|الطيران|طيران|مدفعيه|صاروخ|صواريخ|قذائف|هجوم|هجمات)"
-    r"(?:\s+\S+){0,2}\s+(?:ل|ال|لل)?$"))
+# "هجوماً لعناصر داعش"، "كمين لداعش": the attack's own initiator
+_INITIATOR_BEFORE = re.compile(normalize(r"(?:^|\s)(?:هجوم|هجوما|هجمات|هجمه|كمين|كمينا|اعتداء)\s+ل?$"))
+# "من مقاتليها"، "عناصره"، "منتسبيها": fighters of the one who speaks
+_OWN_MEN = re.compile(normalize(r"(?:مقاتلي|مقاتل|عناصر|منتسبي|جنود|أفراد|افراد)(?:ها|ه|هم)(?!\w)"))
 _BETWEEN = re.compile(r"(?:^|\s)بين(?:\s+\S+){0,2}\s+$")
 _TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
 _FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
@@ -307,15 +307,14 @@ class Extractor:
             if _SOURCE_BEFORE.search(before) or _SOURCE_AFTER.search(after):
                 unit.sources.append(match.entry_id)
             elif _BY_AGENT.search(before) or _AGENT_NAMED_LATER.search(before) or WEAPON_START.match(match.surface) \
-                    or _WEAPON_BEFORE.search(before):
+                    or _INITIATOR_BEFORE.search(before):
                 unit.agents.insert(unit.strong_agents, match.entry_id)   # named as the doer: before weaker cues
                 unit.strong_agents += 1
             elif _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
                 unit.targets.append(match.entry_id)
             elif any(a <= match.start < b for a, b in victim_spans):
                 unit.victims.append(match.entry_id)   # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
-            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before) \
-                    or _WEAPON_BEFORE.search(before) or WEAPON_START.match(match.surface):
+            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after):
                 unit.agents.append(match.entry_id)
 
     # -- incidents ----------------------------------------------------------------------------
@@ -332,6 +331,7 @@ class Extractor:
                 continue
             if told:
                 self.cues.date_from_previous(report, incident.units[0].norm, told[-1][1])
+                _attacker_from_previous(report, incident.units[0], told[-1][1])
             for k, (earlier, earlier_report) in enumerate(told):
                 if self._retold(earlier, earlier_report, incident, report):
                     earlier.units.extend(incident.units)
@@ -572,6 +572,9 @@ class Extractor:
             actor2 = next((g for g in victim_groups + named_victims if g != actor1), None)
         if actor2 is None:
             actor2 = next((a for a in mentioned if a != actor1 and a != "civilians" and a not in agents), None)
+        if actor2 in (None, "civilians") and any(_OWN_MEN.search(u.norm) for u in incident.units):
+            # "أعلنت قسد مقتل 3 من مقاتليها": the source's own fighters are the victims
+            actor2 = next((a for u in units for a in u.sources if self._is_armed(a) and a != actor1), actor2)
         if actor2 is None and any((m.count or 0) > 0 for u in incident.units for m in u.mentions) \
                 and not any(self._is_armed(g) for g in victim_groups) and not any(m.noun in self._fighter_nouns for u in units for m in u.mentions):
             actor2 = "civilians"   # people killed or hurt with no side named: civilians, as ACLED codes them
@@ -704,6 +707,14 @@ _DAYS_BEFORE = {normalize(k): v for k, v in {"بيوم": (1, "day"), "بيومي
                                              "بساعه": (0, "day"), "بأسبوع": (7, "week"), "باسبوع": (7, "week"),
                                              "بأيام": (None, "month"), "بايام": (None, "month")}.items()}
 _NO_OWN_DATE = ("published_date", "unknown", "earlier_undated")
+
+
+def _attacker_from_previous(report: Report, first: _Unit, previous: Report) -> None:
+    """"ضربة ثانية على مصنع"، "وفي بلدة الخوين استشهد شخص آخر نتيجة القصف": a further incident of the
+    same kind, or one pointing back at the attack told before, has the same attacker when it names none."""
+    if report.actor1_id in (None, "unidentified_gunmen") and (first.another_incident or first.anaphora) \
+            and previous.actor1_id not in (None, "unidentified_gunmen") and previous.actor1_id != report.actor2_id:
+        report.actor1_id = previous.actor1_id
 
 
 def _named_in(scenes: set[str], units: list[_Unit]) -> bool:
