@@ -197,6 +197,7 @@ _AGO_RE = re.compile(
 _NIGHT_RE = re.compile(
     rf"{_BOW}(?:ليل|{_fz('ليله')})\s+(?P<wd1>{_WD})\s*(?:{_fz('علي')}|{_fz('الي')}|[-–/]|و)?\s*(?P<wd2>{_WD})"
 )
+_BEFORE_MIDNIGHT = re.compile(r"(?:قبيل|قبل)\s+منتصف\s*$")
 _WEEKDAY_RE = re.compile(
     rf"(?:(?P<pre>يوم|{_TOD})\s+)?{_BOW}(?P<wd>{_WD})(?!\s+عشر)"
     rf"(?:\s+(?P<qual>{_QUAL}))?"
@@ -525,7 +526,13 @@ def _relative(text: str, folded: str, has_digit: bool, published: date, add) -> 
         w1, w2 = _wd_of(m.group("wd1")), _wd_of(m.group("wd2"))
         if w1 is None or w2 != (w1 + 1) % 7:
             continue
-        add(m.start(), m.end(), _most_recent_weekday(w1, published), "day", "night_of")
+        # "ليلة السبت إلى الأحد": what is reported of such a night happened after midnight, on the
+        # second day, unless the text says before midnight ("قبيل منتصف ليل الثلاثاء الأربعاء")
+        first = _most_recent_weekday(w1, published)
+        if _BEFORE_MIDNIGHT.search(text[max(0, m.start() - 14):m.start()]):
+            add(m.start(), m.end(), first, "day", "night_of_before_midnight")
+        else:
+            add(m.start(), m.end(), min(first + timedelta(days=1), published), "day", "night_of")
 
     for m in _finditer_if(has_weekday, _WEEKDAY_RE, text):
         wd = _wd_of(m.group("wd"))
