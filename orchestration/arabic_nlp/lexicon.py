@@ -5,7 +5,10 @@ The lexicons are the analyst-editable dbt seeds (`dbt_project/seeds/*.csv`):
 - `places.csv` (curated) merged with `places_geonames.csv` (generated); when the same normalised
   alias appears in both, the curated place wins;
 - `actors.csv`, `event_triggers.csv`;
-- `victim_nouns.csv` (read by `casualties.load_victim_nouns`, exposed as `Lexicon.victim_nouns`).
+- `victim_nouns.csv` (read by `casualties.load_victim_nouns`, exposed as `Lexicon.victim_nouns`);
+- `number_words.csv`, `date_words.csv`: the words of numbers and dates, read by `numbers.py` and
+  `dates.py` at import from the package's own seeds folder (see `langdata.py`); listed in
+  `LEXICON_FILES` only so that an edit re-extracts old articles.
 
 Matching works on `normalize()`d text with aliases normalised the same way, on whole words,
 longest match first, left to right, without overlaps. A word may carry Arabic proclitics
@@ -193,7 +196,9 @@ def _read(path: Path) -> list[dict]:
 
 
 LEXICON_FILES = ("places.csv", "places_geonames.csv", "places_foreign.csv", "actors.csv", "event_triggers.csv",
-                 "victim_nouns.csv", "casualty_terms.csv", "cue_phrases.csv")
+                 "victim_nouns.csv", "casualty_terms.csv", "cue_phrases.csv",
+                 # language data read at import by numbers.py and dates.py (langdata.py)
+                 "number_words.csv", "date_words.csv")
 
 
 class Lexicon:
