@@ -321,3 +321,10 @@ def test_the_attacks_initiator_beats_the_defender_who_killed_one_attacker(lexico
             "بمقتل شرطيين، فيما تمكنت القوة من قتل أحد المهاجمين.")
     report, = run(lexicon, text)
     assert report.actor1_id == "isis" and report.actor2_id == "iq_federal_police"
+
+
+def test_the_armed_side_hit_is_the_target_before_civilians_caught_with_it(lexicon):
+    text = ("قتل مدنيان وأصيب خمسة جنود أمريكيين بهجوم صاروخي على قاعدة عين الأسد في محافظة الأنبار "
+            "اليوم الخميس.")
+    report, = run(lexicon, text)
+    assert report.actor2_id == "us_forces"

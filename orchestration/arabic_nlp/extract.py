@@ -555,7 +555,9 @@ class Extractor:
         if actor1 is None and parties:   # a clash "بين X و Y": both sides fight
             actor1 = parties[0]
             targets = [p for p in parties[1:] if p != actor1] + targets
-        victim_groups = sorted((g for g in victims if g), key=lambda g: -(victims[g].get(KILLED) or 0))
+        # the target among the victims: an armed side before civilians caught with it, then the most hit
+        victim_groups = sorted((g for g in victims if g), key=lambda g: (
+            not self._is_armed(g), -((victims[g].get(KILLED) or 0) + (victims[g].get(WOUNDED) or 0))))
         if actor1 is None:
             if "isis" in mentioned and "isis" not in victim_groups[:1] and "isis" not in targets[:1]:
                 actor1 = "isis"
