@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 
 import matplotlib
 
@@ -49,9 +50,13 @@ class Chart:
         self.fig = fig
 
     def svg(self) -> str:
+        """The SVG document without its DTD reference and RDF metadata: the only addresses left
+        are the XML namespace names (identifiers, never fetched)."""
         buf = io.StringIO()
-        self.fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-        return buf.getvalue()
+        self.fig.savefig(buf, format="svg", bbox_inches="tight",
+                         metadata={key: None for key in ("Date", "Creator", "Format", "Type")})
+        text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", buf.getvalue())
+        return re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
 
     def png(self, dpi: int = 80) -> bytes:
         buf = io.BytesIO()

@@ -107,7 +107,7 @@ def mart_columns(con, table: str) -> set[str]:
         "WHERE table_catalog = 'analyst' AND table_schema = 'marts' AND table_name = ?", [table]).fetchall()}
 
 
-def window_end(con, run_date: dt.date) -> tuple[dt.date | None, str]:
+def window_end(con, run_date: dt.date, date_label: str = "the run date") -> tuple[dt.date | None, str]:
     """(end date of the windows, the sentence saying why)."""
     newest_any = con.execute(f"SELECT max(event_date) FROM {MARTS}.fct_events").fetchone()[0]
     newest = con.execute(f"SELECT max(event_date) FROM {MARTS}.fct_events WHERE event_date <= ?",
@@ -115,11 +115,11 @@ def window_end(con, run_date: dt.date) -> tuple[dt.date | None, str]:
     if newest_any is None:
         return None, "The marts hold no dated event."
     if newest is None:
-        return run_date, f"Windows end on {run_date}; every event in the marts is dated after it."
+        return run_date, f"Windows end on {run_date}, {date_label}; every event in the marts is dated after it."
     if newest >= run_date:
-        return run_date, f"Windows end on {run_date}, the run date."
+        return run_date, f"Windows end on {run_date}, {date_label}."
     return newest, (f"Windows end on {newest}, the newest incident date in the marts: nothing is dated "
-                    f"on {run_date} (the run date) or the days between, as in an archive or a backfill.")
+                    f"on {run_date} ({date_label}) or the days between, as in an archive or a backfill.")
 
 
 def periods(con, end: dt.date, range_start: dt.date | None = None) -> list[Period]:
@@ -255,12 +255,14 @@ def map_points(con, start: dt.date, end: dt.date):
 
 def review_queue(con) -> tuple[int, list[tuple[str, int]]]:
     total = con.execute(f"SELECT count(*) FROM {MARTS}.report_review_queue").fetchone()[0]
-    # the issue text carries the figures ("implausible killed (12000)"): group on the kind of issue
+    # each issue names its figures ("implausible killed (12000)", "event date D after published_date P"):
+    # grouped on the kind of issue
     by_issue = con.execute(f"""
-        SELECT regexp_replace(trim(issue), '\\s*\\(.*\\)$|\\s+\\d{{4}}-\\d{{2}}-\\d{{2}}.*$', '') AS kind,
+        SELECT CASE WHEN issue LIKE 'event date % after published_date %' THEN 'event date after publication date'
+                    ELSE regexp_replace(issue, '\\s*\\(.*\\)$', '') END AS kind,
                count(*)
-        FROM (SELECT unnest(string_split(quality_issue, ';')) AS issue FROM {MARTS}.report_review_queue)
-        WHERE trim(issue) <> ''
+        FROM (SELECT trim(unnest(string_split(quality_issue, ';'))) AS issue FROM {MARTS}.report_review_queue)
+        WHERE issue <> ''
         GROUP BY kind ORDER BY 2 DESC, 1""").fetchall()
     return int(total), [(k, int(n)) for k, n in by_issue]
 
@@ -324,7 +326,8 @@ def collect(analyst_db: Path, run_date: dt.date, *, mode: str,
     """
     con = connect(analyst_db)
     try:
-        end, rule = window_end(con, run_date)
+        end, rule = window_end(con, run_date, "the run date" if mode == "run" else
+                               "the chosen date" if range_start in (None, run_date) else "the range's last day")
         if mode == "run":
             if previously_published is None:
                 ids_sql, params = f"SELECT event_id FROM {MARTS}.fct_events", []
