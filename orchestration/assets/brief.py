@@ -12,7 +12,7 @@ import dagster as dg
 from orchestration import config
 from orchestration.assets.clean_worker import LOCAL_TZ
 from orchestration.assets.publish import analyst_copy
-from orchestration.brief.report import write_brief
+from orchestration.brief.report import stored_gx_outcomes, write_brief
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 
@@ -23,8 +23,18 @@ def run_check_outcomes(instance, run_id: str) -> list[dict]:
     for record in records:
         ev = record.event_log_entry.dagster_event.event_specific_data
         out.append({"name": ev.check_name, "target": ev.asset_key.to_user_string(), "passed": ev.passed,
-                    "severity": ev.severity.value, "detail": ev.description or ""})
+                    "severity": ev.severity.value, "detail": ev.description or _failures(ev.metadata or {})})
     return out
+
+
+def _failures(metadata) -> str:
+    """The failed expectations of a GX check ('failures_json', written by checks/assets.py)."""
+    failures = getattr(metadata.get("failures_json"), "value", None) or []
+    return "; ".join(
+        f"{f.get('expectation')}({f.get('column')})"
+        + (f": {f['unexpected_count']} unexpected" if f.get("unexpected_count") else "")
+        + (f", observed {f['observed_value']}" if f.get("observed_value") else "")
+        for f in failures[:4] if isinstance(f, dict))
 
 
 def run_started(instance, run_id: str) -> dt.datetime:
@@ -48,9 +58,10 @@ def morning_brief(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     started = run_started(context.instance, context.run_id)
     run_date = started.astimezone(LOCAL_TZ).date()
     checks = run_check_outcomes(context.instance, context.run_id)
+    # the brief materialised on its own (from the UI) has no checks in its run: the stored GX results
+    outcomes = (checks, "this run") if checks else stored_gx_outcomes(config.gx_context_dir())
     result = write_brief(config.analyst_db_path(), config.briefs_dir(), run_date, mode="run",
-                         warehouse=warehouse.resolved_path(), rejected_since=started,
-                         checks=(checks, "this run"))
+                         warehouse=warehouse.resolved_path(), rejected_since=started, checks=outcomes)
     context.log.info(f"brief written: {result.path} ({result.brief.n_new_events} new events)")
     numbers = result.numbers()
     return dg.MaterializeResult(metadata={

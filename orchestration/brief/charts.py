@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
 from orchestration.brief import geo  # noqa: E402
+from orchestration.brief.data import NO_GOVERNORATE  # noqa: E402
 
 # ACLED's event types; anything else (or unknown) is grey
 EVENT_TYPE_COLOURS = {
@@ -84,7 +85,8 @@ def governorate_chart(rows, title: str) -> Chart:
         _empty(ax, "No killed reported in this window" if rows else "No events dated in this window")
         return Chart(fig)
     rows = list(reversed(rows))
-    labels = [f"{admin1} ({country})" for country, admin1, *_ in rows]
+    labels = [f"{country} (no governorate)" if admin1 == NO_GOVERNORATE else f"{admin1} ({country})"
+              for country, admin1, *_ in rows]
     best = [r[3] for r in rows]
     low = [r[4] for r in rows]
     high = [r[5] for r in rows]

@@ -22,6 +22,7 @@ NEW_EVENTS_SHOWN = 200          # rows of the new-events table; the rest is coun
 EVIDENCE_CHARS = 600            # Arabic evidence per report, cut at a word beyond this
 TOP_PAIRS = 10
 TOP_GOVERNORATES = 20
+NO_GOVERNORATE = "(no governorate)"   # admin1 NULL: a country-wide or cross-governorate place
 
 
 @dataclass
@@ -215,7 +216,7 @@ def new_events(con, event_ids_sql: str, params: list) -> tuple[list[NewEvent], i
 
 
 def killed_by_governorate(con, start: dt.date, end: dt.date):
-    return [(c or "(unknown)", a or "(no governorate)", int(n), int(b), int(lo), int(hi))
+    return [(c or "(unknown)", a or NO_GOVERNORATE, int(n), int(b), int(lo), int(hi))
             for c, a, n, b, lo, hi in con.execute(f"""
         SELECT country, admin1, count(*), coalesce(sum(fatalities_best), 0),
                coalesce(sum(fatalities_low), 0), coalesce(sum(fatalities_high), 0)

@@ -53,6 +53,7 @@ figure {{ margin: 0; }}
 figure img {{ width: 100%; height: auto; display: block; }}
 figcaption {{ font-size: 12px; color: #4a5560; margin-top: 4px; }}
 .tag {{ display: inline-block; padding: 0 5px; border-radius: 3px; font-size: 11px; color: #fff; }}
+td.check {{ word-break: break-word; }}
 .ok {{ color: #1e7b45; font-weight: 600; }} .warn {{ color: #a86b00; font-weight: 600; }}
 .err {{ color: #b03a2e; font-weight: 600; }}
 footer {{ margin-top: 30px; font-size: 12px; color: #4a5560; border-top: 1px solid #dde1e5; padding-top: 8px; }}
@@ -226,18 +227,26 @@ def quality_html(brief: BriefData) -> str:
         parts.append(f"<h3>Checks</h3><p class='small'>Not shown: {esc(brief.checks_scope)}.</p>")
     else:
         failed = [c for c in brief.checks if not c["passed"]]
+        gx = [c for c in brief.checks if c["name"].startswith("gx_")]
+        others = [c for c in brief.checks if not c["name"].startswith("gx_")]
         parts.append(f"<h3>Checks ({esc(brief.checks_scope)}): {len(brief.checks) - len(failed)} of "
                      f"{len(brief.checks)} passed</h3>")
-        if brief.checks:
+        if others:
+            n_ok = sum(c["passed"] for c in others)
+            parts.append(f"<p class='small'>dbt tests: {n_ok} of {len(others)} passed"
+                         + ("; the failures are listed below." if n_ok < len(others) else ".") + "</p>")
+        shown = gx + [c for c in others if not c["passed"]]
+        if shown:
             rows = []
-            for c in sorted(brief.checks, key=lambda c: (c["passed"], c["name"])):
+            for c in sorted(shown, key=lambda c: (c["passed"], c["name"])):
                 status = ("<span class='ok'>passed</span>" if c["passed"] else
                           f"<span class='{'err' if c['severity'] == 'ERROR' else 'warn'}'>failed "
                           f"({esc(c['severity'])})</span>")
-                rows.append(f"<tr><td>{esc(c['name'])}</td><td>{esc(c['target'])}</td><td>{status}</td>"
-                            f"<td class='small'>{esc(c.get('detail') or '')}</td></tr>")
+                rows.append(f"<tr><td class='check'>{esc(c['name'])}</td><td class='check'>{esc(c['target'])}</td>"
+                            f"<td>{status}</td><td class='small'>{esc(c.get('detail') or '')}</td></tr>")
             parts.append("<table><thead><tr><th>check</th><th>on</th><th>outcome</th><th>detail</th></tr></thead>"
-                         f"<tbody>{''.join(rows)}</tbody></table>")
+                         f"<tbody>{''.join(rows)}</tbody></table><p class='small'>GX results in full: the GX "
+                         "Data Docs (GX_DOCS_DIR/index.html).</p>")
     return "".join(parts)
 
 
