@@ -51,7 +51,7 @@ def run_started(instance, run_id: str) -> dt.datetime:
     description="The morning brief: headline figures (24 h / 7 days against the previous period), the "
                 "new events with their Arabic evidence, killed by governorate, the 90-day timeline, actor "
                 "pairs, a map of the last 30 days and data quality, as one self-contained HTML file "
-                "(BRIEFS_DIR/<run date>.html and latest.html).",
+                "(BRIEFS_DIR/YYYY-MM-DD.html for the run date, and latest.html).",
 )
 def morning_brief(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     # `warehouse` holds the run lock; the warehouse is only read (rejected inputs), read-only.

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.brief import data, render
+from orchestration.brief import data
 
 LEDGER_NAME = ".published_reports.parquet"
 LATEST_NAME = "latest.html"
@@ -124,6 +124,9 @@ def write_brief(analyst_db: Path, briefs_dir: Path, run_date: dt.date, *, mode: 
         name, title = f"brief_{run_date}.html", f"Brief for {run_date}"
     else:
         name, title = f"brief_{start}_to_{run_date}.html", f"Brief for {start} to {run_date}"
+    # matplotlib takes 1-3 s to import: loaded here, not when the code location loads
+    from orchestration.brief import render
+
     drawn = render.build_charts(brief)
     try:
         page = render.html_page(brief, drawn, title)
