@@ -373,3 +373,76 @@ def test_pipeline_writes_the_brief_of_the_bundled_articles(bundled_run, tmp_path
         shot = tmp_path / "latest.png"
         proc = screenshot(latest, shot)
         assert proc.returncode == 0 and colour_share(shot, (0xdc, 0xe9, 0xf2)) > 0.004, proc.stderr[-2000:]
+
+
+HOSTILE = {  # an article whose text and URL carry markup: the brief shows it as text
+    "url": "https://news.example.org/iraq/2024/05/06/attack?id=7&x=<b>", "title": "هجوم في كركوك",
+    "sitename": "أخبار المثال", "date": "2024-05-06",
+    "text": "كركوك - قتل ثلاثة جنود من الجيش العراقي وأصيب اثنان آخران أمس الأحد في هجوم شنه مسلحون من "
+            "تنظيم داعش على نقطة تفتيش في قضاء الحويجة جنوب غربي كركوك <script>alert('x')</script> بحسب "
+            "مصدر أمني.\nوقال المصدر إن القوات الأمنية طوقت المنطقة وبدأت عمليات تفتيش بحثا عن المهاجمين."}
+
+
+@pytest.fixture(scope="module")
+def generated_run(tmp_path_factory):
+    """The real pipeline on a small generated archive (news pages dated 2023-2025) plus one article
+    carrying markup."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import generate_corpus
+
+    base = tmp_path_factory.mktemp("generated")
+    env = {"ARTICLES_DIR": base / "inbox", "WAREHOUSE_PATH": base / "data" / "warehouse.duckdb",
+           "ANALYST_DB_PATH": base / "data" / "analyst.duckdb", "EXPORTS_DIR": base / "data" / "exports",
+           "GX_DOCS_DIR": base / "data" / "gx_docs", "BRIEFS_DIR": base / "data" / "briefs"}
+    generate_corpus.generate_corpus(env["ARTICLES_DIR"], 30, seed=5)
+    (env["ARTICLES_DIR"] / "hostile.json").write_text(json.dumps(HOSTILE, ensure_ascii=False), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        for var, p in env.items():
+            mp.setenv(var, str(p))
+        from orchestration.definitions import defs
+        from orchestration.resources import build_resources
+
+        result = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
+                                instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        yield env, result
+
+
+def test_pipeline_brief_of_a_generated_archive_equals_the_marts(generated_run):
+    env, result = generated_run
+    assert result.success
+    md = next(e for e in result.get_asset_materialization_events()
+              if e.asset_key == dg.AssetKey("morning_brief")).materialization.metadata
+    page = (env["BRIEFS_DIR"] / "latest.html").read_text(encoding="utf-8")
+    with duckdb.connect(str(env["ANALYST_DB_PATH"]), read_only=True) as con:
+        n_events, newest = con.execute("SELECT count(*), max(event_date) FROM marts.fct_events").fetchone()
+        expected = {}
+        for name, start, end in (("24h", newest, newest), ("7d", newest - dt.timedelta(days=6), newest)):
+            expected[name] = con.execute(
+                "SELECT count(*), coalesce(sum(fatalities_best), 0), coalesce(sum(injured_best), 0) "
+                "FROM marts.fct_events WHERE date_precision = 'day' AND event_date BETWEEN ? AND ?",
+                [start, end]).fetchone()
+        killed_30d = con.execute("SELECT coalesce(sum(fatalities_best), 0) FROM marts.fct_events "
+                                 "WHERE date_precision = 'day' AND event_date > ?::DATE - 30", [newest]).fetchone()[0]
+        review = con.execute("SELECT count(*) FROM marts.report_review_queue").fetchone()[0]
+        hostile = con.execute("SELECT url FROM marts.fct_event_reports WHERE evidence LIKE '%<script>%'"
+                              ).fetchall()
+    assert n_events >= 20 and newest < dt.date(2026, 1, 1)      # an archive: windows end at its newest incident
+    assert md["window"].value.startswith(f"Windows end on {newest}, the newest incident date")
+    assert (md["events_24h"].value, md["killed_24h"].value, md["wounded_24h"].value) == expected["24h"]
+    assert (md["events_7d"].value, md["killed_7d"].value, md["wounded_7d"].value) == expected["7d"]
+    assert (md["new_events"].value, md["events_total"].value, md["reports_in_review"].value) == (
+        n_events, n_events, review)
+    assert f"New events: {n_events}" in page
+    # the governorate chart's data (killed over 30 days) is drawn from the same marts
+    from orchestration.brief import data as brief_data
+
+    assert sum(k for *_, k, _, _ in brief_data.collect(env["ANALYST_DB_PATH"], newest, mode="run")
+               .killed_by_governorate) == killed_30d
+    # the article's markup reached the marts as text, and the page shows it escaped
+    assert len(hostile) == 1 and hostile[0][0].startswith("https://news.example.org/iraq/2024/05/06/attack?id=7&")
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page and "<script" not in page.lower()
+    assert f'class="source" href="{html.escape(hostile[0][0])}"' in page
+    assert external_references(page) == []

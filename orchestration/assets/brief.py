@@ -55,9 +55,9 @@ def run_started(instance, run_id: str) -> dt.datetime:
 )
 def morning_brief(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     # `warehouse` holds the run lock; the warehouse is only read (rejected inputs), read-only.
-    started = run_started(context.instance, context.run_id)
+    started = run_started(context.instance, context.run.run_id)
     run_date = started.astimezone(LOCAL_TZ).date()
-    checks = run_check_outcomes(context.instance, context.run_id)
+    checks = run_check_outcomes(context.instance, context.run.run_id)
     # the brief materialised on its own (from the UI) has no checks in its run: the stored GX results
     outcomes = (checks, "this run") if checks else stored_gx_outcomes(config.gx_context_dir())
     result = write_brief(config.analyst_db_path(), config.briefs_dir(), run_date, mode="run",
