@@ -399,6 +399,7 @@ def generated_run(tmp_path_factory):
            "GX_DOCS_DIR": base / "data" / "gx_docs", "BRIEFS_DIR": base / "data" / "briefs"}
     generate_corpus.generate_corpus(env["ARTICLES_DIR"], 30, seed=5)
     (env["ARTICLES_DIR"] / "hostile.json").write_text(json.dumps(HOSTILE, ensure_ascii=False), encoding="utf-8")
+    (env["ARTICLES_DIR"] / "scan.pdf").write_bytes(b"%PDF-1.4 not an article")   # rejected by the ingest
     with pytest.MonkeyPatch.context() as mp:
         for var, p in env.items():
             mp.setenv(var, str(p))
@@ -446,3 +447,6 @@ def test_pipeline_brief_of_a_generated_archive_equals_the_marts(generated_run):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page and "<script" not in page.lower()
     assert f'class="source" href="{html.escape(hostile[0][0])}"' in page
     assert external_references(page) == []
+    # data quality: this run's rejected input, and the GX suites of this run
+    assert "Rejected inputs (this run): 1" in page and "unsupported file type .pdf" in page
+    assert re.search(r"Checks \(this run\): \d+ of \d+ passed", page) and "gx_raw_articles" in page

@@ -120,8 +120,10 @@ def timeline_chart(days, title: str) -> Chart:
     ax.set_ylim(0, max(max(killed), 1) * 1.15)
     ax2 = ax.twinx()
     ax2.spines["right"].set_visible(True)
-    ax2.plot(x, events, color=EVENTS, linewidth=1.0, marker="o", markersize=3,
-             markevery=[i for i, n in enumerate(events) if n], label="events")
+    busy = [i for i, n in enumerate(events) if n]
+    # a line through mostly-empty days draws ramps to zero; sparse days are dots only
+    ax2.plot(x, events, color=EVENTS, linewidth=1.0 if len(busy) * 3 > len(events) else 0,
+             marker="o", markersize=3.5, markevery=busy, label="events")
     ax2.set_ylabel("events", color=EVENTS)
     ax2.set_ylim(0, max(max(events), 1) * 1.3)
     ax2.yaxis.get_major_locator().set_params(integer=True)
