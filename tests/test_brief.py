@@ -272,6 +272,22 @@ def test_notes_column_is_used_when_the_mart_has_it(archive, tmp_path):
     assert "ISIS attacked &lt;b&gt;police&lt;/b&gt;." in b.path.read_text()
 
 
+def test_country_outlines_are_read_from_natural_earth():
+    from shapely.geometry import Point, Polygon
+
+    from orchestration.brief import geo
+
+    outlines = dict(geo.country_outlines(geo.DEFAULT_EXTENT))
+    assert {"Iraq", "Syria", "Turkey", "Iran", "Jordan", "Saudi Arabia"} <= set(outlines)
+    iraq = [Polygon(ring) for ring in outlines["Iraq"]]
+    assert any(p.contains(Point(44.36, 33.31)) for p in iraq)          # Baghdad
+    assert not any(p.contains(Point(36.28, 33.51)) for p in iraq)      # Damascus
+    assert any(Polygon(r).contains(Point(36.28, 33.51)) for r in outlines["Syria"])
+    # a point abroad widens the map, within bounds
+    assert geo.extent_for([(55.3, 25.2)])[1] > 56 and geo.extent_for([(120.0, 0.0)]) == (
+        geo.DEFAULT_EXTENT[0], geo.MAX_EXTENT[1], geo.MAX_EXTENT[2], geo.DEFAULT_EXTENT[3])
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

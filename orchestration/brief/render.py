@@ -52,7 +52,6 @@ a.source {{ color: #1f5fa8; word-break: break-all; }}
 figure {{ margin: 0; }}
 figure img {{ width: 100%; height: auto; display: block; }}
 figcaption {{ font-size: 12px; color: #4a5560; margin-top: 4px; }}
-.tag {{ display: inline-block; padding: 0 5px; border-radius: 3px; font-size: 11px; color: #fff; }}
 td.check {{ word-break: break-word; }}
 .ok {{ color: #1e7b45; font-weight: 600; }} .warn {{ color: #a86b00; font-weight: 600; }}
 .err {{ color: #b03a2e; font-weight: 600; }}
