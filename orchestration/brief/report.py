@@ -110,7 +110,7 @@ def write_brief(analyst_db: Path, briefs_dir: Path, run_date: dt.date, *, mode: 
     briefs_dir.mkdir(parents=True, exist_ok=True)
     ledger = briefs_dir / LEDGER_NAME
     start = range_start or run_date
-    if mode == "run":
+    if mode == "run" and rejected_since is not None:
         rejected = data.rejected_inputs(warehouse, since=rejected_since)
     else:
         rejected = data.rejected_inputs(warehouse, on_days=(start, run_date))
