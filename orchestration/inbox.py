@@ -279,6 +279,23 @@ def _letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
 
+BAD_NAME_REASON = "file name is not valid UTF-8 (rename the file; it was not read)"
+
+
+def _is_utf8(path: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        path.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def readable_path(path: str) -> str:
+    """The path with bytes that are not UTF-8 written as \\xNN escapes (for rows and messages)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _is_ignored_name(name: str) -> str | None:
     low = name.lower()
     if name.startswith("."):
@@ -810,6 +827,14 @@ def iter_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     tasks: list[tuple[str, str, str]] = []
     for path, kind, detail in _walk(root):
         sp = str(path)
+        if kind != "ignored" and not _is_utf8(sp):
+            # Not storable as text (and not safely printable): rejected under an escaped, readable
+            # name; its pseudo digest (of the raw name) keeps the next scans from rejecting it again.
+            shown = readable_path(sp)
+            sha = _pseudo_sha(b"bad-name", sp.encode("utf-8", "surrogateescape"))
+            if sha not in known:
+                plan.append((RejectedInput(shown, None, BAD_NAME_REASON), FileOutcome(shown, sha, 0, "rejected", 0)))
+            continue
         if kind == "ignored":
             head.skipped.append(SkippedFile(sp, f"temporary/hidden file ({detail})"))
             continue

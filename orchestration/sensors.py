@@ -27,7 +27,8 @@ def inbox_state(articles_dir: Path) -> tuple[str, int]:
             continue
         entries.append(f"{p}\t{st.st_size}\t{st.st_mtime_ns}")
     entries.sort()
-    return hashlib.sha256("\n".join(entries).encode("utf-8")).hexdigest(), len(entries)
+    # surrogateescape: a file name that is not UTF-8 is still a change to watch (the run rejects it)
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest(), len(entries)
 
 
 @dg.sensor(

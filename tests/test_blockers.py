@@ -70,3 +70,34 @@ def test_an_article_whose_rows_cannot_be_written_is_quarantined_alone(tmp_path, 
     assert path == "/inbox/a_bad.txt" and reason.startswith("write failed: ") and reason.endswith("(article a_bad)")
     # logged as read by this version: the next run does not trip over it again
     assert extract_new_articles(con)["articles_extracted"] == 0
+
+
+# ----------------------------------------------------------------------------- 2. file name not UTF-8
+
+def _ingest(wh: Path, inbox: Path) -> dict:
+    from orchestration.assets.ingest import ingest_inbox
+
+    with duckdb.connect(str(wh)) as con:
+        return ingest_inbox(con, inbox)
+
+
+def test_a_file_name_that_is_not_utf8_is_a_readable_reject_and_the_batch_goes_on(tmp_path):
+    from orchestration.sensors import inbox_state
+
+    inbox = tmp_path / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    raw_name = b"\xd8\xae\xd8\xa8\xd8\xb1 \xff\xfe.txt"          # Arabic, then two bytes that are not UTF-8
+    with open(bytes(inbox / "sub") + b"/" + raw_name, "wb") as fh:
+        fh.write(PLAIN_TEXT.encode("utf-8"))
+    (inbox / "good.txt").write_text(PLAIN_TEXT.replace("ثلاثة", "أربعة"), encoding="utf-8")
+
+    digest, n_files = inbox_state(inbox)                       # the sensor sees both files, no error
+    assert n_files == 2 and len(digest) == 64
+    stats = _ingest(tmp_path / "wh.duckdb", inbox)
+    assert stats["new_articles"] == 1
+    with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
+        (path, reason), = con.execute("SELECT source_path, reason FROM ops.rejected_inputs").fetchall()
+        assert con.execute("SELECT status FROM ops.ingested_files WHERE source_path = ?", [path]).fetchone() == ("rejected",)
+    assert path == str(inbox / "sub" / "خبر \\xff\\xfe.txt") and "not valid UTF-8" in reason
+    again = _ingest(tmp_path / "wh.duckdb", inbox)            # known: not rejected a second time
+    assert again["new_articles"] == 0 and again["rejects"] == []
