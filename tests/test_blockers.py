@@ -101,3 +101,80 @@ def test_a_file_name_that_is_not_utf8_is_a_readable_reject_and_the_batch_goes_on
     assert path == str(inbox / "sub" / "خبر \\xff\\xfe.txt") and "not valid UTF-8" in reason
     again = _ingest(tmp_path / "wh.duckdb", inbox)            # known: not rejected a second time
     assert again["new_articles"] == 0 and again["rejects"] == []
+
+
+# ----------------------------------------------------------------------------- 3, 4. the published copy
+
+def _marts_warehouse(path: Path, generation: int, view: bool = False) -> Path:
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.fct_events AS SELECT 'e' || i AS event_id, 35.0 + i / 100 AS latitude, "
+                f"44.0 AS longitude, {generation} AS fatalities_best FROM range(2000) t(i)")
+    con.execute(f"CREATE TABLE marts.dim_articles AS SELECT 'a_{generation}' AS article_id")
+    if view:
+        con.execute("CREATE VIEW marts.v_events AS SELECT event_id FROM marts.fct_events")
+    con.close()
+    return path
+
+
+def _published(analyst: Path) -> tuple:
+    with duckdb.connect(str(analyst), read_only=True) as con:
+        return con.execute("SELECT count(*), min(fatalities_best) FROM marts.fct_events").fetchone()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_a_damaged_analyst_copy_is_detected_and_rebuilt_whole(tmp_path, damage):
+    from orchestration.assets.publish import publish_marts
+
+    wh, analyst, exports = tmp_path / "warehouse.duckdb", tmp_path / "pub" / "analyst.duckdb", tmp_path / "pub" / "exports"
+    publish_marts(_marts_warehouse(wh, 1), analyst, exports)
+    size = analyst.stat().st_size
+
+    def spoil():
+        if damage == "truncated":
+            with open(analyst, "r+b") as fh:
+                fh.truncate(size // 2)
+        else:
+            with open(analyst, "r+b") as fh:        # the headers stay, the blocks behind them do not
+                fh.seek(3 * 4096)
+                fh.write(b"\xde\xad\xbe\xef" * ((size - 3 * 4096) // 4))
+
+    spoil()
+    # nothing new in the warehouse: the run must not report success over a copy nobody can open
+    unchanged = publish_marts(wh, analyst, exports)
+    assert unchanged["damaged_copy"] and not unchanged["unchanged"]
+    assert _published(analyst) == (2000, 1)
+    # new data after another damage: the copy is built from the warehouse, not from the damaged file
+    spoil()
+    changed = publish_marts(_marts_warehouse(wh, 2), analyst, exports)
+    assert changed["damaged_copy"] and not changed["refreshed_in_place"]
+    assert _published(analyst) == (2000, 2)
+    assert publish_marts(wh, analyst, exports)["unchanged"]          # whole again: trusted as before
+
+
+@pytest.mark.parametrize("warehouse_name, analyst_name", [
+    ("conflict.duckdb", "conflict.analyst.duckdb"),
+    ("memory.duckdb", "analyst.duckdb"), ("temp.duckdb", "analyst.duckdb"),
+    ("system.duckdb", "analyst.duckdb"), ("main.duckdb", "main.analyst.duckdb"),
+])
+def test_publish_works_whatever_the_files_are_called(tmp_path, warehouse_name, analyst_name):
+    from orchestration.assets.publish import publish_marts
+
+    wh, analyst, exports = tmp_path / "data" / warehouse_name, tmp_path / "data" / analyst_name, tmp_path / "exports"
+    wh.parent.mkdir()
+    first = publish_marts(_marts_warehouse(wh, 1), analyst, exports)
+    assert first["row_counts"] == {"dim_articles": 1, "fct_events": 2000}
+    second = publish_marts(_marts_warehouse(wh, 2), analyst, exports)      # the in-place refresh path too
+    assert second["row_counts"]["fct_events"] == 2000 and _published(analyst) == (2000, 2)
+
+
+def test_a_view_mart_whose_catalog_name_collides_is_refused_with_what_to_rename(tmp_path):
+    from orchestration.assets.publish import publish_marts
+
+    wh = _marts_warehouse(tmp_path / "memory.duckdb", 1, view=True)
+    with pytest.raises(RuntimeError, match=r"v_events.*'memory'.*WAREHOUSE_PATH or ANALYST_DB_PATH"):
+        publish_marts(wh, tmp_path / "analyst.duckdb", tmp_path / "exports")
+    ok = publish_marts(_marts_warehouse(tmp_path / "conflict.duckdb", 1, view=True),
+                       tmp_path / "analyst.duckdb", tmp_path / "exports")
+    assert ok["row_counts"]["v_events"] == 2000
