@@ -4,6 +4,7 @@ small real warehouse (no Dagster run; tests/test_hardening.py has the whole-pipe
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import duckdb
@@ -178,3 +179,125 @@ def test_a_view_mart_whose_catalog_name_collides_is_refused_with_what_to_rename(
     ok = publish_marts(_marts_warehouse(tmp_path / "conflict.duckdb", 1, view=True),
                        tmp_path / "analyst.duckdb", tmp_path / "exports")
     assert ok["row_counts"]["v_events"] == 2000
+
+
+# ----------------------------------------------------------------------------- 5, 6. size settings
+
+def _table(wh: Path, sql: str) -> list:
+    with duckdb.connect(str(wh), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_raising_max_input_bytes_reads_the_files_it_rejected(tmp_path, monkeypatch):
+    inbox, wh = tmp_path / "inbox", tmp_path / "wh.duckdb"
+    inbox.mkdir()
+    big = inbox / "long.txt"
+    big.write_text("\n".join([PLAIN_TEXT] * 12), encoding="utf-8")
+    monkeypatch.setenv("MAX_INPUT_BYTES", str(big.stat().st_size - 1))
+    assert _ingest(wh, inbox)["rejects"][0][2].startswith("file too large")
+    assert _ingest(wh, inbox)["rejects"] == []                  # same setting: not rejected again
+    monkeypatch.setenv("MAX_INPUT_BYTES", str(big.stat().st_size))
+    assert _ingest(wh, inbox)["new_articles"] == 1
+    # the file has one row (its outcome under the current setting) and no stale reject
+    assert _table(wh, "SELECT status FROM ops.ingested_files") == [("ingested",)]
+    assert _table(wh, "SELECT count(*) FROM ops.rejected_inputs") == [(0,)]
+
+
+def test_an_article_over_the_gx_length_bound_is_quarantined_at_ingest_and_the_gate_passes(tmp_path, monkeypatch):
+    from orchestration.assets.clean import clean_new_articles
+    from orchestration.checks.gx import run_suite
+
+    monkeypatch.setenv("GX_DOCS_DIR", str(tmp_path / "gx_docs"))
+    inbox, wh = tmp_path / "inbox", tmp_path / "wh.duckdb"
+    inbox.mkdir()
+    long_text = "\n".join([PLAIN_TEXT] * 8000)                   # ~2 MB of UTF-8, > 1,000,000 characters
+    assert len(long_text) > 1_000_000 and len(long_text.encode()) < 20_000_000
+    (inbox / "dump.txt").write_text(long_text, encoding="utf-8")
+    (inbox / "feed.jsonl").write_text(
+        '{"url": "https://x.iq/news/1", "text": "%s"}\n{"url": "https://x.iq/news/2", "text": "%s"}\n'
+        % ("ملحق " + long_text.replace("\n", " "), PLAIN_TEXT), encoding="utf-8")
+    stats = _ingest(wh, inbox)
+    assert stats["new_articles"] == 1
+    assert sorted((Path(p).name, line, why.split(" (")[0]) for p, line, why in stats["rejects"]) == [
+        ("dump.txt", None, "article text too long"), ("feed.jsonl", 1, "article text too long")]
+    assert "MAX_ARTICLE_CHARS" in stats["rejects"][0][2]
+    with duckdb.connect(str(wh)) as con:
+        clean_new_articles(con)
+        outcome = run_suite(con, "clean_articles", None, build=False)
+    assert not outcome.error_failures, outcome.error_failures
+    # a setting-dependent rejection: a higher limit reads both files again
+    monkeypatch.setenv("MAX_ARTICLE_CHARS", "3000000")
+    again = _ingest(wh, inbox)
+    assert again["new_articles"] == 2 and again["rejects"] == []
+    assert sorted(_table(wh, "SELECT regexp_extract(source_path, '[^/]+$'), status FROM ops.ingested_files")) == [
+        ("dump.txt", "ingested"), ("feed.jsonl", "ingested")]
+
+
+# ----------------------------------------------------------------------------- 8. growing and edited files
+
+def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
+    import threading
+
+    inbox, wh = tmp_path / "inbox", tmp_path / "wh.duckdb"
+    inbox.mkdir()
+    target = inbox / "growing.txt"
+    lines = [PLAIN_TEXT.replace("ثلاثة", str(i)) for i in range(30)]
+    target.write_text(lines[0] + "\n", encoding="utf-8")
+    done = threading.Event()
+
+    def writer():
+        for line in lines[1:]:
+            time.sleep(0.1)
+            with open(target, "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        first = _ingest(wh, inbox)
+    finally:
+        thread.join()
+    assert done.is_set()
+    assert first["new_articles"] == 0 and first["rejects"] == [] and first["files_scanned"] == 0
+    second = _ingest(wh, inbox)
+    assert second["new_articles"] == 1
+    assert _table(wh, "SELECT raw_text FROM raw.articles") == [("\n".join(lines),)]
+
+
+def test_an_edited_file_updates_its_article_instead_of_adding_a_second(tmp_path):
+    from orchestration.assets.clean import clean_new_articles
+
+    inbox, wh = tmp_path / "inbox", tmp_path / "wh.duckdb"
+    inbox.mkdir()
+    txt, html = inbox / "note.txt", inbox / "page.html"
+    page = ('<html><head><link rel="canonical" href="https://example.iq/news/42"><title>خبر</title></head>'
+            '<body><article><p>{}</p></article></body></html>')
+    txt.write_text(PLAIN_TEXT, encoding="utf-8")
+    html_text = HUGE_TOLL_TEXT.replace("99999999999", "7")
+    html.write_text(page.format(html_text), encoding="utf-8")
+    assert _ingest(wh, inbox)["new_articles"] == 2
+    with duckdb.connect(str(wh)) as con:
+        clean_new_articles(con)
+        extract_new_articles(con)
+    first_ids = dict(_table(wh, "SELECT regexp_extract(source_path, '[^/]+$'), article_id FROM raw.articles"))
+
+    edited = PLAIN_TEXT.replace("ثلاثة", "أربعة")
+    txt.write_text(edited, encoding="utf-8")                       # a .txt has no URL: a new id
+    html.write_text(page.format(html_text + " وأضاف المصدر أن التحقيقات جارية."), encoding="utf-8")
+    stats = _ingest(wh, inbox)
+    assert (stats["new_articles"], stats["updated_articles"], stats["duplicates"]) == (0, 2, 0)
+    rows = _table(wh, "SELECT regexp_extract(source_path, '[^/]+$'), article_id, raw_text FROM raw.articles ORDER BY 1")
+    assert [r[0] for r in rows] == ["note.txt", "page.html"]
+    assert rows[0][2] == edited and rows[0][1] != first_ids["note.txt"]
+    assert rows[1][1] == first_ids["page.html"] and "التحقيقات جارية" in rows[1][2]
+    # what was derived from the old versions is gone, and the new versions are read again
+    with duckdb.connect(str(wh)) as con:
+        assert con.execute("SELECT count(*) FROM clean.articles").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM extract.event_reports WHERE article_id = ?",
+                           [first_ids["note.txt"]]).fetchone() == (0,)
+        assert clean_new_articles(con)["cleaned"] == 2
+        extract_new_articles(con)
+        assert con.execute("SELECT killed FROM extract.event_reports WHERE article_id = ?",
+                           [rows[0][1]]).fetchone() == (4,)
+    assert _table(wh, "SELECT count(*) FROM ops.ingested_files") == [(2,)]
