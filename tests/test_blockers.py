@@ -301,3 +301,34 @@ def test_an_edited_file_updates_its_article_instead_of_adding_a_second(tmp_path)
         assert con.execute("SELECT killed FROM extract.event_reports WHERE article_id = ?",
                            [rows[0][1]]).fetchone() == (4,)
     assert _table(wh, "SELECT count(*) FROM ops.ingested_files") == [(2,)]
+
+
+# ----------------------------------------------------------------------------- 7. GX batch watermark
+
+def test_a_clock_that_goes_back_does_not_let_new_rows_slip_under_the_gx_watermark(tmp_path, monkeypatch):
+    """The rows of a stage are stamped after every earlier stamp: after a DST fall-back (the
+    previous run's rows stamped an hour "ahead" of the clock) the new rows are still in the batch
+    the next check validates."""
+    from orchestration.assets.clean import clean_new_articles
+    from orchestration.checks.gx import batch_watermark, load_suite_json, run_suite
+
+    monkeypatch.setenv("GX_DOCS_DIR", str(tmp_path / "gx_docs"))
+    inbox, wh = tmp_path / "inbox", tmp_path / "wh.duckdb"
+    inbox.mkdir()
+    (inbox / "first.txt").write_text(PLAIN_TEXT, encoding="utf-8")
+    _ingest(wh, inbox)
+    with duckdb.connect(str(wh)) as con:
+        clean_new_articles(con)
+        extract_new_articles(con)
+        for table, column in (("raw.articles", "ingested_at"), ("clean.articles", "cleaned_at"),
+                              ("extract.event_reports", "extracted_at")):
+            con.execute(f"UPDATE {table} SET {column} = {column} + INTERVAL 1 HOUR")   # the clock went back 1 h
+        marks = {s: batch_watermark(con, load_suite_json(s)) for s in ("raw_articles", "clean_articles",
+                                                                       "extracted_reports")}
+    (inbox / "second.txt").write_text(HUGE_TOLL_TEXT.replace("99999999999", "6"), encoding="utf-8")
+    _ingest(wh, inbox)
+    with duckdb.connect(str(wh)) as con:
+        clean_new_articles(con)
+        extract_new_articles(con)
+        for suite, since in marks.items():
+            assert run_suite(con, suite, since, build=False).n_rows == 1, suite

@@ -8,7 +8,7 @@ import dagster as dg
 from orchestration import config
 from orchestration.assets.parallel import batches, worker_pool
 from orchestration.assets.warehouse_ddl import (INTEGER_MAX, arrow_table, arrow_view, column_types, ensure_tables,
-                                                insert_rows, transaction)
+                                                insert_rows, transaction, write_stamp)
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 # Above this many articles the batch is spread over both cores; below it process start-up
@@ -155,7 +155,7 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
         [version],
     ).fetchall()]
     stats = {"articles_extracted": 0, "extraction_failures": 0, "reports_written": 0, "victim_rows_written": 0}
-    now = dt.datetime.now()
+    now = write_stamp(con, "extract.event_reports", "extracted_at")
     with extractor(len(todo_ids), seeds_dir) as (extract, mode), transaction(con):
         for batch in batches(todo_ids, BATCH_SIZE):
             with arrow_view(con, "_batch_ids", ["article_id"], [[aid] for aid in batch]) as ids:

@@ -6,7 +6,7 @@ from pathlib import PurePath
 import dagster as dg
 
 from orchestration import config
-from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
+from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction, write_stamp
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 RAW_COLUMNS = [
@@ -45,7 +45,7 @@ def ingest_inbox(con, articles_dir) -> dict:
     seen_ids = {r[0] for r in con.execute("SELECT article_id FROM raw.articles").fetchall()}
     seen_fps = {r[0] for r in con.execute(
         "SELECT text_fingerprint FROM raw.articles WHERE text_fingerprint IS NOT NULL").fetchall()}
-    now = dt.datetime.now()
+    now = write_stamp(con, "raw.articles", "ingested_at")
     stats = {"new_articles": 0, "updated_articles": 0, "duplicates": 0, "rejects": [], "files_scanned": 0, "duplicate_files": 0,
              "skipped_temporary": 0, "unchanged_files": 0, "scan_mode": "sequential"}
     with transaction(con):

@@ -1,6 +1,7 @@
 """DDL for the tables the Python assets own (columns per the project contract)."""
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 from typing import Iterator, Sequence
 
@@ -41,6 +42,16 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS ops.extraction_log (
         article_id VARCHAR PRIMARY KEY, extractor_version VARCHAR, n_reports INTEGER, extracted_at TIMESTAMP)""",
 ]
+
+
+def write_stamp(con, table: str, column: str) -> dt.datetime:
+    """The write time a stage stamps its rows with: the clock, but always after the latest stamp
+    already in `table`.`column`. The GX checks validate the rows stamped after the last validation,
+    so a clock that goes back (DST fall-back, a time-zone change, a clock step) must not stamp new
+    rows below that watermark, where no check would ever see them."""
+    latest = con.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]
+    now = dt.datetime.now()
+    return now if latest is None or now > latest else latest + dt.timedelta(microseconds=1)
 
 
 def ensure_tables(con) -> None:
