@@ -332,3 +332,48 @@ def test_a_clock_that_goes_back_does_not_let_new_rows_slip_under_the_gx_watermar
         extract_new_articles(con)
         for suite, since in marks.items():
             assert run_suite(con, suite, since, build=False).n_rows == 1, suite
+
+
+# ----------------------------------------------------------------------------- 9. markup in Data Docs
+
+def test_article_markup_never_reaches_the_generated_data_docs(tmp_path, monkeypatch):
+    from orchestration.checks.gx import build_docs, run_suite
+
+    monkeypatch.setenv("GX_DOCS_DIR", str(tmp_path / "gx_docs"))
+    payloads = ['<script>alert("xss")</script>', '<img src=x onerror=alert(1)>']
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        ensure_tables(con)
+        for i, payload in enumerate(payloads):
+            text = f"{PLAIN_TEXT} {payload} {PLAIN_TEXT}"
+            con.execute("INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
+                        "published_date, date_source, cleaned_at) VALUES (?, ?, ?, 0.9, 'ar', DATE '2023-01-01', "
+                        "'metadata', now())", [f"a_{i:016d}", text, len(text)])
+        outcome = run_suite(con, "clean_articles", None, build=False)
+    markup = [f for f in outcome.warn_failures if f["expectation"] == "expect_column_values_to_not_match_regex"]
+    assert markup and markup[0]["unexpected_count"] == 2          # the check still sees the markup
+    index = build_docs()
+    pages = [p.read_text(encoding="utf-8", errors="replace") for p in index.parent.rglob("*.html")]
+    assert len(pages) >= 2
+    for page in pages:                        # the text is shown, inert: no tag of it survives
+        assert "<script>alert" not in page and "<img src=x" not in page
+    assert any("\u2039script\u203aalert" in page for page in pages)
+
+
+# ----------------------------------------------------------------------------- 14. GX history pruned
+
+def test_stored_gx_results_are_pruned_where_gx_keeps_them(tmp_path, monkeypatch):
+    from orchestration import config
+    from orchestration.checks.gx import build_docs, run_suite
+
+    monkeypatch.setenv("GX_DOCS_DIR", str(tmp_path / "gx_docs"))
+    monkeypatch.setenv("GX_KEEP_VALIDATIONS", "2")
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        ensure_tables(con)
+        con.execute("INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
+                    "cleaned_at) VALUES ('a_0000000000000001', ?, 10, 0.9, 'ar', now())", [PLAIN_TEXT])
+        for _ in range(4):
+            run_suite(con, "clean_articles", None, build=False)
+            build_docs()
+    stored = config.gx_context_dir() / "gx" / "uncommitted" / "validations" / "clean_articles"
+    assert len(list(stored.glob("*/*"))) == 2
+    assert len(list((tmp_path / "gx_docs" / "validations" / "clean_articles").glob("*/*"))) == 2

@@ -136,7 +136,8 @@ def _write_batch(con, results, version: str, now: dt.datetime) -> dict:
         # rows that would not fit the tables); a new extraction version retries them
         con.executemany(
             "INSERT INTO ops.rejected_inputs (source_path, source_line, reason, detected_at) "
-            "SELECT source_path, source_line, ?, ? FROM raw.articles WHERE article_id = ?",
+            "SELECT r.source_path, r.source_line, ?, ? FROM (SELECT ? AS article_id) a "
+            "LEFT JOIN raw.articles r USING (article_id)",
             [[f"{error} (article {aid})", when, aid] for aid, error, when in failures])
     return {"articles_extracted": len(results), "extraction_failures": len(failures),
             "reports_written": len(report_rows), "victim_rows_written": len(victim_rows)}
