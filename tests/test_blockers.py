@@ -4,6 +4,7 @@ small real warehouse (no Dagster run; tests/test_hardening.py has the whole-pipe
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -377,3 +378,174 @@ def test_stored_gx_results_are_pruned_where_gx_keeps_them(tmp_path, monkeypatch)
     stored = config.gx_context_dir() / "gx" / "uncommitted" / "validations" / "clean_articles"
     assert len(list(stored.glob("*/*"))) == 2
     assert len(list((tmp_path / "gx_docs" / "validations" / "clean_articles").glob("*/*"))) == 2
+
+
+# ----------------------------------------------------------------------------- 10-13. messages
+
+def test_a_missing_inbox_fails_the_run_and_the_sensor_naming_the_path(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.assets.ingest import raw_articles
+    from orchestration.config import ConfigError
+    from orchestration.resources import WarehouseResource
+    from orchestration.sensors import inbox_sensor
+
+    typo = tmp_path / "inobx"
+    monkeypatch.setenv("ARTICLES_DIR", str(typo))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "wh.duckdb"))
+    result = dg.materialize([raw_articles], resources={"warehouse": WarehouseResource()}, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    error = failure.event_specific_data.error.to_string()
+    assert "ConfigError" in error and f"the inbox {typo} (ARTICLES_DIR=" in error and "does not exist" in error
+    with pytest.raises(ConfigError, match=re.escape(str(typo)) + ".*does not exist"):
+        inbox_sensor(dg.build_sensor_context())
+    typo.write_text("not a folder")
+    with pytest.raises(ConfigError, match="is not a directory"):
+        inbox_sensor(dg.build_sensor_context())
+
+
+@pytest.mark.parametrize("var, value", [("MAX_INPUT_BYTES", "abc"), ("MAX_INPUT_BYTES", "20MB"),
+                                        ("WAREHOUSE_LOCK_TIMEOUT", "ten"), ("GX_KEEP_VALIDATIONS", "3.5")])
+def test_a_malformed_number_is_an_error_naming_the_variable(monkeypatch, var, value):
+    from orchestration import inbox, resources
+    from orchestration.checks import gx
+    from orchestration.config import ConfigError
+
+    monkeypatch.setenv(var, value)
+    read = {"MAX_INPUT_BYTES": inbox.max_input_bytes, "WAREHOUSE_LOCK_TIMEOUT": resources.lock_timeout,
+            "GX_KEEP_VALIDATIONS": gx.keep_validations}[var]
+    with pytest.raises(ConfigError, match=f"{var}={value!r} is not a"):
+        read()
+    monkeypatch.setenv(var, "")                          # empty: the default
+    assert read() > 0
+
+
+def test_a_malformed_memory_limit_is_an_error_naming_the_variable(tmp_path, monkeypatch):
+    from orchestration.config import ConfigError
+    from orchestration.resources import WarehouseResource
+
+    monkeypatch.setenv("WAREHOUSE_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="WAREHOUSE_MEMORY_LIMIT='lots'.*512MB"):
+        with WarehouseResource(path=str(tmp_path / "wh.duckdb")).connect():
+            pass
+    monkeypatch.setenv("WAREHOUSE_MEMORY_LIMIT", "1GB")
+    with WarehouseResource(path=str(tmp_path / "wh.duckdb")).connect() as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"   # 1 GB
+
+
+def test_a_damaged_warehouse_file_is_named_with_what_to_do(tmp_path):
+    from orchestration.resources import WarehouseResource, warehouse_lock
+
+    wh = tmp_path / "wh.duckdb"
+    with WarehouseResource(path=str(wh)).connect() as con:
+        ensure_tables(con)
+    with open(wh, "r+b") as fh:
+        fh.truncate(wh.stat().st_size // 3)
+    with pytest.raises(RuntimeError, match=re.escape(str(wh)) + r" \(WAREHOUSE_PATH\) cannot be opened.*move it"):
+        with WarehouseResource(path=str(wh)).connect():
+            pass
+    with pytest.raises(RuntimeError, match="cannot be opened"):     # the run lock's check says the same
+        with warehouse_lock(wh, timeout=0):
+            pass
+
+
+def test_a_full_disk_is_the_headline_not_the_failed_rollback(tmp_path):
+    from orchestration.assets.warehouse_ddl import transaction
+
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    with pytest.raises(duckdb.IOException, match="No space left on device") as err:
+        with transaction(con):
+            con.execute("ROLLBACK")          # DuckDB ends the transaction itself on such an error
+            raise duckdb.IOException("Could not write file: No space left on device")
+    assert "rollback" not in str(err.value).lower()
+
+
+def test_a_damaged_dbt_manifest_is_parsed_again(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    manifest = repo / "dbt_project" / "target" / "manifest.json"
+    keep = tmp_path / "manifest.json"
+    shutil.copy(manifest, keep)
+    try:
+        manifest.write_bytes(keep.read_bytes()[:5000])          # cut off mid-write
+        out = subprocess.run([sys.executable, "-c", "from orchestration.assets.dbt import MANIFEST; "
+                              "print(len(MANIFEST['nodes']) > 10)"],
+                             cwd=repo, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.strip().splitlines()[-1] == "True"
+    finally:
+        shutil.copy(keep, manifest)
+
+
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("open", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_reader_holding_the_warehouse_is_named_quickly_not_blamed_on_dbt(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from orchestration import resources
+
+    wh = tmp_path / "wh.duckdb"
+    duckdb.connect(str(wh)).close()
+    monkeypatch.setattr(resources, "READER_WAIT_S", 1.0)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(wh)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        t0 = time.monotonic()
+        with pytest.raises(resources.WarehouseBusyError) as err:
+            with resources.warehouse_lock(wh, timeout=600):
+                pass
+        assert time.monotonic() - t0 < 30                       # not the 15-minute lock timeout
+        msg = str(err.value)
+        assert f"process {reader.pid}" in msg and "ANALYST_DB_PATH" in msg and "orphaned dbt" not in msg
+    finally:
+        reader.kill()
+        reader.wait(timeout=30)
+
+
+def test_a_run_that_ended_normally_raises_no_crash_alarm(tmp_path):
+    import dagster as dg
+
+    from orchestration.resources import WAREHOUSE_LOCKS, recover_crashed_runs
+
+    wh = tmp_path / "wh.duckdb"
+    assert WAREHOUSE_LOCKS.acquire(wh, run_id="run-1") == {}
+    WAREHOUSE_LOCKS.release(wh)
+    assert WAREHOUSE_LOCKS.acquire(wh, run_id="run-2") == {}   # a clean end leaves no holder behind
+    WAREHOUSE_LOCKS.release(wh)
+
+    @dg.asset
+    def noop():
+        return 1
+
+    instance = dg.DagsterInstance.ephemeral()
+    done = dg.materialize([noop], instance=instance)
+    warnings = []
+
+    class Log:
+        def warning(self, msg):
+            warnings.append(msg)
+
+    gone = subprocess_pid_that_exited()
+    previous = {"run_id": done.run_id, "pid": gone, "host": __import__("socket").gethostname()}
+    assert recover_crashed_runs(instance, "run-3", previous, Log()) == [] and warnings == []
+
+
+def subprocess_pid_that_exited() -> int:
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid

@@ -68,7 +68,13 @@ MANIFEST_PATH: Path | None = ensure_dbt_manifest()
 def _load_manifest() -> dict | None:
     if MANIFEST_PATH is None:
         return None
-    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+    try:
+        return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+    except ValueError:   # damaged (e.g. a parse killed mid-write): parsed again, like a missing one
+        if ensure_dbt_manifest(reparse=True) is None:
+            raise RuntimeError(f"{MANIFEST_PATH} is damaged and `dbt parse` did not write it again: "
+                               f"run `make parse` and read its errors") from None
+        return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
 
 
 MANIFEST = _load_manifest()

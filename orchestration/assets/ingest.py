@@ -152,7 +152,7 @@ def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, sta
                 "by url and text fingerprint. Table raw.articles; bookkeeping in ops.*.",
 )
 def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    articles_dir = config.articles_dir()
+    articles_dir = config.existing_articles_dir()
     with warehouse.connect() as con:
         stats = ingest_inbox(con, articles_dir)
     rejects = stats["rejects"]

@@ -67,7 +67,10 @@ def transaction(con):
         yield con
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - DuckDB already ended it (e.g. disk full): the cause is the headline
+            pass
         raise
 
 
