@@ -1,5 +1,6 @@
 """The code location loads and wires what the pipeline needs."""
 import dagster as dg
+import pytest
 
 from orchestration.assets.dbt import mart_asset_keys
 from orchestration.definitions import defs
