@@ -913,13 +913,9 @@ class _FileReader:
 
     def __enter__(self) -> "_FileReader":
         if self.n_workers:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from orchestration.assets.parallel import start_pool
             try:
-                # spawn, not fork: the Dagster process has threads, and forking those can deadlock.
-                self.pool = ProcessPoolExecutor(max_workers=self.n_workers,
-                                                mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_init_worker, initargs=(self.ctx,))
+                self.pool = start_pool(self.n_workers, _init_worker, (self.ctx,))
             except Exception:  # noqa: BLE001 - no pool: read in-process
                 self.pool = None
         return self

@@ -549,3 +549,51 @@ def subprocess_pid_that_exited() -> int:
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
     return p.pid
+
+
+# ----------------------------------------------------------------------------- 15. workers die with the run
+
+POOL_OWNER = """
+import os, time
+from orchestration.assets.parallel import start_pool
+from orchestration.inbox import _FileReader
+
+stage_pool = start_pool(2)                     # the extract / clean stages' pool
+[f.result() for f in [stage_pool.submit(time.sleep, 0.5) for _ in range(4)]]
+reader = _FileReader((0, None, None, set(), 0, 0, 0), use_pool=True).__enter__()   # the inbox reader's
+[f.result() for f in [reader.pool.submit(time.sleep, 0.5) for _ in range(4)]]
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_worker_processes_die_when_the_run_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    owner = subprocess.Popen([sys.executable, "-c", POOL_OWNER], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+    try:
+        assert owner.stdout.readline().strip() == "ready"
+        workers = [c.pid for c in psutil.Process(owner.pid).children(recursive=True)
+                   if "multiprocessing" in " ".join(c.cmdline()) and "resource_tracker" not in " ".join(c.cmdline())]
+        assert len(workers) >= 3
+    finally:
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.2)
+    assert not [p for p in workers if _alive(p)]
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
