@@ -597,3 +597,24 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+# ----------------------------------------------------------------------------- 16. telemetry
+
+def test_telemetry_is_off_with_a_bare_dagster_home(tmp_path):
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**__import__("os").environ, "DAGSTER_HOME": str(home)}
+    check = "import dagster as dg; print(dg.DagsterInstance.get().telemetry_enabled)"
+    out = subprocess.run([sys.executable, "-c", "import orchestration.definitions; " + check],
+                         cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"
+    # a later process that never loads the code (the webserver, the daemon) reads it off too
+    later = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=300)
+    assert later.stdout.strip().splitlines()[-1] == "False", later.stderr[-2000:]
+    assert "enabled: false" in (home / "dagster.yaml").read_text()
