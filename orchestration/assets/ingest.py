@@ -47,7 +47,7 @@ def ingest_inbox(con, articles_dir) -> dict:
         "SELECT text_fingerprint FROM raw.articles WHERE text_fingerprint IS NOT NULL").fetchall()}
     now = write_stamp(con, "raw.articles", "ingested_at")
     stats = {"new_articles": 0, "updated_articles": 0, "duplicates": 0, "rejects": [], "files_scanned": 0, "duplicate_files": 0,
-             "skipped_temporary": 0, "unchanged_files": 0, "scan_mode": "sequential"}
+             "skipped_temporary": 0, "still_being_written": [], "unchanged_files": 0, "scan_mode": "sequential"}
     with transaction(con):
         for batch in inbox.iter_inbox(articles_dir, known):
             _write_slice(con, batch, seen_ids, seen_fps, now, stats)
@@ -139,7 +139,10 @@ def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, sta
     stats["rejects"] += [(str(r.source_path), r.source_line, r.reason) for r in batch.rejects]
     stats["files_scanned"] += len(batch.files)
     stats["duplicate_files"] += sum(1 for f in batch.files if _file_status(f, new_by_sha) == "duplicate")
-    stats["skipped_temporary"] += len(getattr(batch, "skipped", []) or [])
+    skipped = getattr(batch, "skipped", []) or []
+    still_written = [str(f.source_path) for f in skipped if f.reason.startswith("still being written")]
+    stats["still_being_written"] += still_written
+    stats["skipped_temporary"] += len(skipped) - len(still_written)
     stats["unchanged_files"] += getattr(batch, "n_unchanged", 0)
     stats["scan_mode"] = getattr(batch, "mode", "sequential")
 
@@ -156,6 +159,8 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     with warehouse.connect() as con:
         stats = ingest_inbox(con, articles_dir)
     rejects = stats["rejects"]
+    if stats["still_being_written"]:
+        context.log.warning(f"left for the next run, still being written: {stats['still_being_written'][:20]}")
     preview = "\n".join(f"- `{p}`{'' if ln is None else f' line {ln}'}: {why}" for p, ln, why in rejects[:20])
     context.log.info(f"ingest from {articles_dir}: {stats['new_articles']} new, "
                      f"{stats['updated_articles']} updated (a new version of their file), "
@@ -171,6 +176,7 @@ def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         "files_scanned": stats["files_scanned"],
         "duplicate_files": stats["duplicate_files"],
         "skipped_temporary_files": stats["skipped_temporary"],
+        "files_still_being_written": len(stats["still_being_written"]),
         "unchanged_files_not_read": stats["unchanged_files"],
         "scan_mode": stats["scan_mode"],
         "dagster/row_count": stats["total_articles"],
