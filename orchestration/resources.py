@@ -53,6 +53,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 DUCKDB_POOL = "duckdb_warehouse"
 
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# What the runs invoke: the same dbt, through a wrapper that makes it die with the run's process.
+os.environ["PIPELINE_DBT"] = DBT_EXECUTABLE
+DBT_IN_RUN = str(Path(__file__).resolve().parent / "bin" / "dbt-in-run")
 # dagster-dbt helpers that build their own DbtCliResource (DbtProject.prepare_if_dev under
 # `dagster dev`) look for plain `dbt` on PATH; the venv is usually not activated, so put its
 # bin directory (where dbt lives, beside sys.executable) first.
@@ -501,5 +504,5 @@ class LockedDbtCliResource(_RunLockMixin, DbtCliResource):
 def build_resources() -> dict:
     return {
         "warehouse": WarehouseResource(),
-        "dbt": LockedDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": LockedDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_IN_RUN),
     }

@@ -618,3 +618,35 @@ def test_telemetry_is_off_with_a_bare_dagster_home(tmp_path):
     later = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=300)
     assert later.stdout.strip().splitlines()[-1] == "False", later.stderr[-2000:]
     assert "enabled: false" in (home / "dagster.yaml").read_text()
+
+
+DBT_OWNER = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.argv[1], "600"], env={**os.environ, "PIPELINE_DBT": "/bin/sleep"})
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_dbt_of_a_run_dies_with_it(tmp_path):
+    """The run's dbt goes through orchestration/bin/dbt-in-run: when the run is killed -9, its dbt
+    does not live on as an orphan that holds (or is about to open) the warehouse."""
+    import signal
+    import subprocess
+    import sys
+
+    from orchestration.resources import DBT_IN_RUN, build_resources
+
+    assert build_resources()["dbt"].dbt_executable == DBT_IN_RUN
+    owner = subprocess.Popen([sys.executable, "-c", DBT_OWNER, DBT_IN_RUN], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(owner.stdout.readline())
+        time.sleep(0.5)
+        assert _alive(child)
+    finally:
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.2)
+    assert not _alive(child)
