@@ -686,8 +686,8 @@ def test_a_dead_worker_loses_no_file(generated_inbox, monkeypatch):
             fut.set_exception(BrokenProcessPool("worker died"))
             return fut
 
-    import concurrent.futures
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", DeadPool)
+    from orchestration.assets import parallel   # where the reader's pool is started
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", DeadPool)
     batch = scan_inbox(generated_inbox, set(), parallel=True, today=TODAY)
     assert batch == seq and "redone in-process" in batch.mode
 
