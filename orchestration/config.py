@@ -25,19 +25,45 @@ DEFAULTS = {
 }
 
 
+class ConfigError(ValueError):
+    """A setting in the environment that the pipeline cannot use; the message names the
+    variable, its value and what to set instead."""
+
+
 def env_number(var: str, default, kind=int):
     """The number in environment variable `var` (`kind` int or float), or `default` when the
-    variable is unset or not such a number."""
-    try:
-        return kind(os.environ.get(var, default))
-    except ValueError:
+    variable is unset or empty. A value that is not such a number is an error (a typo must not
+    silently run with the default)."""
+    raw = os.environ.get(var, "").strip()
+    if not raw:
         return default
+    try:
+        return kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{var}={raw!r} is not {what}: set it like {var}={default}, or unset it "
+                          f"for the default ({default})") from None
+
+
+_CHECKED_MEMORY_LIMITS: set[str] = set()
 
 
 def duckdb_memory_limit() -> str:
     """DuckDB cache cap of the pipeline's own connections (warehouse, publish): WAREHOUSE_MEMORY_LIMIT.
-    They run in the Dagster process; at 1 GB it reached 1.9 GB during a 100,000-article backlog."""
-    return os.environ.get("WAREHOUSE_MEMORY_LIMIT", "512MB")
+    They run in the Dagster process; at 1 GB it reached 1.9 GB during a 100,000-article backlog.
+    A value DuckDB does not accept is an error naming the variable (checked once per value)."""
+    value = os.environ.get("WAREHOUSE_MEMORY_LIMIT", "").strip() or "512MB"
+    if value not in _CHECKED_MEMORY_LIMITS:
+        import duckdb
+
+        try:
+            duckdb.connect(":memory:", config={"memory_limit": value}).close()
+        except duckdb.Error as exc:
+            raise ConfigError(f"WAREHOUSE_MEMORY_LIMIT={value!r} is not a memory size DuckDB accepts "
+                              f"({exc}): set it like WAREHOUSE_MEMORY_LIMIT=512MB or 2GB, or unset it "
+                              f"for the default (512MB)") from None
+        _CHECKED_MEMORY_LIMITS.add(value)
+    return value
 
 
 def _resolve(var: str) -> Path:
@@ -48,6 +74,17 @@ def _resolve(var: str) -> Path:
 
 def articles_dir() -> Path:
     return _resolve("ARTICLES_DIR")
+
+
+def existing_articles_dir() -> Path:
+    """ARTICLES_DIR, which must be a directory: a typo must not pass as an empty inbox."""
+    path = articles_dir()
+    if not path.is_dir():
+        state = "is not a directory" if path.exists() else "does not exist"
+        raise ConfigError(f"the inbox {path} (ARTICLES_DIR={os.environ.get('ARTICLES_DIR') or DEFAULTS['ARTICLES_DIR']!r}) "
+                          f"{state}: set ARTICLES_DIR to the folder the articles arrive in (a relative path "
+                          f"is taken from the repository root {REPO_ROOT})")
+    return path
 
 
 def warehouse_path() -> Path:

@@ -16,6 +16,9 @@ from orchestration.jobs import daily_pipeline
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_schedule
 from orchestration.sensors import inbox_sensor
+from orchestration.telemetry import disable_dagster_telemetry
+
+disable_dagster_telemetry()
 
 defs = dg.Definitions(
     assets=[raw_articles, clean_articles, extracted_reports, *DBT_ASSETS, analyst_copy, morning_brief],

@@ -74,6 +74,13 @@ from orchestration.config import env_number
 
 DEFAULT_MAX_INPUT_BYTES = 20_000_000
 DEFAULT_MAX_HTML_CHARS = 1_000_000
+# Longest article text accepted (characters): the clean_articles GX suite blocks a run on a text
+# above 1,000,000 characters, so a longer one is quarantined here, with its reason, instead.
+DEFAULT_MAX_ARTICLE_CHARS = 1_000_000
+# A file modified less than this long ago is looked at again after the rest of this interval; if
+# its size or mtime changed meanwhile (a copy or download still in progress) it is left for the
+# next run instead of being stored cut off.
+DEFAULT_SETTLE_SECONDS = 1.0
 # trafilatura's full mode (with readability/justext fallbacks) is quadratic in the number of
 # elements (~1.5 s at 2,500, ~13 s at 10,000); its fast mode is roughly linear (~0.1 ms/element).
 FULL_MODE_MAX_ELEMENTS = 3_000
@@ -197,6 +204,14 @@ def max_html_chars() -> int:
     return env_number("MAX_HTML_CHARS", DEFAULT_MAX_HTML_CHARS)
 
 
+def max_article_chars() -> int:
+    return env_number("MAX_ARTICLE_CHARS", DEFAULT_MAX_ARTICLE_CHARS)
+
+
+def settle_seconds() -> float:
+    return max(0.0, env_number("INBOX_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS, float))
+
+
 def canonical_url(url: object) -> str | None:
     """http(s) url without fragment, utm_* params, trailing slash; scheme and host lower-cased."""
     if not isinstance(url, str) or not url.strip():
@@ -277,6 +292,23 @@ def _clean_text(text: str) -> str:
 
 def _letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
+
+
+BAD_NAME_REASON = "file name is not valid UTF-8 (rename the file; it was not read)"
+
+
+def _is_utf8(path: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        path.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def readable_path(path: str) -> str:
+    """The path with bytes that are not UTF-8 written as \\xNN escapes (for rows and messages)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _is_ignored_name(name: str) -> str | None:
@@ -751,6 +783,7 @@ class _FileResult:
     reject: str | None = None            # whole-file reject reason
     records: list = field(default_factory=list)   # [(line, ArticleRecord | reject reason str)]
     tail_reject: str | None = None       # a reject raised mid-file after some records
+    deferred: bool = False               # still being written: not read, no outcome
     known_stat: tuple | None = None      # sha known but new stat: (sha, size, mtime_ns)
 
 
@@ -810,6 +843,14 @@ def iter_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     tasks: list[tuple[str, str, str]] = []
     for path, kind, detail in _walk(root):
         sp = str(path)
+        if kind != "ignored" and not _is_utf8(sp):
+            # Not storable as text (and not safely printable): rejected under an escaped, readable
+            # name; its pseudo digest (of the raw name) keeps the next scans from rejecting it again.
+            shown = readable_path(sp)
+            sha = _pseudo_sha(b"bad-name", sp.encode("utf-8", "surrogateescape"))
+            if sha not in known:
+                plan.append((RejectedInput(shown, None, BAD_NAME_REASON), FileOutcome(shown, sha, 0, "rejected", 0)))
+            continue
         if kind == "ignored":
             head.skipped.append(SkippedFile(sp, f"temporary/hidden file ({detail})"))
             continue
@@ -841,7 +882,7 @@ def iter_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     # phase 1 (sequential or pooled, results in task order) and phase 2 (parent: merge in walk
     # order), one slice of the plan at a time
     use_pool = parallel if parallel is not None else len(tasks) > _threshold()
-    ctx = (limit, today, html_limit, known, scan_start_ns)
+    ctx = (limit, today, html_limit, known, scan_start_ns, max_article_chars(), int(settle_seconds() * 1e9))
     seen_ids: set[str] = set()
     seen_fps: set[str] = set()
     size = batch_files or max(1, len(plan))
@@ -872,13 +913,9 @@ class _FileReader:
 
     def __enter__(self) -> "_FileReader":
         if self.n_workers:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from orchestration.assets.parallel import start_pool
             try:
-                # spawn, not fork: the Dagster process has threads, and forking those can deadlock.
-                self.pool = ProcessPoolExecutor(max_workers=self.n_workers,
-                                                mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_init_worker, initargs=(self.ctx,))
+                self.pool = start_pool(self.n_workers, _init_worker, (self.ctx,))
             except Exception:  # noqa: BLE001 - no pool: read in-process
                 self.pool = None
         return self
@@ -936,9 +973,9 @@ def _read_chunk(chunk: list) -> list[_FileResult]:
 def _read_file(task: tuple, ctx: tuple) -> _FileResult:
     """Phase 1 for one file; never raises (any failure is a reject of this file)."""
     sp, real, ext = task
-    limit, today, html_limit, known, scan_start_ns = ctx
+    limit, today, html_limit, known, scan_start_ns, max_chars, settle_ns = ctx
     try:
-        return _read_file_inner(sp, real, ext, limit, today, html_limit, known, scan_start_ns)
+        return _read_file_inner(sp, real, ext, limit, today, html_limit, known, scan_start_ns, max_chars, settle_ns)
     except Exception as exc:  # noqa: BLE001 - one broken file must never stop the batch
         sha = _pseudo_sha(b"unreadable", sp.encode("utf-8", "surrogateescape"))
         if sha in known:
@@ -946,11 +983,32 @@ def _read_file(task: tuple, ctx: tuple) -> _FileResult:
         return _FileResult(sha=sha, reject=f"internal error ({type(exc).__name__}: {exc})")
 
 
+def _settled(real: str, settle_ns: int) -> os.stat_result | None:
+    """The file's stat once it has not changed for `settle_ns` (waiting out the rest of that
+    interval if it was modified more recently), or None when it changed meanwhile."""
+    st = os.stat(real)
+    wait_ns = min(settle_ns, st.st_mtime_ns + settle_ns - time.time_ns())
+    if wait_ns <= 0:
+        return st
+    time.sleep(wait_ns / 1e9)
+    again = os.stat(real)
+    return st if (again.st_size, again.st_mtime_ns) == (st.st_size, st.st_mtime_ns) else None
+
+
+def _setting_sha(sha: str, limit: int, max_chars: int) -> str:
+    """The digest recorded for a file rejected (wholly or in part) because of a size setting: it
+    names the settings, so a run with other settings reads the file again."""
+    return _pseudo_sha(b"setting-dependent", sha.encode(), str(limit).encode(), str(max_chars).encode())
+
+
 def _read_file_inner(sp: str, real: str, ext: str, limit: int, today: date | None,
-                     html_limit: int | None, known: set[str], scan_start_ns: int) -> _FileResult:
+                     html_limit: int | None, known: set[str], scan_start_ns: int,
+                     max_chars: int = DEFAULT_MAX_ARTICLE_CHARS, settle_ns: int = 0) -> _FileResult:
     # read at most limit+1 bytes (a growing file cannot push us past the limit)
     try:
-        st = os.stat(real)
+        st = _settled(real, settle_ns)
+        if st is None:
+            return _FileResult(deferred=True)
         if not stat.S_ISREG(st.st_mode):
             sha = _pseudo_sha(b"not-read", b"special", sp.encode("utf-8", "surrogateescape"))
             return _FileResult() if sha in known else _FileResult(sha=sha, reject="not a regular file")
@@ -969,16 +1027,24 @@ def _read_file_inner(sp: str, real: str, ext: str, limit: int, today: date | Non
         if sha in known:
             return _FileResult()
         return _FileResult(sha=sha, reject=f"unreadable file ({type(exc).__name__}: {exc.strerror or exc})")
+    try:
+        after = os.stat(real)
+    except OSError:
+        after = None
+    if after is None or (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+        return _FileResult(deferred=True)          # changed while we read it: next run
     # the stat key recorded for the next scan: only if the file was stable while we read it
     mtime = st.st_mtime_ns
     if size != st.st_size or mtime > scan_start_ns - RACY_MTIME_NS:
         mtime = None
 
     if data is None:
-        sha = _pseudo_sha(b"oversize", str(size).encode(), head)
+        # depends on MAX_INPUT_BYTES: no stat key (the 64 KiB head is read again on each scan) and
+        # a digest naming the limit, so a run with a higher limit reads the whole file
+        sha = _setting_sha(_pseudo_sha(b"oversize", str(size).encode(), head), limit, max_chars)
         if sha in known:
-            return _FileResult(known_stat=(sha, size, mtime))
-        return _FileResult(sha=sha, size=size, mtime_ns=mtime, reject=f"file too large ({size} bytes > {limit})")
+            return _FileResult()
+        return _FileResult(sha=sha, size=size, reject=f"file too large ({size} bytes > {limit}, MAX_INPUT_BYTES)")
 
     sha = hashlib.sha256(data).hexdigest()
     if sha in known:
@@ -996,6 +1062,10 @@ def _read_file_inner(sp: str, real: str, ext: str, limit: int, today: date | Non
         for line, rec in _read_records(kind, data, today, html_limit):
             if isinstance(rec, _Reject):
                 records.append((line, str(rec)))
+                continue
+            if len(rec["text"]) > max_chars:
+                records.append((line, f"article text too long ({len(rec['text'])} characters > {max_chars}, "
+                                      "MAX_ARTICLE_CHARS)"))
                 continue
             fp = text_fingerprint(rec["text"])
             records.append((line, ArticleRecord(
@@ -1015,12 +1085,19 @@ def _read_file_inner(sp: str, real: str, ext: str, limit: int, today: date | Non
     if not records:
         res.reject = "no records"
         return res
+    if any(isinstance(rec, str) and rec.startswith("article text too long") for _, rec in records):
+        res.sha, res.mtime_ns = _setting_sha(sha, limit, max_chars), None
+        if res.sha in known:
+            return _FileResult()
     res.records = records
     return res
 
 
 def _merge_file(sp: str, res: _FileResult, batch: InboxBatch, seen_ids: set[str], seen_fps: set[str]) -> None:
     """Phase 2 for one file, in walk order: in-batch dedup (first wins), status, rejects."""
+    if res.deferred:
+        batch.skipped.append(SkippedFile(sp, "still being written (read on the next run)"))
+        return
     if res.sha is None:
         if res.known_stat is not None:
             sha, size, mtime = res.known_stat

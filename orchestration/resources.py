@@ -24,6 +24,7 @@ import fcntl
 import importlib.metadata
 import json
 import os
+import re
 import socket
 import sys
 import threading
@@ -52,6 +53,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 DUCKDB_POOL = "duckdb_warehouse"
 
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+# What the runs invoke: the same dbt, through a wrapper that makes it die with the run's process.
+os.environ["PIPELINE_DBT"] = DBT_EXECUTABLE
+DBT_IN_RUN = str(Path(__file__).resolve().parent / "bin" / "dbt-in-run")
 # dagster-dbt helpers that build their own DbtCliResource (DbtProject.prepare_if_dev under
 # `dagster dev`) look for plain `dbt` on PATH; the venv is usually not activated, so put its
 # bin directory (where dbt lives, beside sys.executable) first.
@@ -101,6 +105,44 @@ def _holder_info(lock_file: Path) -> str:
         return "unknown holder"
     return (f"pid {info.get('pid')} on {info.get('host')}, run {info.get('run_id') or '?'}, "
             f"since {info.get('since')}")
+
+
+def unusable_warehouse(warehouse: Path, exc: Exception) -> RuntimeError:
+    """The error for a warehouse file DuckDB cannot open (truncated, overwritten, not DuckDB)."""
+    return RuntimeError(
+        f"the warehouse {warehouse} (WAREHOUSE_PATH) cannot be opened: {exc}. It is damaged or not a "
+        f"DuckDB file. Restore it from a backup, or move it (and {warehouse}.wal) away: the next run "
+        f"builds a new warehouse from every file in the inbox. The analyst copy keeps the last good data.")
+
+
+# How long a run waits for a process other than dbt (a reader) to close the warehouse file.
+READER_WAIT_S = 20.0
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _file_holder(message: str) -> dict:
+    """{pid, what, is_dbt} of the process DuckDB names in its lock-conflict message."""
+    m = _LOCK_PID.search(message)
+    pid = int(m.group(1)) if m else None
+    command = ""
+    if pid is not None:
+        try:
+            import psutil
+
+            command = " ".join(psutil.Process(pid).cmdline())
+        except Exception:  # noqa: BLE001 - gone, or not ours to look at
+            command = ""
+    is_dbt = bool(re.search(r"(^|[/\s])dbt(\s|$)", command))
+    what = f"process {pid}" + (f" ({command[:200]})" if command else "") if pid else "another process"
+    return {"pid": pid, "what": what, "is_dbt": is_dbt}
+
+
+def _reader_in_the_way(warehouse: Path, holder: dict) -> str:
+    return (f"warehouse {warehouse} is held open by {holder['what']}, which is not a pipeline run nor "
+            f"its dbt: DuckDB lets no run write while any other process has the file open, even "
+            f"read-only. Close that connection (notebook, duckdb CLI, BI tool) and run again; to read "
+            f"the data, open the analyst copy {config.analyst_db_path()} (ANALYST_DB_PATH) instead, which "
+            f"never blocks a run. Nothing was written by this run.")
 
 
 def _duckdb_lock_conflict(exc: Exception) -> bool:
@@ -173,9 +215,14 @@ class _WarehouseLocks:
 
     @staticmethod
     def _wait_duckdb_free(warehouse, deadline, timeout, log) -> None:
-        """Wait while another process (an orphaned dbt of a killed run) has the DuckDB file open."""
+        """Wait while another process has the DuckDB file open. An orphaned `dbt` of a killed run
+        finishes on its own, so it is waited for (up to the lock timeout); any other process (a
+        notebook, the duckdb CLI, a BI tool reading the warehouse) is waited for briefly, then the
+        run fails naming it and saying what to open instead."""
         if not warehouse.exists():
             return
+        reader_deadline = min(deadline, time.monotonic() + READER_WAIT_S)
+        holder = {}
 
         def attempt():
             try:
@@ -183,14 +230,18 @@ class _WarehouseLocks:
                 return None
             except duckdb.Error as exc:
                 if not _duckdb_lock_conflict(exc):
-                    raise
-                return str(exc)
+                    raise unusable_warehouse(warehouse, exc) from exc
+                holder.update(_file_holder(str(exc)))
+                if not holder["is_dbt"] and time.monotonic() >= reader_deadline:
+                    raise WarehouseBusyError(_reader_in_the_way(warehouse, holder)) from None
+                return holder["what"]
 
         _wait_for(
             attempt, deadline, log,
-            give_up=lambda why: (f"warehouse {warehouse} is still open in another process although no "
-                                 f"pipeline run holds its lock (an orphaned dbt of a killed run?): {why}"),
-            waiting=lambda why: f"warehouse file still open elsewhere, waiting: {why}",
+            give_up=lambda what: (f"warehouse {warehouse} is still open in {what} although no pipeline run "
+                                  f"holds its lock (an orphaned dbt of a killed run); gave up after "
+                                  f"{timeout:g}s (WAREHOUSE_LOCK_TIMEOUT): end that process and run again"),
+            waiting=lambda what: f"warehouse file {warehouse} is open in {what}, waiting",
         )
 
     def release(self, warehouse: Path) -> None:
@@ -202,6 +253,11 @@ class _WarehouseLocks:
             entry[1] -= 1
             if entry[1] <= 0:
                 del self._held[key]
+                try:
+                    # a clean end leaves no holder behind: only a holder that died is named next time
+                    os.ftruncate(entry[0], 0)
+                except OSError:
+                    pass
                 os.close(entry[0])
 
 
@@ -237,10 +293,12 @@ def _mark_crashed(instance, run_id: str, pid, log=None) -> bool:
         run = instance.get_run_by_id(run_id)
         if run is None:
             return False
-        if not run.is_finished:
-            instance.report_run_failed(
-                run, message=f"Marked failed by a later run: its process (pid {pid}) died without "
-                             f"finishing (killed?) while holding the warehouse lock.")
+        if run.is_finished:    # it ended (normally, or marked since): no alarm, any slot left is freed
+            instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+            return False
+        instance.report_run_failed(
+            run, message=f"Marked failed by a later run: its process (pid {pid}) died without "
+                         f"finishing (killed?) while holding the warehouse lock.")
         instance.event_log_storage.free_concurrency_slots_for_run(run_id)
     except Exception as exc:  # noqa: BLE001 - recovery is best effort, never blocks the new run
         if log is not None:
@@ -356,7 +414,13 @@ class WarehouseResource(_RunLockMixin, dg.ConfigurableResource):
             p.parent.mkdir(parents=True, exist_ok=True)
         # DuckDB caches table blocks up to 80% of RAM by default, so a long run over a large
         # warehouse grew this process by GBs; capped, it evicts blocks and spills big operators.
-        con = duckdb.connect(str(p), read_only=read_only, config={"memory_limit": config.duckdb_memory_limit()})
+        memory_limit = config.duckdb_memory_limit()
+        try:
+            con = duckdb.connect(str(p), read_only=read_only, config={"memory_limit": memory_limit})
+        except duckdb.Error as exc:
+            if _duckdb_lock_conflict(exc) or not p.exists():
+                raise
+            raise unusable_warehouse(p, exc) from exc
         try:
             yield con
         finally:
@@ -396,16 +460,18 @@ def dbt_project_exists() -> bool:
     return (config.DBT_PROJECT_DIR / "dbt_project.yml").exists()
 
 
-def ensure_dbt_manifest() -> Path | None:
+def ensure_dbt_manifest(reparse: bool = False) -> Path | None:
     """Make sure target/manifest.json exists (`dbt parse`), for runs started outside make.
 
     `make run` / `make test` always parse first so the manifest is fresh; this only covers a
-    bare `dagster job execute` on a clean checkout. Returns None while there is no dbt project.
+    bare `dagster job execute` on a clean checkout. reparse=True: parse even though the file is
+    there (it is damaged). Returns None while there is no dbt project.
     """
     if not dbt_project_exists():
         return None
     manifest = Path(dbt_project.manifest_path)
-    if not manifest.exists():
+    if reparse or not manifest.exists():
+        manifest.unlink(missing_ok=True)
         os.environ["WAREHOUSE_PATH"] = str(config.warehouse_path())
         (
             DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
@@ -438,5 +504,5 @@ class LockedDbtCliResource(_RunLockMixin, DbtCliResource):
 def build_resources() -> dict:
     return {
         "warehouse": WarehouseResource(),
-        "dbt": LockedDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": LockedDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_IN_RUN),
     }

@@ -27,7 +27,8 @@ def inbox_state(articles_dir: Path) -> tuple[str, int]:
             continue
         entries.append(f"{p}\t{st.st_size}\t{st.st_mtime_ns}")
     entries.sort()
-    return hashlib.sha256("\n".join(entries).encode("utf-8")).hexdigest(), len(entries)
+    # surrogateescape: a file name that is not UTF-8 is still a change to watch (the run rejects it)
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest(), len(entries)
 
 
 @dg.sensor(
@@ -38,7 +39,7 @@ def inbox_state(articles_dir: Path) -> tuple[str, int]:
     description="Runs daily_pipeline when files are added to, changed in or removed from ARTICLES_DIR.",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext):
-    articles_dir = config.articles_dir()
+    articles_dir = config.existing_articles_dir()   # a missing inbox fails the tick, naming it
     digest, n_files = inbox_state(articles_dir)
     if digest == context.cursor:
         return dg.SkipReason(f"no change in {articles_dir} ({n_files} files)")

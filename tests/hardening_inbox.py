@@ -13,6 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds" / "articles"
 MAX_INPUT_BYTES = 200_000  # set as env MAX_INPUT_BYTES for the run; huge.txt is above it
+MAX_ARTICLE_CHARS = 50_000  # set as env MAX_ARTICLE_CHARS; long_text.txt is above it, below MAX_INPUT_BYTES
 
 SEED_NAMES = sorted(p.name for p in SEEDS.iterdir() if p.is_file())
 
@@ -24,8 +25,6 @@ ODD_TEXT = (
 SQL_FRAGMENT = "'; DROP TABLE raw.articles; --"
 JINJA_FRAGMENT = "{{ run_query('drop schema marts cascade') }}"
 JINJA_BLOCK = "{% raw %}"
-# Not in hostile.txt: literal markup in article text currently blocks the run at the GX
-# clean_articles gate (see test_literal_markup_in_text_does_not_block_the_run).
 SCRIPT_FRAGMENT = '<script>alert("x")</script>'
 CSV_FRAGMENT = 'قال "المصدر", ثم'
 HOSTILE_TEXT = (
@@ -50,6 +49,22 @@ FUTURE_DATELINE_TEXT = (
     "بغداد: قتل أربعة أشخاص بانفجار عبوة ناسفة في منطقة الدورة جنوبي بغداد، "
     "بحسب ما أفاد مصدر في الشرطة."
 )
+
+# A toll above INTEGER: stored clamped, flagged in the review queue, never blocking the batch.
+HUGE_TOLL_TEXT = (
+    "قتل 99999999999 مدنياً وأصيب 5 آخرون في انفجار سيارة مفخخة استهدف سوقا شعبيا في مدينة كركوك "
+    "صباح الخميس، بحسب ما أفاد مصدر أمني."
+)
+SCRIPT_TEXT = (
+    "أفادت مصادر محلية بانفجار عبوة ناسفة قرب سوق في قضاء الخالص بمحافظة ديالى دون تسجيل إصابات. "
+    + SCRIPT_FRAGMENT + ' <img src=x onerror=alert(1)>'
+)
+BAD_NAME = b"bad \xff\xfe name.txt"          # not UTF-8
+BAD_NAME_SHOWN = "bad \\xff\\xfe name.txt"   # as the reject row shows it
+# Written line by line while the first run scans the inbox (see tests/test_hardening.py): that run
+# must leave it alone, the next one read it whole. No incident in it, so no report changes.
+GROWING_NAME = "growing.txt"
+GROWING_LINES = [f"السطر {i} من بيان لوزارة التربية عن مواعيد الامتحانات في المدارس" for i in range(40)]
 
 JS_SHELL = """<!doctype html><html><head><meta charset="utf-8"><title>News App</title>
 <script src="/static/js/main.4f1c.js"></script></head>
@@ -137,6 +152,16 @@ def build_inbox(root: Path, outside: Path) -> dict[str, tuple[str, set[str], int
     expected["utf16.txt"] = ("ingested", set(), 1)
     _w(root / "bom_crlf.txt", b"\xef\xbb\xbf" + "\r\n".join(BOM_CRLF_LINES).encode("utf-8") + b"\r\n")
     expected["bom_crlf.txt"] = ("ingested", set(), 1)
+    _w(root / "huge_toll.txt", HUGE_TOLL_TEXT)
+    expected["huge_toll.txt"] = ("ingested", set(), 1)
+    _w(root / "script.txt", SCRIPT_TEXT)
+    expected["script.txt"] = ("ingested", set(), 1)
+    _w(root / "long_text.txt", ("خبر طويل " * (MAX_ARTICLE_CHARS // 9 + 100)).encode("utf-8"))
+    expected["long_text.txt"] = ("rejected", {"article text too long"}, 0)
+    with open(os.fsencode(root) + b"/" + BAD_NAME, "wb") as fh:
+        fh.write(ODD_TEXT.encode("utf-8"))
+    expected[BAD_NAME_SHOWN] = ("rejected", {"file name is not valid UTF-8"}, 0)
+    expected[GROWING_NAME] = ("ingested", set(), 1)      # written by the test while the first run scans
     # ignored (not an input yet): a partial download
     _w(root / "download.html.part", "<html>نصف")
     return expected

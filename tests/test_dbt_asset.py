@@ -1,14 +1,11 @@
 """How the dbt asset decides what a run builds, and where dbt keeps its per-warehouse state."""
-import os
-import time
 
 from orchestration.assets import dbt as dbt_asset
 from orchestration.assets.dbt import (
     MANIFEST,
     lexicon_only_tests,
-    prune_target_dirs,
     routine_build_args,
-    warehouse_target_path,
+    warehouse_state_dir,
 )
 
 
@@ -55,28 +52,10 @@ def test_on_the_real_project_routine_runs_leave_out_lexicon_tests_only():
     assert not any("relationships_fct_event_reports" in name for name in lexicon_tests)
 
 
-def test_one_target_dir_per_warehouse(tmp_path):
-    a = warehouse_target_path(tmp_path / "a.duckdb", tmp_path)
-    assert a == warehouse_target_path(tmp_path / "a.duckdb", tmp_path)   # reused run after run
-    assert a != warehouse_target_path(tmp_path / "b.duckdb", tmp_path)
-    assert a.parent == tmp_path / "target"
-
-
-def test_pruning_keeps_the_most_recently_used_target_dirs(tmp_path):
-    root = tmp_path / "target"
-    dirs = []
-    for i in range(7):
-        d = root / f"warehouse-{i:012d}"
-        d.mkdir(parents=True)
-        os.utime(d, (time.time() - 1000 + i, time.time() - 1000 + i))
-        dirs.append(d)
-    legacy = root / "dbt_warehouse-1234567-abcdef0"
-    legacy.mkdir()
-    (root / "manifest.json").write_text("{}")
-    removed = prune_target_dirs(root, keep=3)
-    assert sorted(removed) == sorted([legacy, *dirs[:4]])
-    assert [d.exists() for d in dirs] == [False] * 4 + [True] * 3
-    assert (root / "manifest.json").exists()
+def test_dbt_state_lives_beside_each_warehouse(tmp_path):
+    a = warehouse_state_dir(tmp_path / "a.duckdb")
+    assert a == warehouse_state_dir(tmp_path / "a.duckdb") == tmp_path / "a.duckdb.dbt"   # reused run after run
+    assert a != warehouse_state_dir(tmp_path / "b.duckdb")
 
 
 def test_the_project_fingerprint_follows_lexicon_edits(tmp_path):

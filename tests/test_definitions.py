@@ -1,5 +1,6 @@
 """The code location loads and wires what the pipeline needs."""
 import dagster as dg
+import pytest
 
 from orchestration.assets.dbt import mart_asset_keys
 from orchestration.definitions import defs
@@ -109,8 +110,8 @@ def test_headless_cli_honours_env_paths(seeded_inbox):
         assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
 
 
-def test_numeric_settings_fall_back_on_unset_or_malformed_values(monkeypatch):
-    from orchestration.config import env_number
+def test_numeric_settings_default_when_unset_and_refuse_malformed_values(monkeypatch):
+    from orchestration.config import ConfigError, env_number
 
     monkeypatch.delenv("EXTRACT_PARALLEL_THRESHOLD", raising=False)
     assert env_number("EXTRACT_PARALLEL_THRESHOLD", 50) == 50
@@ -118,9 +119,12 @@ def test_numeric_settings_fall_back_on_unset_or_malformed_values(monkeypatch):
     assert env_number("EXTRACT_PARALLEL_THRESHOLD", 50) == 0
     monkeypatch.setenv("WAREHOUSE_LOCK_TIMEOUT", "2.5")
     assert env_number("WAREHOUSE_LOCK_TIMEOUT", 900.0, float) == 2.5
-    for bad in ("", "ten", "1.5"):   # 1.5 is not an int
+    monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", " ")
+    assert env_number("EXTRACT_PARALLEL_THRESHOLD", 50) == 50
+    for bad in ("ten", "1.5"):   # 1.5 is not an int
         monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", bad)
-        assert env_number("EXTRACT_PARALLEL_THRESHOLD", 50) == 50
+        with pytest.raises(ConfigError, match="EXTRACT_PARALLEL_THRESHOLD"):
+            env_number("EXTRACT_PARALLEL_THRESHOLD", 50)
 
 
 def test_freed_memory_is_handed_back_on_this_platform():

@@ -76,9 +76,46 @@ READER = textwrap.dedent("""
 """)
 
 
+class _GrowingFile:
+    """Appends a line to the inbox's growing file every 0.1 s from before the first run until that
+    run's inbox scan has ended (a copy still in progress while the pipeline reads the inbox)."""
+
+    def __init__(self, inbox: Path, mp: pytest.MonkeyPatch):
+        import threading
+
+        from orchestration import inbox as inbox_mod
+
+        self.path, self.lines, self.stop = inbox / H.GROWING_NAME, [], threading.Event()
+        self._write()
+        real, growing = inbox_mod.iter_inbox, self
+
+        def iter_inbox_then_stop_writing(*args, **kwargs):
+            yield from real(*args, **kwargs)
+            growing.stop.set()
+
+        mp.setattr(inbox_mod, "iter_inbox", iter_inbox_then_stop_writing)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _write(self):
+        self.lines.append(H.GROWING_LINES[len(self.lines) % len(H.GROWING_LINES)] + f" ({len(self.lines)})")
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(self.lines[-1] + "\n")
+
+    def _run(self):
+        while not self.stop.wait(0.1):
+            self._write()
+
+    def finish(self) -> str:
+        self.stop.set()
+        self.thread.join(timeout=30)
+        return "\n".join(self.lines)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Two runs of the real pipeline over the mixed inbox; row counts after each."""
+    """Three runs of the real pipeline over the mixed inbox (a file still being written during the
+    first, an analyst reading the copy during the second, nothing new in the third); row counts."""
     base = tmp_path_factory.mktemp("hardening")
     paths = _env_paths(base)
     expected = H.build_inbox(paths["ARTICLES_DIR"], base / "outside")
@@ -86,10 +123,15 @@ def built(tmp_path_factory):
         for var, p in paths.items():
             mp.setenv(var, str(p))
         mp.setenv("MAX_INPUT_BYTES", str(H.MAX_INPUT_BYTES))
+        mp.setenv("MAX_ARTICLE_CHARS", str(H.MAX_ARTICLE_CHARS))
         mp.delenv("GX_SCOPE", raising=False)
+        growing = _GrowingFile(paths["ARTICLES_DIR"], mp)
         first = _run_all()
+        growing_text = growing.finish()
         assert first.success, f"first run failed; blocking checks: {_blocking_failures(first)}"
-        counts1 = {"warehouse": _row_counts(paths["WAREHOUSE_PATH"]), "analyst": _row_counts(paths["ANALYST_DB_PATH"])}
+        with duckdb.connect(str(paths["WAREHOUSE_PATH"]), read_only=True) as con:
+            growing_rows_first = con.execute("SELECT count(*) FROM ops.ingested_files WHERE source_path LIKE ?",
+                                             [f"%{H.GROWING_NAME}"]).fetchone()[0]
         exports1 = sorted(p.name for p in paths["EXPORTS_DIR"].iterdir())
 
         # An analyst holds the published copy open (read-only) during the second run.
@@ -107,10 +149,14 @@ def built(tmp_path_factory):
                 reader.kill()
         assert second.success, f"second run failed; blocking checks: {_blocking_failures(second)}"
         counts2 = {"warehouse": _row_counts(paths["WAREHOUSE_PATH"]), "analyst": _row_counts(paths["ANALYST_DB_PATH"])}
+        third = _run_all()
+        assert third.success, f"third run failed; blocking checks: {_blocking_failures(third)}"
+        counts3 = {"warehouse": _row_counts(paths["WAREHOUSE_PATH"]), "analyst": _row_counts(paths["ANALYST_DB_PATH"])}
     return {
         "base": base, "paths": paths, "expected": expected, "first": first, "second": second,
-        "counts1": counts1, "counts2": counts2, "exports1": exports1,
+        "counts2": counts2, "counts3": counts3, "exports1": exports1,
         "reader": (reader_before, reader_after, reader_rc),
+        "growing_text": growing_text, "growing_rows_first": growing_rows_first,
     }
 
 
@@ -232,10 +278,59 @@ def test_implausible_values_never_reach_the_marts_as_good(built):
                            "USING (report_id)").fetchone() == (0,)
 
 
+def test_a_file_written_during_a_run_is_left_alone_then_read_whole(built):
+    assert built["growing_rows_first"] == 0
+    with _wh(built) as con:
+        rows = con.execute("SELECT raw_text FROM raw.articles WHERE source_path LIKE ?",
+                           [f"%{H.GROWING_NAME}"]).fetchall()
+    assert rows == [(built["growing_text"],)] and len(built["growing_text"].splitlines()) > 5
+
+
+def test_a_toll_above_integer_waits_in_the_review_queue_and_blocks_nothing(built):
+    with _wh(built) as con:
+        queued = con.execute(
+            "SELECT q.killed, q.killed_rule, q.is_implausible_killed FROM marts.report_review_queue q "
+            "JOIN raw.articles r USING (article_id) WHERE r.source_path LIKE '%huge_toll.txt'").fetchall()
+        assert con.execute("SELECT count(*) FROM marts.fct_event_reports e JOIN raw.articles r USING (article_id) "
+                           "WHERE r.source_path LIKE '%huge_toll.txt'").fetchone() == (0,)
+    assert queued and all(k == 2**31 - 1 and "clamped_from(99999999999)" in rule and flag
+                          for k, rule, flag in queued)
+
+
+def test_published_paths_are_relative_to_the_inbox(built):
+    base = str(built["base"])
+    exports = built["paths"]["EXPORTS_DIR"]
+    with duckdb.connect(str(built["paths"]["ANALYST_DB_PATH"]), read_only=True) as con:
+        paths = [r[0] for r in con.execute("SELECT source_path FROM marts.dim_articles UNION ALL "
+                                           "SELECT source_path FROM marts.report_review_queue").fetchall()]
+    for mart in ("dim_articles", "report_review_queue"):
+        paths += [r[0] for r in duckdb.connect().execute(
+            f"SELECT source_path FROM read_parquet('{exports / (mart + '.parquet')}')").fetchall()]
+    assert paths and not [p for p in paths if p.startswith("/") or base in p]
+    assert "sub/" + H.ODD_NAME in paths
+
+
+def test_no_article_markup_reaches_the_data_docs(built):
+    pages = list((built["paths"]["GX_DOCS_DIR"]).rglob("*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8", errors="replace")
+        assert H.SCRIPT_FRAGMENT not in html and "<img src=x" not in html, page
+
+
+def test_dbt_state_is_kept_beside_the_warehouse_not_in_the_checkout(built):
+    import hashlib
+
+    wh = built["paths"]["WAREHOUSE_PATH"]
+    assert (Path(str(wh) + ".dbt") / "target" / "run_results.json").exists()
+    old_key = hashlib.sha1(str(wh.resolve()).encode("utf-8")).hexdigest()[:12]
+    assert not (REPO / "dbt_project" / "target" / f"warehouse-{old_key}").exists()
+
+
 # ----------------------------------------------------------------------------- idempotency, analysts
 
-def test_second_run_changes_no_row_count(built):
-    c1, c2 = built["counts1"], built["counts2"]
+def test_a_run_with_nothing_new_changes_no_row_count(built):
+    c1, c2 = built["counts2"], built["counts3"]
     for db in ("warehouse", "analyst"):
         diff = {t: (c1[db].get(t), c2[db].get(t)) for t in set(c1[db]) | set(c2[db]) if c1[db].get(t) != c2[db].get(t)}
         assert not diff, f"{db}: row counts changed on the second run: {diff}"
@@ -354,15 +449,16 @@ def _wait_for(log: Path, pattern: str, proc: subprocess.Popen, timeout: float = 
 
 def test_two_headless_runs_and_a_kill_9_during_dbt(tmp_path, built):
     """A real `dagster job execute` holds the warehouse; a second one is refused cleanly; the first
-    is killed with -9 during dbt; the next run recovers (WAL, pool slot, orphaned dbt) and gives the
+    is killed with -9 during dbt (its dbt dies with it); the next run recovers (WAL, pool slot) and gives the
     same report marts as a clean run."""
     paths = _env_paths(tmp_path)
     H.build_inbox(paths["ARTICLES_DIR"], tmp_path / "outside")
+    (paths["ARTICLES_DIR"] / H.GROWING_NAME).write_text(built["growing_text"] + "\n", encoding="utf-8")
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster_home" / "dagster.yaml").read_text())
     env = {**os.environ, **{k: str(v) for k, v in paths.items()}, "DAGSTER_HOME": str(home),
-           "MAX_INPUT_BYTES": str(H.MAX_INPUT_BYTES)}
+           "MAX_INPUT_BYTES": str(H.MAX_INPUT_BYTES), "MAX_ARTICLE_CHARS": str(H.MAX_ARTICLE_CHARS)}
     env.pop("GX_SCOPE", None)
 
     a_log, b_log, c_log = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "c.log"

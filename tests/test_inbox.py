@@ -276,7 +276,7 @@ EXPECTED = {
     "batch.jsonl": ("partial", 2, ["invalid JSON: Expecting value: line 1 column 35 (char 34)", "no article text"]),
     "app.html": ("rejected", 0, ["no article text"]),
     "consent.htm": ("rejected", 0, ["no article text"]),
-    "huge.txt": ("rejected", 0, ["file too large (2800 bytes > 2000)"]),
+    "huge.txt": ("rejected", 0, ["file too large (2800 bytes > 2000, MAX_INPUT_BYTES)"]),
     "خبر عاجل (1) نسخة.txt": ("ingested", 1, []),
     "zz same article again.html": ("duplicate", 0, []),
     "english.html": ("ingested", 1, []),
@@ -504,14 +504,14 @@ def test_size_limit_from_env_and_sparse_giant_file_is_not_read(tmp_path, monkeyp
     batch = scan_inbox(root, set())
     assert time.monotonic() - t0 < 10
     files, rejects, _ = _by_name(batch)
-    assert rejects["giant.txt"][0].reason == f"file too large ({3 * 10**9} bytes > {inbox.DEFAULT_MAX_INPUT_BYTES})"
+    assert rejects["giant.txt"][0].reason == f"file too large ({3 * 10**9} bytes > {inbox.DEFAULT_MAX_INPUT_BYTES}, MAX_INPUT_BYTES)"
     assert files["giant.txt"].size_bytes == 3 * 10**9
     assert files["small.txt"].status == "ingested"
     monkeypatch.setenv("MAX_INPUT_BYTES", "100")
     batch = scan_inbox(root, set())
     _, rejects, _ = _by_name(batch)
     size = len(ARTICLE_AR.encode())
-    assert rejects["small.txt"][0].reason == f"file too large ({size} bytes > 100)"
+    assert rejects["small.txt"][0].reason == f"file too large ({size} bytes > 100, MAX_INPUT_BYTES)"
     # the pseudo digest of an oversized file is stable, so the next scan skips it
     known = {f.content_sha256 for f in batch.files}
     assert scan_inbox(root, known).files == []
@@ -686,8 +686,8 @@ def test_a_dead_worker_loses_no_file(generated_inbox, monkeypatch):
             fut.set_exception(BrokenProcessPool("worker died"))
             return fut
 
-    import concurrent.futures
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", DeadPool)
+    from orchestration.assets import parallel   # where the reader's pool is started
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", DeadPool)
     batch = scan_inbox(generated_inbox, set(), parallel=True, today=TODAY)
     assert batch == seq and "redone in-process" in batch.mode
 

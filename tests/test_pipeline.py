@@ -216,11 +216,31 @@ def test_extract_rolls_back_on_failure(pipeline_env, fake_extractor, monkeypatch
         _clean_rows(con, [("a_1", "نص أ", 0.9, "ar")])
         extract_mod.extract_new_articles(con)
         fake_extractor["set_version"]("v2")
-        fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed="many", evidence="e")]}  # unbindable
-        with pytest.raises(Exception):
+        fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed=2, evidence="e")]}
+        real_insert = extract_mod.insert_rows
+
+        def failing_insert(con, table, *args, **kwargs):
+            if table == "ops.extraction_log":       # the stage fails after writing its reports
+                raise duckdb.IOException("disk gone")
+            return real_insert(con, table, *args, **kwargs)
+
+        monkeypatch.setattr(extract_mod, "insert_rows", failing_insert)
+        with pytest.raises(duckdb.IOException):
             extract_mod.extract_new_articles(con)
         assert con.execute("SELECT report_id, killed, extractor_version FROM extract.event_reports"
                            ).fetchall() == [("a_1_r1", 1, "v1+lex.lex1")]
+
+
+def test_extract_quarantines_an_article_whose_rows_cannot_be_written(pipeline_env, fake_extractor):
+    fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed="many", evidence="e")],   # unbindable
+                                 "نص ب": [Report(seq=1, killed=3, evidence="e")]}
+    with _con() as con:
+        _clean_rows(con, [("a_1", "نص أ", 0.9, "ar"), ("a_2", "نص ب", 0.9, "ar")])
+        stats = extract_mod.extract_new_articles(con)
+        assert stats["extraction_failures"] == 1
+        assert con.execute("SELECT report_id, killed FROM extract.event_reports").fetchall() == [("a_2_r1", 3)]
+        reason, = con.execute("SELECT reason FROM ops.rejected_inputs").fetchone()
+        assert reason.startswith("write failed: ") and reason.endswith("(article a_1)")
 
 
 # --------------------------------------------------------------------------- GX gates

@@ -1,6 +1,5 @@
 """clean_articles: raw.articles -> clean.articles (boilerplate removed, language, publication date)."""
 
-import datetime as dt
 import functools
 
 import dagster as dg
@@ -8,7 +7,7 @@ import dagster as dg
 from orchestration import config
 from orchestration.assets.clean_worker import CLEAN_COLUMNS, clean_chunk, local_today
 from orchestration.assets.parallel import batches, worker_pool
-from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
+from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction, write_stamp
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 # Above this many articles cleaning is spread over both cores (spawning the two workers costs
@@ -28,7 +27,7 @@ def clean_new_articles(con) -> dict:
     todo_ids = [r[0] for r in con.execute(
         "SELECT r.article_id FROM raw.articles r ANTI JOIN clean.articles c USING (article_id) "
         "ORDER BY r.article_id").fetchall()]
-    today, now = local_today(), dt.datetime.now()
+    today, now = local_today(), write_stamp(con, "clean.articles", "cleaned_at")
     work = functools.partial(clean_chunk, today=today, now=now)
     by_source: dict[str, int] = {}
     with worker_pool(len(todo_ids), threshold=_threshold(), chunk_size=CHUNK_SIZE) as (run, mode), \

@@ -7,7 +7,6 @@ asset keys so the graph reads raw_articles -> clean_articles -> extracted_report
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -68,7 +67,13 @@ MANIFEST_PATH: Path | None = ensure_dbt_manifest()
 def _load_manifest() -> dict | None:
     if MANIFEST_PATH is None:
         return None
-    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+    try:
+        return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+    except ValueError:   # damaged (e.g. a parse killed mid-write): parsed again, like a missing one
+        if ensure_dbt_manifest(reparse=True) is None:
+            raise RuntimeError(f"{MANIFEST_PATH} is damaged and `dbt parse` did not write it again: "
+                               f"run `make parse` and read its errors") from None
+        return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
 
 
 MANIFEST = _load_manifest()
@@ -233,31 +238,16 @@ def dbt_build_args(state: dict | None, fingerprint: str, manifest: dict) -> tupl
     return ["build", "--full-refresh"], "full_refresh"
 
 
-KEEP_TARGET_DIRS = 5
-
-
-def warehouse_target_path(warehouse: Path, project_dir: Path | None = None) -> Path:
-    """The dbt target directory of runs into this warehouse, reused run after run.
+def warehouse_state_dir(warehouse: Path) -> Path:
+    """Where dbt keeps its state for runs into this warehouse: `<warehouse>.dbt/` beside it, with
+    target/ (reused run after run) and logs/.
 
     dbt only partially parses when its partial_parse.msgpack was written under the same profile,
-    and the profile holds the warehouse path: one directory per warehouse keeps that file valid
-    from one run to the next (the project is not re-parsed, ~2 s), where a fresh directory per
-    run (dagster-dbt's default) re-parses every time and leaves ~10 MB behind per run.
+    and the profile holds the warehouse path: one target directory per warehouse keeps that file
+    valid from one run to the next (the project is not re-parsed, ~2 s). Beside the warehouse,
+    not in the checkout, so two checkouts or two warehouses never share or remove each other's.
     """
-    root = Path(project_dir or config.DBT_PROJECT_DIR) / "target"
-    key = hashlib.sha1(str(Path(warehouse).resolve()).encode("utf-8")).hexdigest()[:12]
-    return root / f"warehouse-{key}"
-
-
-def prune_target_dirs(target_root: Path, keep: int = KEEP_TARGET_DIRS) -> list[Path]:
-    """Delete all but the `keep` most recently used per-warehouse target directories (test and
-    benchmark warehouses come and go), and the per-run directories of earlier versions."""
-    per_run = sorted(target_root.glob("dbt_warehouse-*"))
-    per_warehouse = sorted(target_root.glob("warehouse-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    doomed = [p for p in per_run + per_warehouse[keep:] if p.is_dir()]
-    for path in doomed:
-        shutil.rmtree(path, ignore_errors=True)
-    return doomed
+    return Path(str(Path(warehouse).resolve()) + ".dbt")
 
 
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
@@ -274,6 +264,8 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         # profiles.yml reads WAREHOUSE_PATH; hand dbt the same absolute path the Python assets use.
         warehouse = config.warehouse_path()
         os.environ["WAREHOUSE_PATH"] = str(warehouse)
+        # stg_articles publishes inbox paths relative to it (macros/inbox_relative_path.sql)
+        os.environ["PIPELINE_INBOX_DIR"] = str(config.articles_dir())
         fingerprint = project_fingerprint()
         sources = sources_fingerprint(warehouse)
         state = last_build_state(warehouse)
@@ -287,10 +279,10 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         release_memory()   # what the stages and checks freed, before dbt's process joins this one
         args, mode = dbt_build_args(state, fingerprint, MANIFEST)
         context.log.info(f"dbt project fingerprint {fingerprint[:12]}: {mode} build ({' '.join(args)})")
-        target = warehouse_target_path(warehouse)
+        state = warehouse_state_dir(warehouse)
+        target = state / "target"
         target.mkdir(parents=True, exist_ok=True)
-        os.utime(target)   # most recently used: never pruned while in use
-        prune_target_dirs(target.parent)
+        os.environ["DBT_LOG_PATH"] = str(state / "logs")
         yield from dbt.cli(args, context=context, target_path=target).stream()
         # only reached when every node passed: a failed full refresh is retried next run
         record_build_fingerprint(warehouse, fingerprint, mode, sources)

@@ -7,7 +7,8 @@ import dagster as dg
 
 from orchestration import config
 from orchestration.assets.parallel import batches, worker_pool
-from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
+from orchestration.assets.warehouse_ddl import (INTEGER_MAX, arrow_table, arrow_view, column_types, ensure_tables,
+                                                insert_rows, transaction, write_stamp)
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 # Above this many articles the batch is spread over both cores; below it process start-up
@@ -53,22 +54,70 @@ def extraction_version(seeds_dir) -> str:
     return f"{EXTRACTOR_VERSION}+lex.{Lexicon.fingerprint(seeds_dir)}"
 
 
+def _clamp_toll(value, rule):
+    """A toll beyond INTEGER (a figure like 99999999999 read literally) is stored as the INTEGER
+    bound, and its rule keeps the figure: the review queue flags it as implausible, and the
+    article's other reports are written as usual."""
+    if isinstance(value, int) and abs(value) > INTEGER_MAX:
+        return (INTEGER_MAX if value > 0 else -INTEGER_MAX), f"{rule or 'number'}+clamped_from({value})"
+    return value, rule
+
+
+def _article_rows(article_id: str, reports, version: str, now: dt.datetime) -> tuple[list, list]:
+    report_rows, victim_rows = [], []
+    for r in reports:
+        report_id = f"{article_id}_r{r.seq}"
+        killed, killed_rule = _clamp_toll(r.killed, r.killed_rule)
+        wounded, wounded_rule = _clamp_toll(r.wounded, r.wounded_rule)
+        report_rows.append([
+            report_id, article_id, r.seq, r.event_date, r.date_precision, r.date_rule, r.date_text,
+            r.place_id, r.location_text, r.trigger_id, r.trigger_text, r.actor1_id, r.actor2_id,
+            killed, wounded, killed_rule, wounded_rule, r.vague_text, r.evidence, version, now,
+        ])
+        for v in r.victims:
+            victim_rows.append([report_id, v.actor_id, _clamp_toll(v.killed, None)[0],
+                                _clamp_toll(v.wounded, None)[0], v.evidence])
+    return report_rows, victim_rows
+
+
+def _unstorable(rows: dict[str, tuple[list, list]], report_types: dict, victim_types: dict) -> dict[str, str]:
+    """{article_id: reason} of the articles whose rows would not fit the tables (a value outside
+    its column's type, a repeated report id). Checked before writing: one failed INSERT would
+    abort the stage's transaction, and the same article would then fail every later run."""
+    def problem(reports: list, victims: list) -> str | None:
+        ids = [r[0] for r in reports]
+        if len(ids) != len(set(ids)):
+            return "repeated report id"
+        try:
+            arrow_table(REPORT_COLUMNS, reports, report_types)
+            arrow_table(VICTIM_COLUMNS, victims, victim_types)
+        except Exception as exc:  # noqa: BLE001 - pyarrow's conversion errors vary by type
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    all_reports = [r for reports, _ in rows.values() for r in reports]
+    all_victims = [v for _, victims in rows.values() for v in victims]
+    if problem(all_reports, all_victims) is None:   # the usual case: one check for the batch
+        return {}
+    return {aid: f"write failed: {why}"[:500] for aid, (reports, victims) in rows.items()
+            if (why := problem(reports, victims)) is not None}
+
+
 def _write_batch(con, results, version: str, now: dt.datetime) -> dict:
+    rows = {aid: _article_rows(aid, reports, version, now) for aid, reports, error in results if not error}
+    report_types = column_types(con, "extract.event_reports")
+    victim_types = column_types(con, "extract.report_victims")
+    unstorable = _unstorable(rows, report_types, victim_types)
     report_rows, victim_rows, log_rows, failures = [], [], [], []
     for article_id, reports, error in results:
+        error = error or unstorable.get(article_id)
         if error:
             failures.append([article_id, error, now])
-        for r in reports:
-            report_id = f"{article_id}_r{r.seq}"
-            report_rows.append([
-                report_id, article_id, r.seq, r.event_date, r.date_precision, r.date_rule, r.date_text,
-                r.place_id, r.location_text, r.trigger_id, r.trigger_text, r.actor1_id, r.actor2_id,
-                r.killed, r.wounded, r.killed_rule, r.wounded_rule, r.vague_text, r.evidence,
-                version, now,
-            ])
-            for v in r.victims:
-                victim_rows.append([report_id, v.actor_id, v.killed, v.wounded, v.evidence])
-        log_rows.append([article_id, version, len(reports), now])
+        else:
+            report_rows += rows[article_id][0]
+            victim_rows += rows[article_id][1]
+        # a failed article is logged with 0 reports: retried when the extraction version changes
+        log_rows.append([article_id, version, 0 if error else len(reports), now])
 
     ids = [[aid] for aid, _, _ in results]
     if ids:
@@ -79,15 +128,16 @@ def _write_batch(con, results, version: str, now: dt.datetime) -> dict:
                 f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {done}))")
             for table in ("extract.event_reports", "ops.extraction_log"):
                 con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {done})")
-    insert_rows(con, "extract.event_reports", REPORT_COLUMNS, report_rows)
-    insert_rows(con, "extract.report_victims", VICTIM_COLUMNS, victim_rows)
+    insert_rows(con, "extract.event_reports", REPORT_COLUMNS, report_rows, report_types)
+    insert_rows(con, "extract.report_victims", VICTIM_COLUMNS, victim_rows, victim_types)
     insert_rows(con, "ops.extraction_log", LOG_COLUMNS, log_rows)
     if failures:
-        # quarantined where analysts look for inputs that yielded nothing; a new extractor
-        # version retries them
+        # quarantined where analysts look for inputs that yielded nothing (extractor errors and
+        # rows that would not fit the tables); a new extraction version retries them
         con.executemany(
             "INSERT INTO ops.rejected_inputs (source_path, source_line, reason, detected_at) "
-            "SELECT source_path, source_line, ?, ? FROM raw.articles WHERE article_id = ?",
+            "SELECT r.source_path, r.source_line, ?, ? FROM (SELECT ? AS article_id) a "
+            "LEFT JOIN raw.articles r USING (article_id)",
             [[f"{error} (article {aid})", when, aid] for aid, error, when in failures])
     return {"articles_extracted": len(results), "extraction_failures": len(failures),
             "reports_written": len(report_rows), "victim_rows_written": len(victim_rows)}
@@ -106,7 +156,7 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
         [version],
     ).fetchall()]
     stats = {"articles_extracted": 0, "extraction_failures": 0, "reports_written": 0, "victim_rows_written": 0}
-    now = dt.datetime.now()
+    now = write_stamp(con, "extract.event_reports", "extracted_at")
     with extractor(len(todo_ids), seeds_dir) as (extract, mode), transaction(con):
         for batch in batches(todo_ids, BATCH_SIZE):
             with arrow_view(con, "_batch_ids", ["article_id"], [[aid] for aid in batch]) as ids:

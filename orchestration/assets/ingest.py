@@ -6,7 +6,7 @@ from pathlib import PurePath
 import dagster as dg
 
 from orchestration import config
-from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction
+from orchestration.assets.warehouse_ddl import arrow_view, ensure_tables, insert_rows, transaction, write_stamp
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 RAW_COLUMNS = [
@@ -38,13 +38,16 @@ def ingest_inbox(con, articles_dir) -> dict:
     known = inbox.KnownInputs(
         (r[0] for r in con.execute("SELECT DISTINCT content_sha256 FROM ops.ingested_files").fetchall()),
         con.execute("SELECT source_path, size_bytes, mtime_ns FROM ops.ingested_files "
-                    "WHERE mtime_ns IS NOT NULL").fetchall())
+                    "WHERE mtime_ns IS NOT NULL AND NOT (status = 'rejected' AND source_path IN "
+                    # recorded by earlier versions with a stat key: must be looked at again when
+                    # MAX_INPUT_BYTES changes
+                    "(SELECT source_path FROM ops.rejected_inputs WHERE reason LIKE 'file too large%'))").fetchall())
     seen_ids = {r[0] for r in con.execute("SELECT article_id FROM raw.articles").fetchall()}
     seen_fps = {r[0] for r in con.execute(
         "SELECT text_fingerprint FROM raw.articles WHERE text_fingerprint IS NOT NULL").fetchall()}
-    now = dt.datetime.now()
-    stats = {"new_articles": 0, "duplicates": 0, "rejects": [], "files_scanned": 0, "duplicate_files": 0,
-             "skipped_temporary": 0, "unchanged_files": 0, "scan_mode": "sequential"}
+    now = write_stamp(con, "raw.articles", "ingested_at")
+    stats = {"new_articles": 0, "updated_articles": 0, "duplicates": 0, "rejects": [], "files_scanned": 0, "duplicate_files": 0,
+             "skipped_temporary": 0, "still_being_written": [], "unchanged_files": 0, "scan_mode": "sequential"}
     with transaction(con):
         for batch in inbox.iter_inbox(articles_dir, known):
             _write_slice(con, batch, seen_ids, seen_fps, now, stats)
@@ -52,16 +55,63 @@ def ingest_inbox(con, articles_dir) -> dict:
     return stats
 
 
+# Rows of a file's earlier version that its new version replaces (the article-level quarantine
+# of extraction is about the article, which may be kept, and stays).
+_ARTICLE_REJECTS = ("extraction failed%", "write failed%")
+
+
+def _delete_articles(con, ids: list[str]) -> None:
+    """Remove articles and everything derived from them (a new version of their file replaces them)."""
+    with arrow_view(con, "_superseded", ["article_id"], [[i] for i in ids]) as gone:
+        con.execute("DELETE FROM extract.report_victims WHERE report_id IN (SELECT report_id FROM "
+                    f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {gone}))")
+        for table in ("extract.event_reports", "ops.extraction_log", "clean.articles", "raw.articles"):
+            con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {gone})")
+
+
 def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, stats: dict) -> None:
-    new_rows = []
+    # Articles already stored from the files of this slice: a file read again has a new version.
+    paths = sorted({str(f.source_path) for f in batch.files})
+    stored: dict[str, tuple] = {}             # article_id -> (source_path, source_line, fingerprint)
+    if paths:
+        with arrow_view(con, "_slice_paths", ["source_path"], [[p] for p in paths]) as view:
+            stored = {aid: (sp, line, fp) for aid, sp, line, fp in con.execute(
+                "SELECT article_id, source_path, source_line, text_fingerprint FROM raw.articles "
+                f"SEMI JOIN {view} USING (source_path)").fetchall()}
+    per_path = {}
     for a in batch.articles:
-        if a.article_id in seen_ids or (a.text_fingerprint and a.text_fingerprint in seen_fps):
+        per_path[str(a.source_path)] = per_path.get(str(a.source_path), 0) + 1
+
+    new_rows, superseded, n_updates = [], set(), 0
+    for a in batch.articles:
+        sp = str(a.source_path)
+        old = stored.get(a.article_id)
+        if old is not None and old[0] == sp and old[2] != a.text_fingerprint:
+            superseded.add(a.article_id)       # same article (same URL), edited in place: an update
+            n_updates += 1
+        elif a.article_id in seen_ids or (a.text_fingerprint and a.text_fingerprint in seen_fps):
             stats["duplicates"] += 1
             continue
+        elif a.source_line is None and per_path[sp] == 1:
+            # a one-article file read again (an edited .txt has no URL, so a new id): its new
+            # text replaces the article its earlier version gave, never stands beside it
+            previous = [aid for aid, (p, line, _) in stored.items() if p == sp and line is None]
+            superseded.update(previous)
+            n_updates += bool(previous)
         seen_ids.add(a.article_id)
         if a.text_fingerprint:
             seen_fps.add(a.text_fingerprint)
         new_rows.append([_sql_value(getattr(a, c)) for c in RAW_COLUMNS] + [now])
+    if superseded:
+        _delete_articles(con, sorted(superseded))
+        for aid in superseded:
+            seen_fps.discard(stored[aid][2])
+    if paths:
+        # one row per inbox file: its latest version, with that version's rejects
+        with arrow_view(con, "_slice_paths", ["source_path"], [[p] for p in paths]) as view:
+            con.execute(f"DELETE FROM ops.ingested_files WHERE source_path IN (SELECT source_path FROM {view})")
+            con.execute(f"DELETE FROM ops.rejected_inputs WHERE source_path IN (SELECT source_path FROM {view}) "
+                        + "".join(f"AND reason NOT LIKE '{r}' " for r in _ARTICLE_REJECTS))
 
     new_by_sha: dict[str, int] = {}
     for row in new_rows:
@@ -84,11 +134,15 @@ def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, sta
                 "WHERE f.source_path = r.source_path AND f.content_sha256 = r.content_sha256")
     insert_rows(con, "ops.rejected_inputs", REJECT_COLUMNS,
                 [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects])
-    stats["new_articles"] += len(new_rows)
+    stats["new_articles"] += len(new_rows) - n_updates
+    stats["updated_articles"] += n_updates
     stats["rejects"] += [(str(r.source_path), r.source_line, r.reason) for r in batch.rejects]
     stats["files_scanned"] += len(batch.files)
     stats["duplicate_files"] += sum(1 for f in batch.files if _file_status(f, new_by_sha) == "duplicate")
-    stats["skipped_temporary"] += len(getattr(batch, "skipped", []) or [])
+    skipped = getattr(batch, "skipped", []) or []
+    still_written = [str(f.source_path) for f in skipped if f.reason.startswith("still being written")]
+    stats["still_being_written"] += still_written
+    stats["skipped_temporary"] += len(skipped) - len(still_written)
     stats["unchanged_files"] += getattr(batch, "n_unchanged", 0)
     stats["scan_mode"] = getattr(batch, "mode", "sequential")
 
@@ -101,23 +155,28 @@ def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, sta
                 "by url and text fingerprint. Table raw.articles; bookkeeping in ops.*.",
 )
 def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    articles_dir = config.articles_dir()
+    articles_dir = config.existing_articles_dir()
     with warehouse.connect() as con:
         stats = ingest_inbox(con, articles_dir)
     rejects = stats["rejects"]
+    if stats["still_being_written"]:
+        context.log.warning(f"left for the next run, still being written: {stats['still_being_written'][:20]}")
     preview = "\n".join(f"- `{p}`{'' if ln is None else f' line {ln}'}: {why}" for p, ln, why in rejects[:20])
     context.log.info(f"ingest from {articles_dir}: {stats['new_articles']} new, "
+                     f"{stats['updated_articles']} updated (a new version of their file), "
                      f"{stats['duplicates']} duplicates, {len(rejects)} rejects; "
                      f"{stats['unchanged_files']} known files skipped unread; scan {stats['scan_mode']}")
     return dg.MaterializeResult(metadata={
         "articles_dir": str(articles_dir),
         "new_articles": stats["new_articles"],
+        "updated_articles": stats["updated_articles"],
         "duplicates": stats["duplicates"],
         "rejects": len(rejects),
         "rejects_preview": dg.MetadataValue.md(preview or "none"),
         "files_scanned": stats["files_scanned"],
         "duplicate_files": stats["duplicate_files"],
         "skipped_temporary_files": stats["skipped_temporary"],
+        "files_still_being_written": len(stats["still_being_written"]),
         "unchanged_files_not_read": stats["unchanged_files"],
         "scan_mode": stats["scan_mode"],
         "dagster/row_count": stats["total_articles"],

@@ -161,11 +161,42 @@ def _connect(path: str = ":memory:") -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, config={"memory_limit": config.duckdb_memory_limit()})
 
 
+# The name the warehouse is attached under: chosen here, never derived from the file name (a
+# warehouse conflict.duckdb beside conflict.analyst.duckdb, or one named memory.duckdb, temp,
+# system or main, would collide with a catalog that is already there).
+WAREHOUSE_ALIAS = "pipeline_warehouse"
+
+
 def _attach(con: duckdb.DuckDBPyConnection, warehouse_path: Path) -> str:
-    """Attach the warehouse read-only under its own catalog name (dbt-duckdb views refer to it)."""
-    src = Path(warehouse_path).stem
-    con.execute(f"ATTACH '{_sql_str(Path(warehouse_path))}' AS \"{src}\" (READ_ONLY)")
-    return src
+    """Attach the warehouse read-only and return its catalog name here.
+
+    Under WAREHOUSE_ALIAS, unless a mart is a view: a dbt-duckdb view names its catalog (the
+    warehouse file's own name), so the warehouse is then attached under that name, and a clash of
+    that name with a catalog of this connection is an error that says what to rename."""
+    taken = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    alias = WAREHOUSE_ALIAS
+    while alias in taken:
+        alias += "_"
+    path = _sql_str(Path(warehouse_path))
+    con.execute(f"ATTACH '{path}' AS \"{alias}\" (READ_ONLY)")
+    views = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
+        "AND table_type = 'VIEW'", [alias, MARTS_SCHEMA]).fetchall()]
+    if not views:
+        return alias
+    own = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        name = own.execute("SELECT current_database()").fetchone()[0]
+    finally:
+        own.close()
+    con.execute(f'DETACH "{alias}"')
+    if name in taken or name in ("memory", "temp", "system", "main"):
+        raise RuntimeError(
+            f"marts {views} of {warehouse_path} are views, which refer to the warehouse by its catalog name "
+            f"'{name}', and that name is already taken here (by the analyst copy, or a name DuckDB reserves). "
+            f"Give WAREHOUSE_PATH or ANALYST_DB_PATH another file name, or materialise those marts as tables.")
+    con.execute(f"ATTACH '{path}' AS \"{name}\" (READ_ONLY)")
+    return name
 
 
 def marts_fingerprint(warehouse_path: Path) -> dict[str, str]:
@@ -189,6 +220,26 @@ def dbt_build_of(warehouse_path: Path) -> str | None:
         return None
     finally:
         con.close()
+
+
+def _damage(analyst_path: Path, previous: dict) -> str | None:
+    """What is wrong with the published copy, or None when it opens and holds exactly what its
+    record says (the fingerprint of every mart). A truncated or overwritten file must neither pass
+    for published nor be the base of the next copy."""
+    if not analyst_path.exists() or not previous.get("fingerprint"):
+        return None
+    try:
+        con = duckdb.connect(str(analyst_path), read_only=True)
+        try:
+            catalog = _catalog(con)
+            held = {t: _table_fingerprint(con, catalog, t) for t in _mart_tables(con, catalog)}
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        return f"cannot be opened ({type(exc).__name__}: {str(exc)[:200]})"
+    if held != previous["fingerprint"]:
+        return "holds other data than its record (ANALYST_DB_PATH.published.json) says"
+    return None
 
 
 def _write_state(analyst_path: Path, state: dict) -> None:
@@ -259,13 +310,16 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
     fingerprint = marts_fingerprint(warehouse_path)
     dbt_build = dbt_build_of(warehouse_path)
     previous = published_state(analyst_path)
+    damaged = _damage(analyst_path, previous)
+    if damaged:
+        previous = {}            # nothing of the damaged copy is trusted: rebuilt whole below
     if (fingerprint and previous.get("fingerprint") == fingerprint and analyst_path.exists()
             and all(Path(p).exists() for p in previous.get("exports", []))):
         if previous.get("dbt_build") != dbt_build:
             _write_state(analyst_path, {**previous, "dbt_build": dbt_build})
         return {"analyst_db": str(analyst_path), "exports": previous["exports"],
                 "row_counts": previous.get("row_counts", {}), "stale_temporaries_removed": stale,
-                "unchanged": True}
+                "unchanged": True, "damaged_copy": None}
     base = _refresh_base(analyst_path, previous)
     tmp_db = _tmp_name(analyst_path)
     pending: list[tuple[Path, Path]] = []  # (tmp, final) exports, renamed after the DB
@@ -330,6 +384,7 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
         "stale_temporaries_removed": stale,
         "unchanged": False,
         "refreshed_in_place": bool(base),
+        "damaged_copy": damaged,
     }
     # written last: a crash before this line only costs the next run a needless publish
     whole_size = previous.get("whole_size") if base else analyst_path.stat().st_size
@@ -366,6 +421,9 @@ def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     result = publish_marts(warehouse.resolved_path(), config.analyst_db_path(), config.exports_dir())
     if result["stale_temporaries_removed"]:
         context.log.warning(f"removed temporaries of an interrupted publish: {result['stale_temporaries_removed']}")
+    if result["damaged_copy"]:
+        context.log.warning(f"the published copy {result['analyst_db']} was damaged "
+                            f"({result['damaged_copy']}): rebuilt whole from the warehouse")
     if result["unchanged"]:
         context.log.info(f"marts unchanged since the last publish: kept {result['analyst_db']} and its exports")
     else:

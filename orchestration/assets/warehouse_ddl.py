@@ -1,6 +1,7 @@
 """DDL for the tables the Python assets own (columns per the project contract)."""
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 from typing import Iterator, Sequence
 
@@ -43,6 +44,16 @@ DDL = [
 ]
 
 
+def write_stamp(con, table: str, column: str) -> dt.datetime:
+    """The write time a stage stamps its rows with: the clock, but always after the latest stamp
+    already in `table`.`column`. The GX checks validate the rows stamped after the last validation,
+    so a clock that goes back (DST fall-back, a time-zone change, a clock step) must not stamp new
+    rows below that watermark, where no check would ever see them."""
+    latest = con.execute(f"SELECT max({column}) FROM {table}").fetchone()[0]
+    now = dt.datetime.now()
+    return now if latest is None or now > latest else latest + dt.timedelta(microseconds=1)
+
+
 def ensure_tables(con) -> None:
     for stmt in DDL:
         con.execute(stmt)
@@ -56,21 +67,49 @@ def transaction(con):
         yield con
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - DuckDB already ended it (e.g. disk full): the cause is the headline
+            pass
         raise
 
 
+# DuckDB column types of the Python-written tables -> the Arrow type a value must fit.
+_ARROW_TYPES = {"INTEGER": "int32", "BIGINT": "int64", "VARCHAR": "string", "DATE": "date32",
+                "TIMESTAMP": "timestamp[us]", "DOUBLE": "float64", "BOOLEAN": "bool"}
+INTEGER_MAX = 2**31 - 1
+
+
+def column_types(con, table: str) -> dict:
+    """{column: Arrow type} of `table` (schema.name), for rows that must fit it exactly."""
+    import pyarrow as pa
+
+    schema, name = table.split(".", 1)
+    rows = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                       "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+                       [schema, name]).fetchall()
+    return {c: pa.type_for_alias(_ARROW_TYPES[t]) for c, t in rows if t in _ARROW_TYPES}
+
+
+def arrow_table(columns: Sequence[str], rows: Sequence[Sequence], types: dict | None = None):
+    """Rows as one Arrow table; with `types` every value must fit its column's type (a Python
+    int above INTEGER, a string with a lone surrogate) or this raises pyarrow's error."""
+    import pyarrow as pa  # late: only the stages that write need it
+
+    types = types or {}
+    return pa.table({c: pa.array([r[i] for r in rows], type=types.get(c)) for i, c in enumerate(columns)})
+
+
 @contextmanager
-def arrow_view(con, name: str, columns: Sequence[str], rows: Sequence[Sequence]) -> Iterator[str]:
+def arrow_view(con, name: str, columns: Sequence[str], rows: Sequence[Sequence],
+               types: dict | None = None) -> Iterator[str]:
     """Expose Python rows to SQL as view `name`, backed by one Arrow table.
 
     Bulk statements over it (INSERT ... SELECT, DELETE ... IN, UPDATE ... FROM) cost one
     statement per batch; `executemany` costs one per row, which was most of a stage's time on
     thousands of articles.
     """
-    import pyarrow as pa  # late: only the stages that write need it
-
-    table = pa.table({c: pa.array([r[i] for r in rows]) for i, c in enumerate(columns)})
+    table = arrow_table(columns, rows, types)
     con.register(name, table)
     try:
         yield name
@@ -78,10 +117,12 @@ def arrow_view(con, name: str, columns: Sequence[str], rows: Sequence[Sequence])
         con.unregister(name)
 
 
-def insert_rows(con, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
-    """INSERT rows (lists in `columns` order) into `table` in one statement."""
+def insert_rows(con, table: str, columns: Sequence[str], rows: Sequence[Sequence],
+                types: dict | None = None) -> None:
+    """INSERT rows (lists in `columns` order) into `table` in one statement (`types`: see
+    arrow_table)."""
     if not rows:
         return
     cols = ", ".join(columns)
-    with arrow_view(con, "_rows_to_insert", columns, rows) as view:
+    with arrow_view(con, "_rows_to_insert", columns, rows, types) as view:
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")

@@ -256,11 +256,58 @@ def run_suite(con, name: str, since: dt.datetime | None = None, *, build: bool =
     return outcome
 
 
+# What an observed value may show in the Data Docs: GX writes values into the HTML as they are,
+# so article text with markup would run in the analyst's browser. Angle brackets become the
+# look-alike guillemets (readable, inert) and long values are cut.
+_INERT = str.maketrans({"<": "\u2039", ">": "\u203a"})
+SHOWN_VALUE_CHARS = 200
+
+
+def _inert(value):
+    if isinstance(value, str):
+        return value.translate(_INERT)[:SHOWN_VALUE_CHARS]
+    if isinstance(value, list):
+        return [_inert(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _inert(v) for k, v in value.items()}
+    return value
+
+
+def make_results_inert(context_root: Path) -> int:  # context_root: as for prune_validations
+    """Rewrite the stored validation results so that no observed value (unexpected values,
+    observed values, exception text) holds markup, before the Data Docs are rendered from them.
+    The expectations themselves (our suites) are left as they are. Returns the files rewritten."""
+    rewritten = 0
+    for path in (Path(context_root) / "uncommitted" / "validations").rglob("*.json"):
+        try:
+            text = path.read_text(encoding="utf-8")
+            if "<" not in text and ">" not in text:
+                continue
+            doc = json.loads(text)
+        except (OSError, ValueError):
+            continue
+        changed = False
+        for r in doc.get("results") or []:
+            for part in ("result", "exception_info"):
+                if r.get(part):
+                    inert = _inert(r[part])
+                    changed |= inert != r[part]
+                    r[part] = inert
+        if changed:
+            path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+            rewritten += 1
+    return rewritten
+
+
 def _rebuild_site(key: str, ctx) -> Path:
-    """Prune the site's history to the newest GX_KEEP_VALIDATIONS results per suite, rebuild it."""
-    root, docs = key.split("|", 1)
-    prune_validations(Path(root), Path(docs), keep_validations())
+    """Prune the site's history to the newest GX_KEEP_VALIDATIONS results per suite, make the
+    stored results inert, rebuild the site."""
+    _, docs = key.split("|", 1)
+    stored = Path(ctx.root_directory)      # the GX project folder, `gx/` under the context root
+    prune_validations(stored, Path(docs), keep_validations())
+    make_results_inert(stored)
     ctx.build_data_docs(site_names=[SITE_NAME])
+    prune_validations(stored, Path(docs), keep_validations())   # the page of the oldest kept one
     _DOCS_PENDING.discard(key)
     return Path(docs) / "index.html"
 
@@ -283,6 +330,8 @@ def keep_validations() -> int:
 def prune_validations(context_root: Path, docs_dir: Path, keep: int) -> int:
     """Delete all but the `keep` newest validation results of each suite, stored results and
     Data Docs pages alike (GX lays both out as validations/<suite>/<run name>/<run time>/).
+    `context_root` is the GX project folder (the context's root_directory, which holds
+    uncommitted/validations).
     Returns the number of validation runs deleted."""
     removed = 0
     for validations in (Path(context_root) / "uncommitted" / "validations", Path(docs_dir) / "validations"):

@@ -12,7 +12,7 @@ clean_articles as (
 
 select
     raw_articles.article_id,
-    raw_articles.source_path,
+    {{ inbox_relative_path('raw_articles.source_path') }} as source_path,
     raw_articles.source_type,
     raw_articles.source_line,
     raw_articles.content_sha256,
