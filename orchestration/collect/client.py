@@ -3,7 +3,7 @@
 Every request goes through `PoliteClient.fetch`, which:
 - refuses any URL that is not http(s), carries user:password@, or whose host the caller does not
   allow (`may_fetch`: the source's own host or its allowed_hosts), redirect targets included;
-- reads robots.txt of the host first (cached for the run and, through `robots_store`, for
+- reads robots.txt of the host first (cached for the run and, through `store`, for
   ROBOTS_TTL between runs), refuses disallowed paths and honours Crawl-delay;
 - keeps at least max(min_delay_s, Crawl-delay) between two requests to one host (requests are
   made one at a time, so there is never more than one per host in flight);
@@ -12,7 +12,7 @@ Every request goes through `PoliteClient.fetch`, which:
   final URL, verifies TLS, and stops reading a body past the size cap;
 - retries connection errors and 5xx a couple of times with jittered backoff, but never sleeps
   on a 429 or a 503 with Retry-After: the host is left alone for the rest of the run and the
-  caller gets `next_fetch_at`.
+  caller gets `next_fetch_at` (kept in the store, so later runs leave the host alone too).
 
 Time comes from an injected clock (`now`, `monotonic`, `sleep`), so tests never sleep.
 """
@@ -44,7 +44,8 @@ ROBOTS_TTL = dt.timedelta(hours=24)
 DEFAULT_RETRIES = 2                    # after the first attempt: 3 attempts in all
 DEFAULT_DEFER = dt.timedelta(hours=1)  # a 429 without Retry-After
 MAX_DEFER = dt.timedelta(days=7)
-RESPONSE_MAX_SECONDS = 120.0           # whole response, against servers that drip bytes
+RESPONSE_MAX_SECONDS = 120.0
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)           # whole response, against servers that drip bytes
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
                "*/*;q=0.5")
@@ -167,19 +168,22 @@ class _Robots:
         return float(d) if d else 0.0
 
 
-class RobotsStore(Protocol):
-    """Persistence of robots.txt between runs (state.py implements it on the warehouse)."""
+class Store(Protocol):
+    """What the client keeps between runs (state.CollectState implements it on the warehouse):
+    robots.txt per origin, and hosts that asked to be left alone (429 / 503 + Retry-After)."""
     def load(self, origin: str) -> tuple[int, str, dt.datetime] | None: ...
     def save(self, origin: str, status: int, body: str, fetched_at: dt.datetime) -> None: ...
+    def deferred_hosts(self, now: dt.datetime) -> dict[str, dt.datetime]: ...
+    def save_deferral(self, host: str, until: dt.datetime, reason: str, now: dt.datetime) -> None: ...
 
 
 class PoliteClient:
-    def __init__(self, clock: Clock | None = None, *, robots_store: RobotsStore | None = None,
+    def __init__(self, clock: Clock | None = None, *, store: Store | None = None,
                  on_request: Callable[[dict], None] | None = None, rng: random.Random | None = None,
                  retries: int = DEFAULT_RETRIES, backoff_s: float = 1.0,
                  transport: httpx.BaseTransport | None = None, deadline: float | None = None) -> None:
         self.clock = clock or SystemClock()
-        self.robots_store = robots_store
+        self.store = store
         self.on_request = on_request or (lambda rec: None)
         self.rng = rng or random.Random()
         self.retries = retries
@@ -188,7 +192,7 @@ class PoliteClient:
         self.user_agent = user_agent()
         self._robots: dict[str, _Robots] = {}
         self._last_request: dict[str, float] = {}
-        self._deferred: dict[str, dt.datetime] = {}
+        self._deferred: dict[str, dt.datetime] = dict(store.deferred_hosts(self.clock.now())) if store else {}
         self._http = httpx.Client(
             headers={"User-Agent": self.user_agent, "Accept-Language": "ar, en;q=0.5"},
             timeout=timeouts(), follow_redirects=False, verify=True, trust_env=False,
@@ -229,7 +233,7 @@ class PoliteClient:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         now = self.clock.now()
-        stored = self.robots_store.load(origin) if self.robots_store else None
+        stored = self.store.load(origin) if self.store else None
         if stored is not None and now - stored[2] < ROBOTS_TTL:
             rules = self._rules(stored[0], stored[1])
         else:
@@ -253,7 +257,7 @@ class PoliteClient:
                                why=f"robots.txt over {ROBOTS_MAX_BYTES} bytes: nothing fetched this run")
             except httpx.HTTPError as exc:
                 return _Robots(None, disallow_all=True, why=f"robots.txt unreachable ({_err(exc)})")
-            if resp.is_redirect and resp.headers.get("location"):
+            if resp.status_code in REDIRECT_STATUSES and resp.headers.get("location"):
                 target = urljoin(url, resp.headers["location"])
                 if url_host_key(target) is None:
                     break
@@ -264,8 +268,8 @@ class PoliteClient:
                 return _Robots(None, disallow_all=True,
                                why=f"robots.txt unreachable (HTTP {status}): nothing fetched this run")
             text = body.decode("utf-8", errors="replace") if 200 <= status < 300 else ""
-            if self.robots_store:
-                self.robots_store.save(origin, status, text, self.clock.now())
+            if self.store:
+                self.store.save(origin, status, text, self.clock.now())
             return self._rules(status, text)
         return _Robots(None, disallow_all=True, why="robots.txt: too many redirects")
 
@@ -339,7 +343,7 @@ class PoliteClient:
                 res.final_url = current
                 return res
             res.status = resp.status_code
-            if resp.is_redirect:
+            if resp.status_code in REDIRECT_STATUSES:
                 location = resp.headers.get("location")
                 if not location:
                     res.outcome, res.final_url, res.error = "redirect_error", current, "redirect without Location"
@@ -375,6 +379,8 @@ class PoliteClient:
                 self._deferred[host] = when
                 res.status, res.outcome, res.next_fetch_at = resp.status_code, "deferred", when
                 res.error = f"HTTP {resp.status_code}, Retry-After {resp.headers.get('retry-after') or '(none)'}"
+                if self.store:
+                    self.store.save_deferral(host, when, f"{url}: {res.error}", self.clock.now())
                 return None, None
             if resp.status_code >= 500:
                 res.status, res.outcome, res.error = resp.status_code, "http_error", f"HTTP {resp.status_code}"

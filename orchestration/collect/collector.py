@@ -117,7 +117,7 @@ class Collector:
         self.runs: dict[str, SourceRun] = {}
         budget = budget_s() if budget is None else budget
         factory = client_factory or client_mod.PoliteClient
-        self.client = factory(self.clock, robots_store=self.state, on_request=self._on_request,
+        self.client = factory(self.clock, store=self.state, on_request=self._on_request,
                               deadline=self.clock.monotonic() + budget)
 
     def _on_request(self, rec: dict) -> None:

@@ -6,6 +6,7 @@ ops.collect_urls         one row per URL: listings (feeds, sitemaps) and article
                          the listing's title and date, and the inbox file a page was written to.
 ops.collect_url_sources  every source that listed a URL (one URL listed by two outlets: two rows).
 ops.collect_robots       robots.txt per origin (status, body, when fetched), reused for 24 h.
+ops.collect_hosts        hosts that answered 429 / 503 + Retry-After: left alone until deferred_until.
 ops.collect_fetch_log    append-only: one row per HTTP request (retries and redirect hops too).
 ops.collect_source_runs  one row per source per collection run: counts, status, next retry.
 
@@ -40,6 +41,8 @@ DDL = [
         url VARCHAR, source_id VARCHAR, listing_url VARCHAR, first_seen_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS ops.collect_robots (
         origin VARCHAR PRIMARY KEY, status INTEGER, body VARCHAR, fetched_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS ops.collect_hosts (
+        host VARCHAR PRIMARY KEY, deferred_until TIMESTAMP, reason VARCHAR, updated_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS ops.collect_fetch_log (
         requested_at TIMESTAMP, run_id VARCHAR, source_id VARCHAR, url VARCHAR, purpose VARCHAR,
         attempt INTEGER, status INTEGER, n_bytes BIGINT, elapsed_ms INTEGER, error VARCHAR,
@@ -78,6 +81,14 @@ class CollectState:
     def save(self, origin: str, status: int, body: str, fetched_at: dt.datetime) -> None:
         self.con.execute("INSERT OR REPLACE INTO ops.collect_robots VALUES (?, ?, ?, ?)",
                          [origin, status, body, fetched_at])
+
+    # ------------------------------------------------------------------ hosts asked to wait
+    def deferred_hosts(self, now: dt.datetime) -> dict:
+        return dict(self.con.execute("SELECT host, deferred_until FROM ops.collect_hosts WHERE deferred_until > ?",
+                                     [now]).fetchall())
+
+    def save_deferral(self, host: str, until: dt.datetime, reason: str, now: dt.datetime) -> None:
+        self.con.execute("INSERT OR REPLACE INTO ops.collect_hosts VALUES (?, ?, ?, ?)", [host, until, reason, now])
 
     # ------------------------------------------------------------------ fetch log
     def log_request(self, rec: dict) -> None:
