@@ -81,6 +81,8 @@ def test_sources_file_names_every_bad_entry(tmp_path):
     assert "source 5 (id 'e'): url:" in msg and "source 5 (id 'e'): min_delay_s:" in msg
     assert "source 6 (id 'f'): allowed_hosts:" in msg
     assert "source 7: expected a mapping" in msg
+    with pytest.raises(SourcesError, match=r"id: Input should be a valid string \(got False\)"):
+        parse_sources({"sources": [{"id": False, "name": "x", "kind": "rss", "url": "https://x.example/"}]})
     assert "source 1 " not in msg
 
     p = tmp_path / "s.yml"

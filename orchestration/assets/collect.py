@@ -12,6 +12,7 @@ import dagster as dg
 
 from orchestration import config
 from orchestration.collect import state as state_mod
+from orchestration.collect.client import SystemClock
 from orchestration.collect.collector import collect, collected_dir
 from orchestration.collect.sources import load_sources, sources_file
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
@@ -21,6 +22,7 @@ from orchestration.resources import DUCKDB_POOL, WarehouseResource
 COLLECT_POOL = "news_collection"
 DEFAULT_FAILING_RUNS = 3
 DEFAULT_STALE_HOURS = 48.0
+make_clock = SystemClock   # tests put a fake clock here: the collector's waits then cost no time
 
 
 def _md_cell(v) -> str:
@@ -59,7 +61,7 @@ def collected_pages(context: dg.AssetExecutionContext, warehouse: WarehouseResou
                                               "per_source": dg.MetadataValue.md("no enabled source")})
     inbox = config.articles_dir()
     with warehouse.connect() as con:
-        runs = collect(con, sources, inbox, run_id=context.run.run_id, log=context.log.info)
+        runs = collect(con, sources, inbox, run_id=context.run.run_id, log=context.log.info, clock=make_clock())
     failed = [r.source_id for r in runs if r.status == "failed"]
     if failed:
         context.log.warning(f"sources failed this run: {', '.join(failed)} (see per_source)")
@@ -116,7 +118,7 @@ def collect_sources_not_failing(warehouse: WarehouseResource) -> dg.AssetCheckRe
                             "COLLECT_STALE_HOURS (48) hours (failed or deferred since, or never succeeded).")
 def collect_sources_fresh(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     hours = config.env_number("COLLECT_STALE_HOURS", DEFAULT_STALE_HOURS, float)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = make_clock().now()
     enabled, health = _enabled_health(warehouse)
     stale = [h for h in health
              if (h["last_success"] or h["first_attempt"]) is not None

@@ -130,6 +130,8 @@ def _describe(err: ValidationError) -> list[str]:
             msg = "unknown field"
         elif e["type"] == "missing":
             msg = "required field missing"
+        elif isinstance(e.get("input"), (str, int, float, bool)) or e.get("input") is None:
+            msg += f" (got {e.get('input')!r})"   # e.g. YAML reads a bare `off` or `no` as false
         out.append(f"{where}: {msg}")
     return out
 
