@@ -188,6 +188,9 @@ class Collector:
             run.status, run.next_fetch_at = "deferred", row["next_fetch_at"]
             run.error = f"listing not due before {row['next_fetch_at']:%Y-%m-%d %H:%M} UTC ({row['error']})"
             return
+        if res.outcome == "out_of_time":   # the run's time budget: not the source's fault
+            run.status, run.error = "deferred", res.error
+            return
         if res.outcome in ("not_modified", "unchanged"):
             run.unchanged += 1
             self._record_listing(row["url"], res)
