@@ -497,3 +497,18 @@ def test_a_crash_mid_collection_loses_nothing_and_fetches_nothing_twice(site, co
     assert len(records(inbox)) == 4 and r.new_pages == 2
     assert inbox_path_for(inbox, "site", site.url("/p/2")).exists()
     assert not list(inbox.rglob("*.part"))
+
+
+def test_time_budget_leaves_the_rest_for_the_next_run(site, con, inbox, clock):
+    site.robots()
+    site.serve("/feed.xml", rss([(f"/p/{i}", f"t{i}", None) for i in range(1, 4)]), content_type="application/rss+xml")
+    for i in range(1, 4):
+        site.serve(f"/p/{i}", article(i))
+    src = source(site, "/feed.xml", min_delay_s=10)
+    # robots.txt at t=0, the feed at 10, one page at 20; the next would start at 30 > 25
+    runs = collect(con, [src], inbox, run_id="r1", clock=clock, budget=25)
+    assert runs[0].status == "ok" and runs[0].new_pages == 1
+    assert sorted(v[0] for v in urls(con, "kind = 'page'").values()) == ["fetched", "pending", "pending"]
+    clock.advance(hours=1)
+    runs = collect(con, [src], inbox, run_id="r2", clock=clock, budget=100)
+    assert runs[0].new_pages == 2 and len(records(inbox)) == 3

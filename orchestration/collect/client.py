@@ -124,10 +124,6 @@ class FetchResult:
     attempts: int = 0
     redirects: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return self.outcome in ("ok", "not_modified", "unchanged")
-
 
 OUTCOMES = {
     "ok": "fetched, new content",
@@ -218,6 +214,12 @@ class PoliteClient:
         gap = max(min_delay, rules.crawl_delay() if rules else 0.0)
         last = self._last_request.get(host)
         return float("-inf") if last is None else last + gap
+
+    def _out_of_time(self, host: str, min_delay: float) -> bool:
+        """The request could not start (after the host's delay) before the run's deadline."""
+        if self.deadline is None:
+            return False
+        return max(self.clock.monotonic(), self.ready_at(host, min_delay)) >= self.deadline
 
     def _wait_turn(self, host: str, min_delay: float) -> None:
         wait = self.ready_at(host, min_delay) - self.clock.monotonic()
@@ -325,13 +327,16 @@ class PoliteClient:
                 res.outcome, res.final_url, res.next_fetch_at = "deferred", current, self._deferred[host]
                 res.error = f"host {host} asked to be left alone until {self._deferred[host]:%Y-%m-%d %H:%M} UTC"
                 return res
-            if self.deadline is not None and self.clock.monotonic() >= self.deadline:
+            if self._out_of_time(host, min_delay):
                 res.outcome, res.final_url, res.error = "out_of_time", current, "collection time budget spent"
                 return res
             rules = self.robots(current, min_delay, source_id)
             if not rules.allows(current):
                 res.outcome, res.final_url = "disallowed", current
                 res.error = rules.why if rules.disallow_all else f"robots.txt disallows {urlsplit(current).path}"
+                return res
+            if self._out_of_time(host, min_delay):   # Crawl-delay now known
+                res.outcome, res.final_url, res.error = "out_of_time", current, "collection time budget spent"
                 return res
             headers = {"Accept": accept}
             if etag:

@@ -115,10 +115,10 @@ class Collector:
         self.state = CollectState(con, run_id)
         self.log = log or (lambda msg: None)
         self.runs: dict[str, SourceRun] = {}
-        budget = budget_s() if budget is None else budget
+        self.budget = budget_s() if budget is None else budget
         factory = client_factory or client_mod.PoliteClient
         self.client = factory(self.clock, store=self.state, on_request=self._on_request,
-                              deadline=self.clock.monotonic() + budget)
+                              deadline=self.clock.monotonic() + self.budget)
 
     def _on_request(self, rec: dict) -> None:
         self.state.log_request(rec)
@@ -291,7 +291,7 @@ class Collector:
             src, run = by_id[sid], self.runs[sid]
             try:
                 if self._page(src, row, run) == "out_of_time":
-                    self.log(f"collection time budget ({budget_s():g}s) spent: the rest waits for the next run")
+                    self.log(f"collection time budget ({self.budget:g}s) spent: the rest waits for the next run")
                     break
             except Exception as exc:  # noqa: BLE001 - one page never stops the run
                 run.errors += 1

@@ -25,7 +25,6 @@ from orchestration.assets.warehouse_ddl import arrow_view, insert_rows
 # statuses of ops.collect_urls.status
 PENDING = "pending"                 # discovered, to be fetched
 FETCHED = "fetched"                 # page written to the inbox (done)
-LISTED = "listed"                   # a listing fetched at least once
 RETRY_STATUSES = ("pending", "error", "deferred", "out_of_time")
 MAX_PAGE_ATTEMPTS = 3               # runs in which a page may fail before it is given up ('failed')
 
