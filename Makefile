@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: venv parse dagster-home run dev test score clean
+.PHONY: venv parse dagster-home run dev test score clean demo-collect
 
 venv: $(STAMP)
 
@@ -38,6 +38,11 @@ run: venv parse dagster-home
 	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv, fct_events.geojson)"
 	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html"
 	@echo "Brief:        $${BRIEFS_DIR:-data/briefs}/latest.html"
+
+# The bundled articles served as a local news site (robots.txt, RSS, Atom, news sitemap) on
+# 127.0.0.1 and collected by daily_pipeline, twice (the second run gets 304s). Output in data/demo/.
+demo-collect: venv parse dagster-home
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/python -m orchestration.collect.demo
 
 dev: venv parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000

@@ -598,6 +598,11 @@ def _record_from_fields(rec: dict, today: date | None, html_limit: int | None) -
         raise _Reject("field 'text' is not a string")
     else:
         raise _Reject("no article text")
+    # fallbacks from a news feed / sitemap (the collector's records): page metadata comes first
+    if published is None and rec.get("date") is None:
+        published = parse_meta_date(rec.get("feed_date"), today)
+    if title is None and isinstance(rec.get("feed_title"), str):
+        title = rec["feed_title"].strip() or None
     if _letters(text) == 0 and not any(ch.isdigit() for ch in text):
         raise _Reject("no article text")
     return {"url": url, "title": title, "site": site or _host(url), "published": published, "text": text}

@@ -60,3 +60,9 @@ def seeded_inbox(pipeline_env):
         if f.is_file():
             (pipeline_env["ARTICLES_DIR"] / f.name).write_bytes(f.read_bytes())
     return pipeline_env
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver on 127.0.0.1 (an ephemeral port): the collector's tests never leave loopback."""
+    return ("127.0.0.1", 0)

@@ -62,9 +62,29 @@ def test_marts_come_from_dbt_and_feed_the_analyst_copy():
 
 
 def test_warehouse_writers_share_one_pool():
+    from orchestration.assets.collect import COLLECT_POOL
+
     for ad in defs.assets:
         if isinstance(ad, dg.AssetsDefinition):
-            assert ad.op.pool == DUCKDB_POOL, ad.keys
+            # collection has its own pool (one collection at a time); the run's warehouse lock
+            # keeps its writes apart from every other run's
+            expected = COLLECT_POOL if ad.keys == {dg.AssetKey("collected_pages")} else DUCKDB_POOL
+            assert ad.op.pool == expected, ad.keys
+    assert COLLECT_POOL != DUCKDB_POOL
+
+
+def test_collection_runs_first_and_has_its_own_job_and_checks():
+    graph = _graph()
+    assert graph.get(dg.AssetKey("raw_articles")).parent_keys == {dg.AssetKey("collected_pages")}
+    assert graph.get(dg.AssetKey("collected_pages")).group_name == "collect"
+    job = defs.resolve_job_def("collect_news")
+    assert job.asset_layer.selected_asset_keys == {dg.AssetKey("collected_pages")}
+    schedule = defs.resolve_schedule_def("collect_news_every_4h")
+    assert schedule.job_name == "collect_news" and schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    checks = {spec.name: spec for cd in defs.asset_checks for spec in cd.check_specs
+              if spec.asset_key == dg.AssetKey("collected_pages")}
+    assert set(checks) == {"collect_sources_not_failing", "collect_sources_fresh"}
+    assert not any(c.blocking for c in checks.values())     # a failing source never stops the pipeline
 
 
 def test_gx_checks_are_blocking_and_cover_every_stage():

@@ -25,6 +25,10 @@ def test_sensor_fires_once_per_inbox_change(pipeline_env):
         assert len(result.run_requests) == 1
         first_key = result.run_requests[0].run_key
         assert first_key and result.run_requests[0].job_name in (None, "daily_pipeline")
+        # ingest onwards, without collecting again (the change may be pages a collection just wrote)
+        selection = set(result.run_requests[0].asset_selection)
+        assert dg.AssetKey("raw_articles") in selection and dg.AssetKey("collected_pages") not in selection
+        assert dg.AssetKey("analyst_copy") in selection
 
         result, cursor2 = _evaluate(instance, cursor)
         assert not result.run_requests  # no change, no run

@@ -149,9 +149,10 @@ def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, sta
 
 @dg.asset(
     group_name="ingest",
+    deps=["collected_pages"],
     pool=DUCKDB_POOL,
     kinds={"python", "duckdb"},
-    description="Articles read from the inbox (ARTICLES_DIR): html/txt/json/jsonl, deduplicated "
+    description="Articles read from the inbox (ARTICLES_DIR, collected pages included): html/txt/json/jsonl, deduplicated "
                 "by url and text fingerprint. Table raw.articles; bookkeeping in ops.*.",
 )
 def raw_articles(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
