@@ -35,7 +35,7 @@ run: venv parse dagster-home
 	@echo
 	@echo "Warehouse:    $${WAREHOUSE_PATH:-data/warehouse.duckdb}"
 	@echo "Analyst copy: $${ANALYST_DB_PATH:-data/analyst.duckdb}  (schema marts)"
-	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv, fct_events.geojson)"
+	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv/.geojson; acled_format.csv/.parquet, ucdp_ged_format.csv)"
 	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html"
 
 dev: venv parse dagster-home
