@@ -162,3 +162,114 @@ def test_exports_hold_the_fixture_events_as_acled_codes_them(published):
                        f"from read_csv('{exports / 'ucdp_ged_format.csv'}', header = true) where adm_1 = 'Al-Hasakeh'").fetchall()
     # the Qamishli strike: 2 SDF (side_b) and 1 civilian killed per the breakdown
     assert ucdp == [("Military Forces of Turkey", "Syrian Democratic Forces (SDF)", 0, 2, 1, 0, 3)]
+
+
+# --------------------------------------------------------------------------- make sql
+
+HARLEQUIN = Path(__file__).resolve().parents[1] / ".venv-sql" / "bin" / "harlequin"
+
+
+def _readme_queries() -> list[str]:
+    """The SQL statements of the README's "Querying the marts" section, one by one."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Querying the marts", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+    statements = []
+    for block in blocks:
+        text = "\n".join(line for line in block.splitlines() if not line.lstrip().startswith("--"))
+        statements += [s.strip() + ";" for s in text.split(";") if s.strip()]
+    return statements
+
+
+class Screen:
+    """A terminal program under tmux, driven by keys and read from the screen."""
+
+    def __init__(self, name: str, command: str, cwd: Path):
+        import shutil
+        import subprocess
+
+        self.name, self.run = name, subprocess.run
+        self.tmux = shutil.which("tmux")
+        self.run([self.tmux, "kill-session", "-t", name], capture_output=True)
+        self.run([self.tmux, "new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", str(cwd), command], check=True)
+
+    def text(self) -> str:
+        return self.run([self.tmux, "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True).stdout
+
+    def wait_for(self, pattern: str, timeout: float = 60) -> str:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.text()
+            if re.search(pattern, screen):
+                return screen
+            time.sleep(0.3)
+        raise AssertionError(f"{pattern!r} not on the screen after {timeout} s:\n{self.text()}")
+
+    def keys(self, *keys: str) -> None:
+        import time
+
+        for key in keys:
+            self.run([self.tmux, "send-keys", "-t", self.name, key], check=True)
+            time.sleep(0.3)
+
+    def paste(self, text: str) -> None:
+        self.run([self.tmux, "load-buffer", "-b", self.name, "-"], input=text, text=True, check=True)
+        self.run([self.tmux, "paste-buffer", "-p", "-d", "-b", self.name, "-t", self.name], check=True)
+
+    def alive(self) -> bool:
+        return self.run([self.tmux, "has-session", "-t", self.name], capture_output=True).returncode == 0
+
+    def close(self) -> None:
+        self.run([self.tmux, "kill-session", "-t", self.name], capture_output=True)
+
+
+def test_make_sql_opens_the_analyst_copy_read_only_and_runs_the_readme_queries(published):
+    """`make sql` as a person uses it: the console opens on the analyst copy, each example query of
+    the README typed into it shows its results, a write is refused (read-only), Ctrl+Q quits."""
+    import shutil
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    if not HARLEQUIN.exists():
+        pytest.skip("no SQL console: `make sql-venv` (run by `make test`) installs it")
+    analyst, _ = published
+    queries = _readme_queries()
+    assert len(queries) >= 6, queries
+    repo = Path(__file__).resolve().parents[1]
+    screen = Screen("make_sql_test", f"make -s sql ANALYST_DB_PATH={analyst}", repo)
+    try:
+        screen.wait_for(r"Query Editor", timeout=120)
+        screen.wait_for(r"analyst")   # the data catalog shows the copy
+        for n, query in enumerate(queries):
+            screen.keys("F2", "C-a", "BSpace")
+            screen.paste(query)
+            screen.keys("C-j")
+            shown = screen.wait_for(r"Query Results \(\d+ Records?\)|Query Error")
+            assert "Query Error" not in shown, f"query {n} failed:\n{query}\n{shown}"
+            screen.keys("Escape")
+        # the event list reads as the marts hold it
+        screen.keys("F2", "C-a", "BSpace")
+        screen.paste("SELECT event_id_cnty, fatalities_best FROM marts.fct_events ORDER BY fatalities_best DESC LIMIT 1;")
+        screen.keys("C-j")
+        shown = screen.wait_for(r"Query Results \(1 Record")
+        assert re.search(r"IRQ\d+\s+11\b", shown), shown
+        # read-only: a write is refused
+        screen.keys("Escape", "F2", "C-a", "BSpace")
+        screen.paste("CREATE TABLE marts.scratch AS SELECT 1 AS x;")
+        screen.keys("C-j")
+        shown = screen.wait_for(r"Query Error")
+        assert "read-only" in re.sub(r"\s+", " ", shown.replace("│", " ")), shown
+        screen.keys("Escape", "C-q")
+        import time
+
+        deadline = time.monotonic() + 20
+        while screen.alive() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert not screen.alive(), screen.text()
+    finally:
+        screen.close()
+    con = duckdb.connect(str(analyst), read_only=True)
+    assert con.execute("select count(*) from information_schema.tables where table_name = 'scratch'").fetchone()[0] == 0
+    con.close()
