@@ -184,17 +184,21 @@ def _readme_queries() -> list[str]:
 class Screen:
     """A terminal program under tmux, driven by keys and read from the screen."""
 
-    def __init__(self, name: str, command: str, cwd: Path):
+    def __init__(self, name: str, command: str, cwd: Path, env: dict[str, str] | None = None):
         import shutil
         import subprocess
 
         self.name, self.run = name, subprocess.run
-        self.tmux = shutil.which("tmux")
-        self.run([self.tmux, "kill-session", "-t", name], capture_output=True)
-        self.run([self.tmux, "new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", str(cwd), command], check=True)
+        # a server of its own (socket `name`, no user config): other tmux users cannot size or steer it
+        self.tmux_bin = shutil.which("tmux")
+        self.run([self.tmux_bin, "-L", name, "kill-server"], capture_output=True)
+        env_args = [arg for k, v in (env or {}).items() for arg in ("-e", f"{k}={v}")]
+        self.run([self.tmux_bin, "-L", name, "-f", "/dev/null", "new-session", "-d", "-s", name,
+                  "-x", "200", "-y", "50", "-c", str(cwd), *env_args, command], check=True)
+        self.tmux = f"{self.tmux_bin} -L {name}"
 
     def text(self) -> str:
-        return self.run([self.tmux, "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True).stdout
+        return self.run([*self.tmux.split(), "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True).stdout
 
     def wait_for(self, pattern: str, timeout: float = 60) -> str:
         import time
@@ -211,18 +215,19 @@ class Screen:
         import time
 
         for key in keys:
-            self.run([self.tmux, "send-keys", "-t", self.name, key], check=True)
+            self.run([*self.tmux.split(), "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.3)
 
     def paste(self, text: str) -> None:
-        self.run([self.tmux, "load-buffer", "-b", self.name, "-"], input=text, text=True, check=True)
-        self.run([self.tmux, "paste-buffer", "-p", "-d", "-b", self.name, "-t", self.name], check=True)
+        """Paste as a terminal does (bracketed paste: no auto-indent or auto-closed brackets)."""
+        self.run([*self.tmux.split(), "load-buffer", "-b", self.name, "-"], input=text, text=True, check=True)
+        self.run([*self.tmux.split(), "paste-buffer", "-p", "-d", "-b", self.name, "-t", self.name], check=True)
 
     def alive(self) -> bool:
-        return self.run([self.tmux, "has-session", "-t", self.name], capture_output=True).returncode == 0
+        return self.run([*self.tmux.split(), "has-session", "-t", self.name], capture_output=True).returncode == 0
 
     def close(self) -> None:
-        self.run([self.tmux, "kill-session", "-t", self.name], capture_output=True)
+        self.run([*self.tmux.split(), "kill-server"], capture_output=True)
 
 
 def test_make_sql_opens_the_analyst_copy_read_only_and_runs_the_readme_queries(published):
@@ -238,28 +243,53 @@ def test_make_sql_opens_the_analyst_copy_read_only_and_runs_the_readme_queries(p
     queries = _readme_queries()
     assert len(queries) >= 6, queries
     repo = Path(__file__).resolve().parents[1]
-    screen = Screen("make_sql_test", f"make -s sql ANALYST_DB_PATH={analyst}", repo)
+    home = Path(analyst).parent / "console_home"   # no restored session, no user config
+    home.mkdir(exist_ok=True)
+    env = {f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "CACHE", "DATA", "STATE")}
+    env.update(COLUMNS="200", LINES="50")   # the window's size, whatever the test process was told
+    screen = Screen("make_sql_test", f"make -s sql ANALYST_DB_PATH={analyst}", repo, env=env)
+
+    def run_query(query: str, expect: str = r"Query Results \(\d+ Records?\)|Query Error") -> str:
+        import time
+
+        first_line = query.splitlines()[0].strip()
+        for _ in range(20):   # until the editor holds the query (it may still be loading)
+            screen.keys("Escape", "F2", "C-a", "BSpace")
+            screen.paste(query)
+            time.sleep(1)
+            if first_line in screen.text():
+                time.sleep(1)   # still there a moment later: the editor has settled
+                before = screen.text()
+                if first_line in before:
+                    break
+        else:
+            raise AssertionError(f"the editor never showed {first_line!r}:\n{screen.text()}")
+        screen.keys("C-j")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:   # the new results (or an error) replace the screen's lower part
+            time.sleep(0.5)
+            shown = screen.text()
+            if shown != before and re.search(expect, shown):
+                time.sleep(0.5)
+                return screen.text()
+        raise AssertionError(f"{expect!r} not on the screen after running:\n{query}\n{screen.text()}")
+
     try:
         screen.wait_for(r"Query Editor", timeout=120)
-        screen.wait_for(r"analyst")   # the data catalog shows the copy
+        screen.wait_for(r"analyst db")   # the data catalog shows the copy
+        import time
+
+        time.sleep(3)   # the editor restores its last session (none here) once the app has started
         for n, query in enumerate(queries):
-            screen.keys("F2", "C-a", "BSpace")
-            screen.paste(query)
-            screen.keys("C-j")
-            shown = screen.wait_for(r"Query Results \(\d+ Records?\)|Query Error")
+            shown = run_query(query)
             assert "Query Error" not in shown, f"query {n} failed:\n{query}\n{shown}"
-            screen.keys("Escape")
         # the event list reads as the marts hold it
-        screen.keys("F2", "C-a", "BSpace")
-        screen.paste("SELECT event_id_cnty, fatalities_best FROM marts.fct_events ORDER BY fatalities_best DESC LIMIT 1;")
-        screen.keys("C-j")
-        shown = screen.wait_for(r"Query Results \(1 Record")
+        shown = run_query("SELECT event_id_cnty, fatalities_best FROM marts.fct_events ORDER BY fatalities_best DESC LIMIT 1;",
+                          r"Query Results \(1 Record")
         assert re.search(r"IRQ\d+\s+11\b", shown), shown
         # read-only: a write is refused
-        screen.keys("Escape", "F2", "C-a", "BSpace")
-        screen.paste("CREATE TABLE marts.scratch AS SELECT 1 AS x;")
-        screen.keys("C-j")
-        shown = screen.wait_for(r"Query Error")
+        screen.keys("Escape")
+        shown = run_query("CREATE TABLE marts.scratch AS SELECT 1 AS x;", r"Query Error")
         assert "read-only" in re.sub(r"\s+", " ", shown.replace("│", " ")), shown
         screen.keys("Escape", "C-q")
         import time
