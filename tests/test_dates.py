@@ -318,8 +318,14 @@ def test_eleven_is_not_sunday():
 
 @pytest.mark.parametrize("expr", ["ليل الخميس الجمعة", "ليلة الخميس على الجمعة", "ليل الخميس - الجمعة"])
 def test_night_of(expr):
+    # the night from Thursday to Friday: what happened in it is reported on the Friday
     m = only(f"وهاجم مسلحون السجن {expr} في الحسكة", date(2023, 3, 11))
-    assert m.date == date(2023, 3, 9) and m.rule == "night_of"
+    assert m.date == date(2023, 3, 10) and m.rule == "night_of"
+
+
+def test_a_night_before_midnight_is_its_first_day():
+    m = only("وقع الهجوم قبيل منتصف ليل الخميس الجمعة في الحسكة", date(2023, 3, 11))
+    assert m.date == date(2023, 3, 9) and m.rule == "night_of_before_midnight"
 
 
 def test_relative_expressions_need_publication_date():

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from orchestration.arabic_nlp.extract import _denial_or_memory, default_seeds_dir, extract_article
+from orchestration.arabic_nlp.extract import _extractor, default_seeds_dir, extract_article
 from orchestration.arabic_nlp.lexicon import Lexicon
 from orchestration.arabic_nlp.normalize import normalize
 
@@ -289,5 +289,5 @@ def test_kama_starts_another_incident_in_the_same_sentence(lexicon):
     "لا صحة لمقتل الجنود", "الأنباء غير صحيحة", "شائعات عن مقتل قائد", "في الذكرى السنوية للمجزرة",
     "إحياء ذكرى الضحايا", "ذكرى الهجوم",
 ])
-def test_denials_and_commemorations_in_every_wording(sentence):
-    assert _denial_or_memory(normalize(sentence))
+def test_denials_and_commemorations_in_every_wording(lexicon, sentence):
+    assert _extractor(lexicon).cues.denial_or_memory.search(normalize(sentence))

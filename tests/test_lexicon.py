@@ -177,6 +177,13 @@ def test_lexicon_from_tmp_seeds(tmp_path):
     (tmp_path / "places_geonames.csv").write_text(
         "place_id,name,name_ar,aliases_ar,feature_type,admin1,admin2,country,latitude,longitude\n"
         "gn1,Alpha2,الفا,الفا,town,Kirkuk,,Iraq,,\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="casualty_terms.csv"):
+        Lexicon.load(tmp_path)     # the language data is required: without it nothing would be found
+    import shutil
+
+    from orchestration.arabic_nlp.extract import default_seeds_dir
+    for name in ("casualty_terms.csv", "cue_phrases.csv"):
+        shutil.copy(default_seeds_dir() / name, tmp_path / name)
     lex = Lexicon.load(tmp_path)
     assert [m.entry_id for m in lex.find_places(normalize("وصلوا قرية الفا"))] == ["x1"]
     assert lex.places["x1"]["latitude"] == 35.1

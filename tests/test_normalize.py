@@ -17,7 +17,12 @@ def test_letters_digits_marks_and_spaces():
 
 def test_every_mapped_character():
     for char, new in nz._CHAR_MAP.items():
-        assert normalize(f"ب{char}ب") == f"ب{new}ب", repr(char)
+        assert normalize(f"-{char}ب") == f"-{new}ب", repr(char)
+
+
+def test_a_figure_glued_to_a_word_is_set_apart():
+    assert normalize("قُتل13 شخصاً") == "قتل 13 شخصا"
+    assert normalize("كوفيد-19 و F16") == "كوفيد-19 و F16"
 
 
 def test_runs_of_spaces_fold_to_one_and_newlines_stay():

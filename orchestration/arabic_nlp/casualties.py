@@ -19,33 +19,11 @@ from .numbers import find_numbers, find_vague_amount
 
 KILLED, WOUNDED = "killed", "wounded"
 
-# Verbs and verbal nouns after which the victims and their count follow.
-_TRIGGERS = {
-    KILLED: ["مقتل", "قتل", "قتلت", "قتلوا", "قتلا", "استشهاد", "استشهد", "استشهدت", "استشهدوا",
-             "مصرع", "وفاة", "توفي", "توفيت", "توفوا", "اغتيال", "اغتيل", "إعدام", "أعدم", "تصفية",
-             "ذبح", "تقتل", "يقتل"],
-    WOUNDED: ["إصابة", "أصيب", "أصيبت", "أصيبوا", "أصيبا", "جرح", "جرحت", "جرحوا", "جرحا", "إصابه",
-              "تصيب", "يصاب"],
-}
-# Phrases that say "killed" before the victims: أودى بحياة، راح ضحيته، حصد أرواح.
-_KILL_PHRASES = ["أودى بحياة", "أودت بحياة", "يودي بحياة", "تودي بحياة", "راح ضحيته", "راح ضحيتها",
-                 "حصد أرواح", "حصدت أرواح", "القضاء على", "هلاك"]
-# Verbs that follow their victims: "11 جندياً قتلوا", "ثلاثة جنود لقوا حتفهم".
-_POST_VERBS = {
-    KILLED: ["قتلوا", "قتلا", "قتل", "استشهدوا", "استشهد", "لقوا", "لقي", "لقيا", "لقيت", "توفوا"],
-    WOUNDED: ["أصيبوا", "أصيبا", "أصيب", "جرحوا", "جرح"],
-}
-# Nouns that are themselves the casualty count: "89 قتيلاً"، "سقوط 5 جرحى".
-_COUNT_NOUNS = {
-    KILLED: ["قتيل", "قتيلا", "قتيلاً", "قتلى", "قتيلين", "قتيلان", "شهيد", "شهيدا", "شهداء", "شهيدين",
-             "شهيدان", "ضحية", "ضحايا", "ضحيتين", "ضحيتان", "جثة", "جثث", "جثتين", "جثتي", "وفيات", "وفاة"],
-    WOUNDED: ["جريح", "جريحا", "جرحى", "جريحين", "جريحان", "مصاب", "مصابا", "مصابين", "مصابون",
-              "مصابان", "إصابات", "إصابة", "إصابتين", "إصابتان"],
-}
 # "N قتلى وجرحى"، "بين قتيل وجريح": one figure for both, so each stays unknown.
 # ("قتلى وجريحين" is two wounded: a dual second noun carries its own count)
 _JOINT = re.compile(normalize(
-    r"(?:قتيل|قتلى|شهيد|شهداء|مقتل|قتل)(?:ا|اً)?\s+و\s?(?:جريح|جرحى|مصاب|مصابين|إصابة|جرح)(?!ين|ان|تين|تان)"))
+    r"(?:ضحايا\s+)?(?:بين\s+)?(?:قتيل|قتلى|شهيد|شهداء|مقتل|قتل|استشهاد|وفاة|ضحايا)(?:ا|اً)?\s+و\s?"
+    r"(?:جريح|جرحى|مصاب|مصابين|إصابة|جرح|اصابه)(?!ين|ان|تين|تان)"))
 _NO_CASUALTIES = re.compile(normalize(
     r"(?:دون|بدون|من دون|عدم)\s+(?:وقوع|تسجيل|حدوث|أن يسفر عن|أية|أي)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|إصابات بشرية)"
     r"|(?:لم|ولم)\s+(?:يسفر|تسفر|يسفرا|تسجل|يسجل|يؤد|تؤد)\s+(?:عن|إلى)?\s*(?:وقوع|سقوط|أي|أية)?\s*(?:أي|أية)?\s*(?:إصابات|خسائر بشرية|ضحايا|قتلى)"
@@ -61,32 +39,15 @@ _APPROX = [normalize(p) for p in ("ما لا يقل عن", "لا يقل عن", "
 _ANOTHER_SINGLE = {normalize(w) for w in ("آخر", "أخرى", "آخرا", "آخراً", "اخرى", "ثالث", "ثالثة", "رابع", "رابعة", "خامس")}
 _ANOTHER_DUAL = {normalize(w) for w in ("آخران", "آخرين", "أخريين", "آخرون")}
 _THEY_ARE = {normalize(w) for w in ("هم", "وهم", "هما", "وهما")}
-_LIFE_TAKERS = {normalize(w) for w in ("أودى", "أودت", "يودي", "تودي")}
 _SUBSET = {normalize(w) for w in ("منهم", "بينهم", "منهما", "بينهما", "منهن", "بينهن")}
-# Every casualty trigger and noun contains one of these stems (checked by a test over the lexicon).
-_CASUALTY_STEMS = re.compile(normalize(
-    r"قضاء على|هلاك|قتل|قتي|مقتل|شهد|شها|شهي|مصرع|وفا|وفي|توف|اغتي|عدم|عدام|صفي|ذبح|صيب|صاب|جرح|جري|ضحي|ضحا|جث|حتف|حياة|رواح"))
 _VAGUE_ENDINGS = {normalize(p).split()[0][-3:] for p in (
     "عدد", "عددا", "العديد", "عشرات", "العشرات", "مئات", "المئات", "آلاف", "الآلاف", "بضعة", "بضع", "عدة",
     "جميع", "كل")}
+# An actor named by its weapon ("القصف التركي"، "غارة إسرائيلية") is the attacker, never the victims.
+WEAPON_START = re.compile(normalize(
+    r"(?:ال)?(?:قصف|غاره|غارات|ضربه|ضربات|طائره|طائرات|مسيره|مسيرات|طيران|مدفعيه)\s"))
 _RANGE_LOW = re.compile(r"بين\s+(\d+)\s+و\s*$")
 _TOKEN = re.compile(r"\d+(?:,\d{3})*|[^\W\d_]+|[،,؛;:.()\"]", re.UNICODE)
-
-
-def _norm_set(words):
-    return {normalize(w) for w in words}
-
-
-TRIGGERS = {kind: _norm_set(words) for kind, words in _TRIGGERS.items()}
-POST_VERBS = {kind: _norm_set(words) for kind, words in _POST_VERBS.items()}
-COUNT_NOUNS = {kind: _norm_set(words) for kind, words in _COUNT_NOUNS.items()}
-KILL_PHRASES = [normalize(p) for p in _KILL_PHRASES]
-# what a two-word window starts with when it holds a kill phrase, with or without و (one
-# str.startswith call instead of a loop over the phrases, for every token)
-_KILL_PHRASE_STARTS = tuple(KILL_PHRASES + ["و" + p for p in KILL_PHRASES])
-# A token holds no space, so a window can only start with a phrase if its first token starts
-# with the phrase's first word: most tokens are ruled out without building the window.
-_KILL_PHRASE_FIRST_WORDS = tuple({p.split()[0] for p in _KILL_PHRASE_STARTS})
 
 
 @dataclass
@@ -100,8 +61,19 @@ class CasualtyMention:
     noun: str | None = None     # the victim noun as written (normalised)
     subset: bool = False        # "منهم/بينهم": part of a figure already given
     additive: bool = False      # "آخر/آخرين": more victims on top of those already given
+    chain: int = 0              # mentions of one list share it ("شاب وفتى"، "ضابط وجنديان")
+    updated: bool = False       # told as an update ("ارتفعت الحصيلة إلى ..."): wins over earlier figures
     listed: bool = False        # one item of a list of sides ("28 عنصرا ... و56 مقاتلا ... وخمسه مدنيين")
     vague_text: str | None = None
+
+
+def _died_of_wounds(mentions: list[CasualtyMention]) -> None:
+    """"أصيب الشاب بطلق ناري ما أدى لوفاته": the wounded died; they are counted once, as killed."""
+    for idx, m in enumerate(mentions):
+        if m.kind == KILLED and m.rule.startswith("pronoun") and idx and mentions[idx - 1].kind == WOUNDED \
+                and mentions[idx - 1].count == m.count:
+            del mentions[idx - 1]
+            return
 
 
 @dataclass(frozen=True)
@@ -140,10 +112,89 @@ def _tokens(text: str) -> list[_Tok]:
     return out
 
 
-_DUAL_COUNT_NOUNS = {
-    KILLED: {normalize(w) for w in ("قتيلين", "قتيلان", "شهيدين", "شهيدان", "ضحيتين", "ضحيتان")},
-    WOUNDED: {normalize(w) for w in ("جريحين", "جريحان", "إصابتين", "إصابتان")},
-}
+ROLES = ("trigger", "kill_phrase", "post_verb", "count_noun", "dual_count_noun", "life_taker", "life_verb", "life_noun")
+
+
+class CasualtyTerms:
+    """The words of death and injury (`casualty_terms.csv`), by role, normalised once.
+
+    - trigger: a verb or verbal noun the victims and their count follow ("مقتل 5"، "أصيب جنديان");
+    - kill_phrase: a multi-word phrase that says "killed" before the victims ("أودى بحياة 3");
+    - post_verb: a verb that follows its victims ("ثلاثة جنود قتلوا"، "5 عناصر لقوا حتفهم");
+    - count_noun: a noun that is itself the casualty ("89 قتيلا"، "سقوط 5 جرحى");
+    - dual_count_noun: a dual count noun, its own count of two ("قتيلين"، "جريحان");
+    - life_taker: a verb whose بحياة may stand a few words later ("أودى الهجوم بحياة 4");
+    - life_verb / life_noun: "lose" and "life", a killing only together ("فقد 4 أشخاص حياتهم").
+    """
+
+    def __init__(self, rows: list[dict]):
+        self.by_role: dict[str, dict[str, set[str]]] = {role: {KILLED: set(), WOUNDED: set()} for role in ROLES}
+        for row in rows:
+            self.by_role[row["role"]][row["kind"]].add(normalize(row["term_ar"]).strip())
+        self.triggers = self.by_role["trigger"]
+        self.verbal_nouns = {normalize(r["term_ar"]).strip() for r in rows if r["role"] == "trigger" and r.get("form") == "noun"}
+        self.dual_verbs = {normalize(r["term_ar"]).strip() for r in rows if r["role"] == "trigger" and r.get("form") == "dual_verb"}
+        self.post_verbs = self.by_role["post_verb"]
+        self.all_post_verbs = self.post_verbs[KILLED] | self.post_verbs[WOUNDED]
+        self.count_nouns = self.by_role["count_noun"]
+        self.dual_count_nouns = self.by_role["dual_count_noun"]
+        self.life_takers = self.by_role["life_taker"][KILLED]
+        self.life_verbs = self.by_role["life_verb"][KILLED]
+        self.life_nouns = self.by_role["life_noun"][KILLED]
+        # with a possessive: "حياتهم"، "لأرواحهم"
+        self.life_noun_starts = tuple(p + n[:-1] + "ت" if n.endswith("ه") else p + n
+                                      for n in self.life_nouns for p in ("", "ل", "ب"))
+        self.any_trigger = self.triggers[KILLED] | self.triggers[WOUNDED]
+        phrases = sorted(self.by_role["kill_phrase"][KILLED])
+        self.kill_phrase_starts = tuple(phrases + ["و" + p for p in phrases])
+        # A token holds no space, so a window can only start with a phrase if its first token
+        # starts with the phrase's first word: most tokens are ruled out without building the window.
+        self.kill_phrase_first_words = tuple({p.split()[0] for p in self.kill_phrase_starts})
+        # Quick filter: every casualty word starts with one of these stems (its first three letters
+        # when it has no more, else four), so a sentence with no word holding one is not tokenised:
+        # most sentences speak of no casualty. A life_verb needs its life_noun, which the filter knows.
+        # Phrases of several words are looked for whole.
+        self.stems: dict[int, set[str]] = {3: set(), 4: set()}
+        self.phrases: tuple[str, ...] = ()
+        for role, table in self.by_role.items():
+            if role == "life_verb":
+                continue
+            for term in (w for words in table.values() for w in words):
+                if " " in term:
+                    self.phrases += (term,)
+                    continue
+                core = _core(term)
+                # "إصابة" → "إصابتهم": ta marbuta before a pronoun
+                for form in {core, core[:-1] + "ت" if core.endswith("ه") else core}:
+                    self.stems[3 if len(form) <= 3 else 4].add(form[:4])
+        # one pattern, searched in C (a stem inside a longer word passes too: the parser decides)
+        self._stem_pattern = re.compile(
+            "|".join(sorted(map(re.escape, self.stems[4] | self.stems[3] | set(self.phrases)), key=len, reverse=True)))
+        self.trigger_kind = functools.lru_cache(maxsize=1 << 16)(lambda w: _kind_of(w, self.triggers))
+        self.dual_count_noun = functools.lru_cache(maxsize=1 << 16)(lambda w: _kind_of(w, self.dual_count_nouns))
+        self.life_verb = functools.lru_cache(maxsize=1 << 16)(lambda w: _strip_clitics(w, self.life_verbs) is not None)
+
+
+    def may_hold_term(self, text: str) -> bool:
+        """Whether `text` may hold a casualty word: one of the stems appears in it."""
+        return bool(self._stem_pattern.search(text))
+
+
+def _core(word: str) -> str:
+    """The word without a leading article, for the quick filter's stems."""
+    return word[2:] if word.startswith("ال") and len(word) > 4 else word
+
+
+def load_casualty_terms(path: Path) -> CasualtyTerms:
+    """The casualty-word lexicon; a row with an unknown kind or role is an error, not skipped."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if (r.get("term_ar") or "").strip()]
+    for line, row in enumerate(rows, 2):
+        if row.get("kind") not in (KILLED, WOUNDED) or row.get("role") not in ROLES or \
+                (row["role"] == "trigger") != (row.get("form") in ("verb", "noun", "dual_verb")):
+            raise ValueError(f"{path}:{line}: kind must be killed|wounded, role one of {ROLES}, and a "
+                             f"trigger's form verb|noun|dual_verb; got {row}")
+    return CasualtyTerms(rows)
 
 
 def _kind_of(word: str, table: dict[str, set[str]], clitics: bool = True) -> str | None:
@@ -152,18 +203,6 @@ def _kind_of(word: str, table: dict[str, set[str]], clitics: bool = True) -> str
         if (_strip_clitics(word, words) if clitics else word in words):
             return kind
     return None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _dual_count_noun(word: str) -> str | None:
-    """killed/wounded when the word, clitics aside, is a dual casualty noun (cached: asked of every token)."""
-    return _kind_of(word, _DUAL_COUNT_NOUNS)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _word_trigger_kind(word: str) -> str | None:
-    """killed/wounded when the word, clitics aside, is a casualty verb or verbal noun."""
-    return _kind_of(word, TRIGGERS)
 
 
 def _strip_clitics(word: str, vocab: set[str]) -> str | None:
@@ -182,10 +221,12 @@ def _strip_clitics(word: str, vocab: set[str]) -> str | None:
 class CasualtyParser:
     """Finds casualty mentions in normalised sentences, using the victim-noun and actor lexicons."""
 
-    def __init__(self, victim_nouns: dict[str, VictimNoun], actor_finder=None):
+    def __init__(self, victim_nouns: dict[str, VictimNoun], terms: CasualtyTerms, actor_finder=None):
+        self.terms = terms
         self.nouns = victim_nouns
         self.noun_vocab = set(victim_nouns)
         self.find_actors = actor_finder or (lambda text: [])
+        self._pronoun_cache = functools.lru_cache(maxsize=1 << 16)(self._pronoun_victim_uncached)
 
     def _noun(self, word: str) -> str | None:
         """The lexicon key of a victim noun, also for regular duals and accusatives not listed:
@@ -193,7 +234,8 @@ class CasualtyParser:
         key = _strip_clitics(word, self.noun_vocab)
         if key or len(word) < 4:
             return key
-        for suffix, number in (("ان", "dual"), ("ين", "dual"), ("ا", None)):
+        # "-ان" is a dual; "-ين" is dual or plural alike ("مسؤولين محليين"): a plural, unless listed as a dual
+        for suffix, number in (("ان", "dual"), ("ين", "plural"), ("ا", None)):
             if word.endswith(suffix):
                 stem = _strip_clitics(word[:-len(suffix)], self.noun_vocab)
                 if stem and self.nouns[stem].number == "singular":
@@ -206,12 +248,19 @@ class CasualtyParser:
         return None
 
     # -- public -------------------------------------------------------------------------------
-    def parse(self, text: str, country: str | None = None) -> list[CasualtyMention]:
-        if not _CASUALTY_STEMS.search(text):      # most sentences speak of no dead or wounded
+    def may_mention(self, text: str) -> bool:
+        """False when the sentence holds no casualty word at all (most sentences)."""
+        return self.terms.may_hold_term(text)
+
+    def parse(self, text: str, country: str | None = None, dates: list[tuple[int, int]] = (),
+              actors: list | None = None) -> list[CasualtyMention]:
+        """Casualty mentions in `text`; numbers inside the `dates` spans are not counts. `actors`:
+        the actor matches of `text`, when the caller has them already."""
+        if actors is None and not self.may_mention(text):   # (a caller passing actors has checked)
             return []
         toks = _tokens(text)
-        numbers = {n.start: n for n in find_numbers(text)}
-        actors = self.find_actors(text)
+        numbers = {n.start: n for n in find_numbers(text) if not any(a <= n.start < b for a, b in dates)}
+        actors = self.find_actors(text) if actors is None else actors
         mentions: list[CasualtyMention] = []
         consumed_until = -1
         joint_spans = [m.span() for m in _JOINT.finditer(text)]
@@ -222,9 +271,10 @@ class CasualtyParser:
             if tok.start < consumed_until:
                 i += 1
                 continue
-            pronoun_kind = self._pronoun_victim(tok.text) if not _word_trigger_kind(tok.text) else None
-            if pronoun_kind:
-                mentions.append(CasualtyMention(kind=pronoun_kind, count=1, rule="pronoun_singular",
+            pronoun = self._pronoun_victim(tok.text) if not self.terms.trigger_kind(tok.text) else None
+            if pronoun:
+                mentions.append(CasualtyMention(kind=pronoun[0], count=pronoun[1],
+                                                rule="pronoun_dual" if pronoun[1] == 2 else "pronoun_singular",
                                                 start=tok.start, end=tok.end))
                 consumed_until = tok.end
                 i += 1
@@ -238,13 +288,21 @@ class CasualtyParser:
                     i += 1
                     continue
                 j = self._skip_fillers(toks, i + 1, text, kind)
-                chain = self._count_chain(toks, j, text, numbers, actors, kind, country, mentions)
+                # "اغتال مسلحون مجهولون شاباً"، "أعدم التنظيم 3 مدنيين": the attacker stands between
+                # an active verb and its victims; read past it, or, when no victims follow, read it as the victims
+                after_subject = j if _strip_clitics(tok.text, self.terms.verbal_nouns) else self._after_subject(toks, j, actors)
+                chain = self._count_chain(toks, self._skip_fillers(toks, after_subject, text, kind), text, numbers,
+                                          actors, kind, country, mentions) if after_subject != j else []
+                chain = chain or self._count_chain(toks, j, text, numbers, actors, kind, country, mentions)
+                if not chain and _strip_clitics(tok.text, self.terms.dual_verbs):
+                    # "وأصيبا بجروح": the dual verb is its own count of two
+                    chain = [CasualtyMention(kind=kind, count=2, rule="dual_verb", start=tok.start, end=tok.end)]
                 if chain:
                     mentions.extend(chain)
                     consumed_until = chain[-1].end
                 i += 1
                 continue
-            dual_kind = _dual_count_noun(tok.text)
+            dual_kind = self.terms.dual_count_noun(tok.text)
             if dual_kind:     # "قتيلين"، "وجريحان": a dual casualty noun is its own count
                 mentions.append(CasualtyMention(kind=dual_kind, count=2, rule="dual_count_noun",
                                                 start=tok.start, end=tok.end))
@@ -266,6 +324,7 @@ class CasualtyParser:
                     mentions.append(found)
                     consumed_until = found.end
             i += 1
+        _died_of_wounds(mentions)
         self._resolve_subsets(mentions)
         self._fill_groups(mentions)
         for prev, m in zip(mentions, mentions[1:]):
@@ -297,44 +356,64 @@ class CasualtyParser:
     # -- triggers -----------------------------------------------------------------------------
     def _trigger_kind(self, toks: list[_Tok], i: int) -> str | None:
         word = toks[i].text
-        kind = _word_trigger_kind(word)
+        kind = self.terms.trigger_kind(word)
         if kind:
             return kind
+        # "فقد 4 أشخاص حياتهم"، "فقدان 3 من مقاتليها لأرواحهم"، "فارق الحياة": losing one's life
+        if self.terms.life_verb(word) and any(
+                _strip_clitics(t.text, self.terms.life_nouns) or t.text.startswith(self.terms.life_noun_starts)
+                for t in toks[i + 1:i + 7]):
+            return KILLED
         # لقي حتفه / لقوا مصرعهم: the victim comes before, handled in _number_first; here the
         # victim follows ("لقي شرطي حتفه")
         if "لق" in word and _strip_clitics(word, {"لقي", "لقيت", "لقوا", "لقيا"}) and any(
                 t.text.startswith(("حتف", "مصرع")) for t in toks[i + 1:i + 5]):
             return KILLED
-        if word.startswith(_KILL_PHRASE_FIRST_WORDS) and \
-                " ".join(t.text for t in toks[i:i + 2]).startswith(_KILL_PHRASE_STARTS):
+        if word.startswith(self.terms.kill_phrase_first_words) and \
+                " ".join(t.text for t in toks[i:i + 2]).startswith(self.terms.kill_phrase_starts):
             return KILLED
         # "بين القتلى 19 من مقاتلي العشائر و25 ...": a definite casualty noun introducing figures
         if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit() and word.startswith(("ال", "وال", "بال")):
-            kind = _kind_of(word, COUNT_NOUNS)
+            kind = _kind_of(word, self.terms.count_nouns)
             if kind:
                 return kind
         # "أودى الهجوم بحياة ...": the subject may stand between the verb and بحياة
-        if word == "بحياه" and any(_strip_clitics(t.text, _LIFE_TAKERS) for t in toks[max(0, i - 4):i]):
+        if word == "بحياه" and any(_strip_clitics(t.text, self.terms.life_takers) for t in toks[max(0, i - 4):i]):
             return KILLED
         return None
 
-    @staticmethod
-    def _pronoun_victim(word: str) -> str | None:
-        """"مقتله"، "إصابتها": the trigger carries its one victim as a pronoun."""
-        for suffix in ("ه", "ها"):
+    def _pronoun_victim(self, word: str) -> tuple[str, int] | None:
+        return self._pronoun_cache(word)
+
+    def _pronoun_victim_uncached(self, word: str) -> tuple[str, int] | None:
+        """"مقتله"، "إصابتها" (one victim), "مقتلهما" (two): the trigger carries its victims as a pronoun."""
+        for suffix, count in (("هما", 2), ("ه", 1), ("ها", 1)):
             if word.endswith(suffix):
                 stem = word[:-len(suffix)]
                 stem = stem[:-1] + "ه" if stem.endswith("ت") else stem   # إصابت+ه → إصابه
-                kind = _word_trigger_kind(stem)
+                kind = self.terms.trigger_kind(stem)
                 if kind:
-                    return kind
+                    return kind, count
         return None
+
+    @staticmethod
+    def _after_subject(toks, j, actors) -> int:
+        """Index after an actor named at token j (and a comma after it), else j."""
+        if j >= len(toks):
+            return j
+        actor = next((a for a in actors if a.start <= toks[j].start < a.end), None)
+        if actor is None or actor.entry_id == "civilians":
+            return j
+        k = j
+        while k < len(toks) and toks[k].start < actor.end:
+            k += 1
+        return k + 1 if k < len(toks) and toks[k].text in {"،", ","} else k
 
     def _skip_fillers(self, toks, j, text, kind) -> int:
         """Skip what may stand between a trigger and its count: 'بحياة', 'عن', 'ما لا يقل عن'…"""
         while j < len(toks):
             rest = text[toks[j].start:]
-            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط"} or (
+            if toks[j].text in {"بحياه", "ضحيته", "ضحيتها", "ارواح", "وقوع", "سقوط", "بحق", "("} or (
                     toks[j].text == "علي" and toks[j - 1].text.endswith("قضاء")):   # "القضاء على"
                 j += 1
                 continue
@@ -379,6 +458,7 @@ class CasualtyParser:
         if items:
             for m in [out[0], *items]:
                 m.listed = True
+                m.chain = id(out[0])
         return out
 
     def _next_item(self, toks, j, numbers) -> int | None:
@@ -443,10 +523,13 @@ class CasualtyParser:
         while k < limit:
             tok = toks[k]
             if tok.start in numbers and tok.start > mention.start:
+                if mention.rule == "noun_then_number" and numbers[tok.start].value == mention.count:
+                    k += 1     # "منتسبين اثنين بالحشد": the count after its noun, the side after both
+                    continue
                 break
             if self._trigger_kind(toks, k) or tok.text in {"،", ",", ".", "؛", ":", "("}:
                 break
-            if tok.text == "و" or (tok.text.startswith("و") and _strip_clitics(tok.text, TRIGGERS[KILLED] | TRIGGERS[WOUNDED])):
+            if tok.text == "و" or (tok.text.startswith("و") and _strip_clitics(tok.text, self.terms.any_trigger)):
                 break
             if tok.text in _SUBSET:
                 if seen_noun:      # "11 جنديا بينهم ضابط": what follows is a share, read separately
@@ -458,13 +541,15 @@ class CasualtyParser:
                 mention.additive = True
                 k += 1
                 continue
-            if tok.text.startswith("و") and _dual_count_noun(tok.text):
+            if tok.text.startswith("و") and self.terms.dual_count_noun(tok.text):
                 break     # "اربعه قتلى وجريحين": the next item, with its own count
-            noun_kind = _kind_of(tok.text, COUNT_NOUNS)
+            noun_kind = _kind_of(tok.text, self.terms.count_nouns)
             if noun_kind:
                 mention.kind = noun_kind
                 seen_noun = True
-            actor = next((a for a in actors if a.start <= tok.start < a.end), None)
+            actor = next((a for a in actors if a.start < tok.end and tok.start < a.end), None)   # "بالحشد": past the clitic
+            if actor is not None and WEAPON_START.match(actor.surface):
+                break     # "قتل 10 أشخاص في القصف الإسرائيلي": the cause, not the victims' side
             if actor is not None:
                 mention.group = actor.entry_id
                 mention.end = max(mention.end, actor.end)
@@ -473,6 +558,8 @@ class CasualtyParser:
                     k += 1
                 break
             noun_key = self._noun(tok.text)
+            if noun_key and seen_noun and tok.text.startswith("و") and self.nouns[noun_key].number in ("singular", "dual"):
+                break     # "قتل شاب وفتى": the next victim, counted on its own
             if noun_key:
                 noun = self.nouns[noun_key]
                 mention.noun = mention.noun or noun_key
@@ -485,10 +572,21 @@ class CasualtyParser:
             if tok.text in {"من", "في", "بين"}:
                 k += 1
                 continue
+            if seen_noun and self._actor_soon(toks, k, actors):
+                k += 1      # "مسؤول رفيع في حزب العمال": an adjective before the victims' side
+                continue
             if seen_noun or tok.start > mention.end + 1:
                 break
             k += 1
         return k
+
+    @staticmethod
+    def _actor_soon(toks, k, actors) -> bool:
+        """An actor starts within three tokens after `k`, introduced by في/من/ب."""
+        for step in range(k + 1, min(len(toks), k + 4)):
+            if any(toks[step].start <= a.start < toks[step].end for a in actors):
+                return toks[step - 1].text in {"في", "من"} or toks[step].text[:1] == "ب"
+        return False
 
     def _number_first(self, toks, i, text, numbers, actors, country, joint_spans):
         """A number followed by a casualty noun ("89 قتيلا") or by victims and a verb ("3 جنود قتلوا")."""
@@ -504,15 +602,18 @@ class CasualtyParser:
         # "ما بين 20 و25 قتيلا": a range counts its lower bound, as ACLED does
         low = _RANGE_LOW.search(text[max(0, toks[i].start - 20):toks[i].start])
         value, rule = (int(low.group(1)), "range_low") if low else (number.value, "count_noun")
-        kind = _kind_of(nxt, COUNT_NOUNS, clitics=False)
+        kind = _kind_of(nxt, self.terms.count_nouns, clitics=False)
         if kind:
             mention = CasualtyMention(kind=kind, count=value, rule=rule, start=toks[i].start, end=toks[k].end)
             self._read_victims(toks, k + 1, text, actors, mention, country, numbers)
             return mention
         # victims then a verb: "ثلاثه جنود لقوا حتفهم"
-        for step in range(k, min(len(toks), k + 5)):
+        for step in range(k, min(len(toks), k + 8)):
             word = toks[step].text
-            for kind, verbs in POST_VERBS.items():
+            if word in {".", "؛", ";", ":"}:
+                break
+            word = word[1:] if word.startswith("و") and word[1:] in self.terms.all_post_verbs else word
+            for kind, verbs in self.terms.post_verbs.items():
                 if word in verbs and (kind == WOUNDED or not word.startswith("لق") or any(
                         t.text.startswith(("حتف", "مصرع")) for t in toks[step + 1:step + 3])):
                     mention = CasualtyMention(kind=kind, count=number.value, rule="number_then_verb",
@@ -528,7 +629,7 @@ class CasualtyParser:
         k = i + len(vague.split())
         if k >= len(toks):
             return None
-        kind = _kind_of(toks[k].text, COUNT_NOUNS)
+        kind = _kind_of(toks[k].text, self.terms.count_nouns)
         if kind is None:
             return None
         mention = CasualtyMention(kind=kind, count=None, rule="vague", start=toks[i].start,

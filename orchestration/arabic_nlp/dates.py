@@ -4,7 +4,9 @@
 accept the common un-normalised spellings (hamza forms, ة/ه, ى/ي, Arabic-Indic digits), so offsets
 always index into whatever string is passed in.
 
-Month names of every system are recognised (Levantine/Iraqi "كانون الثاني", Egyptian/Gulf
+The words (month names, weekdays, times of day, qualifiers...) are data,
+`dbt_project/seeds/date_words.csv`; this module keeps the grammar. Month names of every system are
+recognised (Levantine/Iraqi "كانون الثاني", Egyptian/Gulf
 "يناير", Maghrebi "جانفي") as well as paired forms ("آذار/مارس", "أيار/ مايو", "آذار (مارس)").
 
 Relative expressions ("أمس", "فجر الجمعة", "الأسبوع الماضي", ...) need the publication date;
@@ -21,6 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .langdata import load_words, of_kind
 from .normalize import normalize, to_ascii_digits
 
 __all__ = [
@@ -29,53 +32,64 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Vocabulary (keys are normalize()d forms)
+# Vocabulary: the words are data, dbt_project/seeds/date_words.csv (see langdata.py), normalised
+# at load. Their kinds, and the values each kind may take, are the grammar below.
 # --------------------------------------------------------------------------------------------
 
-_MONTH_NAMES: dict[int, list[str]] = {
-    1: ["كانون الثاني", "كانون ثاني", "يناير", "جانفي"],
-    2: ["شباط", "فبراير", "فيفري"],
-    3: ["آذار", "اذار", "مارس"],
-    4: ["نيسان", "أبريل", "ابريل", "إبريل", "أفريل", "افريل"],
-    5: ["أيار", "مايو", "ماي", "مايس"],
-    6: ["حزيران", "يونيو", "يونيه", "جوان"],
-    7: ["تموز", "يوليو", "يوليه", "جويلية", "جويلييه", "يوليوز"],
-    8: ["آب", "أغسطس", "اغسطس", "أوت", "اوت", "غشت"],
-    9: ["أيلول", "سبتمبر", "شتنبر"],
-    10: ["تشرين الأول", "تشرين اول", "أكتوبر", "اكتوبر"],
-    11: ["تشرين الثاني", "تشرين ثاني", "نوفمبر", "نونبر"],
-    12: ["كانون الأول", "كانون اول", "ديسمبر", "دجنبر"],
+DATE_WORD_KINDS = {
+    "month": range(1, 13),            # month number, every system: كانون الثاني، يناير، جانفي
+    "month_ambiguous": range(1, 13),  # also an ordinary word (آب ~ أب "father", ماي): see below
+    "weekday": range(0, 7),           # Python weekday(): Monday == 0
+    "time_of_day": None,              # before a day: فجر الجمعة، مساء أمس
+    "qualifier": range(-1, 2),        # -1 the previous (الماضي), 0 the current (الجاري), 1 the next
+    "modifier": {1, 15, 25},          # part of a month or year: the day it stands for (see below)
+    "year_word": None,                # before a year: عام 2017
+    "anchor": range(0, 8),            # days before publication; may introduce a full date
+    "not_today": None,                # after اليوم it is not today: اليوم الأول، اليوم العالمي
+    "general_noun": None,             # takes العام as "general": المدير العام الحالي
+    "count": range(1, 32),            # a count in قبل ثلاثة أيام
 }
-MONTHS: dict[str, int] = {}
-for _num, _names in _MONTH_NAMES.items():
-    for _name in _names:
-        MONTHS[normalize(_name)] = _num
+DATE_WORDS_FILE = "date_words.csv"
+_ROWS = load_words(DATE_WORDS_FILE, DATE_WORD_KINDS)
+
+
+def _words(*kinds: str) -> list[str]:
+    return [w.word for w in of_kind(_ROWS, *kinds)]
+
+
+def _table(*kinds: str) -> dict[str, int]:
+    return {w.word: w.value for w in of_kind(_ROWS, *kinds)}
+
+
+MONTHS: dict[str, int] = _table("month", "month_ambiguous")
 
 # Month names that are also ordinary words ("أب" father, "ماي" ...): only accepted next to a day
 # number, a year, or paired with an unambiguous name.
-_AMBIGUOUS_MONTHS = {"اب", "ماي", "اوت", "مايس"}
+_AMBIGUOUS_MONTHS = set(_words("month_ambiguous"))
 
-WEEKDAYS: dict[str, int] = {  # Python weekday(): Monday == 0
-    "الاثنين": 0, "الاتنين": 0, "الثلاثاء": 1, "الاربعاء": 2, "الخميس": 3,
-    "الجمعه": 4, "السبت": 5, "الاحد": 6,
-}
+WEEKDAYS: dict[str, int] = _table("weekday")  # Python weekday(): Monday == 0
 
-_NUMBER_WORDS: dict[str, int] = {
-    "واحد": 1, "يوم واحد": 1, "اثنين": 2, "اثنان": 2,
-    "ثلاثه": 3, "ثلاث": 3, "اربعه": 4, "اربع": 4, "خمسه": 5, "خمس": 5,
-    "سته": 6, "ست": 6, "سبعه": 7, "سبع": 7, "ثمانيه": 8, "ثماني": 8, "ثمان": 8,
-    "تسعه": 9, "تسع": 9, "عشره": 10, "عشر": 10,
-}
+_NUMBER_WORDS: dict[str, int] = _table("count")
 
 # Nouns that take العام as an adjective ("general"), so "X العام الحالي" is not "this year".
-_GENERAL_NOUNS = {normalize(w) for w in (
-    "المدير", "مدير", "الأمين", "أمين", "المدعي", "الرأي", "القائد", "المفتش", "النائب",
-    "المؤتمر", "الإضراب", "العفو", "النفير", "المنسق", "المراقب", "القطاع", "الأمن",
-    "المشرف", "الادعاء", "المستشار", "القنصل", "المرشد", "الحاكم")}
+_GENERAL_NOUNS = set(_words("general_noun"))
 
-_PAST_QUALS = {"الماضي", "الفايت", "الفائت", "المنصرم", "السابق"}
-_CURRENT_QUALS = {"الجاري", "الحالي"}
-_NEXT_QUALS = {"المقبل", "القادم"}
+_QUALIFIERS = _table("qualifier")
+_PAST_QUALS = {w for w, v in _QUALIFIERS.items() if v == -1}
+_CURRENT_QUALS = {w for w, v in _QUALIFIERS.items() if v == 0}
+_NEXT_QUALS = {w for w, v in _QUALIFIERS.items() if v == 1}
+
+# "منتصف"/"أواسط" stand for the 15th of a month or 1 July of a year, "أواخر"/"نهاية" for the 25th
+# or 1 November; the other modifiers for the first day (the default, so they are not listed).
+_MONTH_OF_MODIFIER_DAY = {15: 7, 25: 11}
+_MODIFIER_DAY = {w: v for w, v in _table("modifier").items() if v != 1}
+_MODIFIER_MONTH = {w: _MONTH_OF_MODIFIER_DAY[v] for w, v in _MODIFIER_DAY.items()}
+
+_ANCHOR_OFFSET = _table("anchor")   # days before publication: أمس 1, أول أمس 2, اليوم 0
+
+# Not in date_words.csv although the code once listed them: "ضحى" (time of day) and "أوائل"
+# (modifier) were written un-normalised, so they never matched the normalised text the pipeline
+# passes. Adding them as rows makes them match: a change of output, to be checked on the dev set.
 
 
 # The un-normalised spellings `_fz` accepts for a normalised letter.
@@ -117,20 +131,13 @@ _MONTH_EXPR = (
     rf"(?:\s*[/\\\-–]\s*(?P<m2>{_MON})|\s*[(\[]\s*(?P<m3>{_MON})\s*[)\]])?"
 )
 _WD = _alt(WEEKDAYS) + _EOW
-_TOD = _alt(["صباح", "مساء", "ظهر", "ظهيره", "عصر", "فجر", "ليل", "ليله", "نهار", "ضحى",
-             "منتصف ليل", "منتصف ليله", "صبيحه", "امسيه"])
+_TOD = _alt(_words("time_of_day"))
 _QUAL = _alt(_PAST_QUALS | _CURRENT_QUALS | _NEXT_QUALS) + _EOW
-_MOD = _alt(["بدايه", "مطلع", "اوائل", "منتصف", "اواسط", "اواخر", "نهايه", "ختام", "اوسط",
-             "اول ايام", "اخر ايام", "بدايات", "نهايات"]) + _EOW
+_MOD = _alt(_words("modifier")) + _EOW
 _YEAR = r"(?P<year>(?<!\d)\d{4}(?!\d))"
 _DAY = r"(?<![\d.,/:])(?P<day>\d{1,2})(?![\d:]|[.,/]\d)"
-_YEAR_WORD = _alt(["عام", "العام", "سنه", "السنه", "لعام", "لسنه", "بعام"])
-_ANCHOR = _alt(["اول من امس", "اول امس", "امس الاول", "امس", "البارحه", "اليوم"])
-
-_MODIFIER_DAY = {"منتصف": 15, "اواسط": 15, "اوسط": 15, "اواخر": 25, "نهايه": 25, "ختام": 25,
-                 "اخر ايام": 25, "نهايات": 25}
-_MODIFIER_MONTH = {"منتصف": 7, "اواسط": 7, "اوسط": 7, "اواخر": 11, "نهايه": 11, "ختام": 11,
-                   "اخر ايام": 11, "نهايات": 11}
+_YEAR_WORD = _alt(_words("year_word"))
+_ANCHOR = _alt(_ANCHOR_OFFSET)
 
 # Full date, day + month name (+ year) or numeric, optionally introduced by an anchor
 # ("أمس الثلاثاء (...)") and/or a weekday, optionally in parentheses.
@@ -173,10 +180,7 @@ _PERIOD_RE = re.compile(
 _DAY_OF_REL_MONTH_RE = re.compile(
     rf"(?:يوم\s+)?(?:ال\s*)?{_DAY}\s*(?:من\s+)?{_fz('الشهر')}\s+(?P<qual>{_QUAL})"
 )
-_NOT_TODAY = _alt(["الاول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع",
-                   "الثامن", "التاسع", "العاشر", "التالي", "السابق", "الاخير", "الذي", "التي",
-                   "نفسه", "ذاته", "العالمي", "الوطني", "الدولي", "الموعود", "المشهود",
-                   "الواحد", "بيوم"])
+_NOT_TODAY = _alt(_words("not_today"))
 _TODAY_RE = re.compile(
     rf"(?<!ذلك )(?<!نفس )(?<!هذا )(?:(?P<tod>{_TOD})\s+)?(?:يوم\s+)?{_BOW}(?:{_fz('اليوم')}|{_fz('الليله')}(?!\s+{_fz('الماضيه')})){_EOW}"
     rf"(?!\s+{_NOT_TODAY})(?:{_SEP}(?P<wd>{_WD}))?"
@@ -184,7 +188,7 @@ _TODAY_RE = re.compile(
 _YESTERDAY_RE = re.compile(
     rf"(?:(?P<tod>{_TOD})\s+)?(?:يوم\s+)?{_BOW}"
     rf"(?:(?P<d2>{_fz('اول')}\s+(?:من\s+)?{_fz('امس')}|{_fz('امس')}\s+{_fz('الاول')})"
-    rf"|{_fz('امس')}|{_fz('البارحه')}|{_fz('الليله الماضيه')}){_EOW}"
+    rf"|{_fz('امس')}|{_fz('الامس')}|{_fz('البارحه')}|{_fz('الليله الماضيه')}){_EOW}"
     rf"(?:{_SEP}(?P<wd>{_WD}))?"
 )
 _AGO_RE = re.compile(
@@ -197,6 +201,7 @@ _AGO_RE = re.compile(
 _NIGHT_RE = re.compile(
     rf"{_BOW}(?:ليل|{_fz('ليله')})\s+(?P<wd1>{_WD})\s*(?:{_fz('علي')}|{_fz('الي')}|[-–/]|و)?\s*(?P<wd2>{_WD})"
 )
+_BEFORE_MIDNIGHT = re.compile(r"(?:قبيل|قبل)\s+منتصف\s*$")
 _WEEKDAY_RE = re.compile(
     rf"(?:(?P<pre>يوم|{_TOD})\s+)?{_BOW}(?P<wd>{_WD})(?!\s+عشر)"
     rf"(?:\s+(?P<qual>{_QUAL}))?"
@@ -305,7 +310,7 @@ def _qual_kind(q: str | None) -> str | None:
     if not q:
         return None
     k = _key(q)
-    if k in {normalize(x) for x in _PAST_QUALS}:
+    if k in _PAST_QUALS:
         return "past"
     if k in _CURRENT_QUALS:
         return "current"
@@ -525,7 +530,13 @@ def _relative(text: str, folded: str, has_digit: bool, published: date, add) -> 
         w1, w2 = _wd_of(m.group("wd1")), _wd_of(m.group("wd2"))
         if w1 is None or w2 != (w1 + 1) % 7:
             continue
-        add(m.start(), m.end(), _most_recent_weekday(w1, published), "day", "night_of")
+        # "ليلة السبت إلى الأحد": what is reported of such a night happened after midnight, on the
+        # second day, unless the text says before midnight ("قبيل منتصف ليل الثلاثاء الأربعاء")
+        first = _most_recent_weekday(w1, published)
+        if _BEFORE_MIDNIGHT.search(text[max(0, m.start() - 14):m.start()]):
+            add(m.start(), m.end(), first, "day", "night_of_before_midnight")
+        else:
+            add(m.start(), m.end(), min(first + timedelta(days=1), published), "day", "night_of")
 
     for m in _finditer_if(has_weekday, _WEEKDAY_RE, text):
         wd = _wd_of(m.group("wd"))
@@ -578,7 +589,6 @@ def _relative(text: str, folded: str, has_digit: bool, published: date, add) -> 
 # Publication date
 # --------------------------------------------------------------------------------------------
 
-_ANCHOR_OFFSET = {"اليوم": 0, "امس": 1, "البارحه": 1, "اول امس": 2, "اول من امس": 2, "امس الاول": 2}
 _LABEL_RE = re.compile(
     r"^\s*(?:[•\-–|*]\s*)?(?P<label>"
     r"نشر\s+(?:في|بتاريخ|يوم)|تاريخ\s+النشر|تم\s+النشر|نشر|اخر\s+تحديث|تاريخ\s+التحديث|تم\s+التحديث|"

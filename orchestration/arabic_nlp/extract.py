@@ -15,45 +15,35 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .casualties import KILLED, WOUNDED, CasualtyMention, CasualtyParser
+from .casualties import KILLED, WEAPON_START, WOUNDED, CasualtyMention, CasualtyParser
+from .cues import alternation
 from .dates import DateMatch, find_dates
 from .lexicon import Lexicon
 from .normalize import normalize
 from .reports import Report, Victim
 from .sentences import split_sentences
 
-EXTRACTOR_VERSION = "2026.11.23.3"
+EXTRACTOR_VERSION = "2026.12.01.1"
 IN_SCOPE = {"Iraq", "Syria"}
 
 # Clauses that start another incident inside one sentence.
 # (Applied to the original text, so hamza forms are spelled both ways.)
-_CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|قُتل|[أا]صيب|لقي|جرح|استشهد))\s)")
+_CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|قُتل|[أا]صيب|لقي|جرح|استشهد|ارتقى))\s)")
 # Words that refer back to an incident already told: the toll or details of the same event.
 _ANAPHORA = re.compile(normalize(
     r"(?:^|\s)(?:و|ف|ب|ل)?(?:ال(?:هجوم|هجمه|اشتباك|اشتباكات|كمين|انفجار|تفجير|حادث|حادثه|قصف|غاره|ضربه|معارك|"
     r"عمليه|اعتداء|استهداف|مواجهات|قتلي|ضحايا|جرحي|مصابين|شهداء)|(?:هجوم|اعتداء|تفجير|قصف)(?:هم|ه|ها)|جراءه|"
     r"جراء ذلك|اثره|اثرها|حصيله|ارتفع|ارتفعت|ارتفاع|منهم|في وقت سابق|سابقا)(?!\w)"))
-_NEW_INCIDENT = re.compile(normalize(
-    r"^(?:و)?(?:في حادث(?:ه)? (?:آخر|اخرى|منفصل|منفصله|مماثل)|في سياق (?:آخر|منفصل)|من جهة أخرى|من جانب آخر|"
-    r"إلى ذلك|الى ذلك|في غضون ذلك|وفي العراق|وفي سوريا|في العراق،|في سوريا،)"))
-_RUNNING_TOTAL = re.compile(normalize(
-    r"منذ (?:بداية|بدايه|مطلع|بدء|أول) (?:العام|السنة|الشهر|الأسبوع|عام|العمليات|الحرب|الأزمة|الصراع|النزاع)"
-    r"|منذ (?:عام|العام) \d{4}|منذ (?:سنوات|أعوام|أشهر|عقود)|منذ اندلاع (?:الحرب|الأزمة|الثورة|النزاع|الصراع|الاحتجاجات)|خلال (?:العام|الشهر|الأسبوع|الأشهر|السنوات|الأعوام|عام) "
-    r"|حصيلة (?:شهر|العام|الأسبوع|أسبوعية|شهرية|سنوية)|إجمالي|في المجموع|حتى الآن منذ|على مدى (?:السنوات|الأعوام|الأشهر)"
-    r"|(?:هجمات|حوادث|عمليات|اعتداءات|غارات) (?:متفرقة|متفرقه|عدة|متعددة)|خلال الأيام (?:الماضية|الأخيرة|القليلة)"
-    r"|في الأيام الأخيرة|خلال الأسبوع"))
+# "وفي بلدة الخوين"، "أما في محافظة ديالى": a paragraph that opens on a place
+_OPENS_ON_PLACE = re.compile(normalize(r"^(?:و|ف)?(?:أما\s+)?(?:في|ب)\s*(?:مدينة|بلدة|قرية|منطقة|محافظة|ناحية|قضاء|ريف|حي|مخيم)?\s*"))
+_GOVERNORATES_BEFORE = re.compile(normalize(r"(?:محافظات|مدن|مناطق|ولايات)\s*$"))
+_LISTED = re.compile(r"^\s*(?:،\s*)?و?\s*$")
+# An updated toll: "ارتفعت حصيلة الهجوم إلى"، "حصيلة جديدة"، "آخر حصيلة". Its figures replace earlier ones.
+_UPDATE = re.compile(normalize(
+    r"(?:ارتفعت|ارتفع|ارتفاع|وصلت|وصل|بلغت|بلغ)\s+(?:\S+\s+){0,6}?(?:إلى|الى)\s|حصيله (?:جديده|محدثه|نهائيه)|"
+    r"(?:آخر|اخر) حصيله|الحصيله النهائيه|الحصيله الجديده"))
 # "وكان هجوم مماثل قد أسفر...": an earlier incident; without its own date it cannot be dated
 _PLUPERFECT = re.compile(normalize(r"^(?:و)?(?:كان|كانت|كانوا)\s+(?:\S+\s+){0,8}?قد\s"))
-_NON_CONFLICT = re.compile(normalize(
-    r"حادث سير|حادث مروري|حوادث السير|حوادث مرورية|حادث اصطدام|تصادم|انقلاب (?:سيارة|عجلة|مركبة)|غرق|حريق|صعق|"
-    r"كورونا|كوفيد|فيروس|وباء|الزلزال|زلزال|فيضان|سيول|عاصفة|تسمم|الكوليرا|انهيار (?:مبنى|منزل|سقف)|"
-    r"جرعة زائدة|انتحار(?:ه)?\s|شجار|حكم الإعدام|أحكام الإعدام|أحكام بالإعدام|حكم بالإعدام"))
-# Denials and commemorations tell of no new incident.
-_DENIAL_OR_MEMORY = re.compile(normalize(
-    r"(?:^|\s)(?:و)?(?:نفى|نفت|ينفي|تنفي|نفي)(?:\s|$)|عار(?:ية|يه) عن الصحة|لا صحة|غير صحيحة|شائعات|"
-    r"(?:^|\s)(?:ال)?ذكرى|إحياء ذكرى|احياء ذكرى"))
-# Every match of the pattern above contains one of these: a sentence without them is not searched.
-_DENIAL_OR_MEMORY_WORDS = tuple(normalize(w) for w in ("نفى", "نفت", "صحة", "صحيحة", "شائعات", "ذكرى"))
 _FUTURE_OR_THREAT = re.compile(normalize(r"(?:يهدد|تهدد|هدد|هددت|تتوعد|يتوعد|محاولة|محاولات)\s+(?:ب|بال)?"))
 # "أعلنت الخلية، اليوم الثلاثاء،": the day something was said, not always the day it happened.
 _STATEMENT_BEFORE = re.compile(normalize(
@@ -70,7 +60,16 @@ _REFERENCE_BEFORE = re.compile(normalize(
 _REFERENCE_CONTEXT = re.compile(normalize(
     r"(?:الواقعة|الواقع|التي تقع|الذي يقع|المحاذية|المحاذي|القريبة من|المتاخمة|بين|والمتنازع|المتنازع|"
     r"الناطق|المتحدث|مراسل|وكالة|مكتب|مؤتمر|زار|زيارة|وصل|عاد|مطار|قادما|العاصمة)[^،.]{0,25}$"))
-_EXPLICIT_ADMIN = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|مدينة|قضاء|ناحية|بلدة|قرية|ريف|منطقة|مخيم|سجن|قاعدة)\s*$"))
+_EXPLICIT_ADMIN = re.compile(normalize(r"(?:مدينة|بلدة|قرية|منطقة|مخيم|سجن|قاعدة)\s*$"))
+# "بلدة النيرب في ريف إدلب": the container a reporter names decides between homonyms elsewhere.
+_CONTAINER = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|قضاء|ناحية|ريف)\s*$"))
+# A dateline: the city a story was filed from, at the head of a paragraph before a dash or the
+# agency in brackets ("بغداد - (وكالات)"، "بيروت 5 أيار (شينخوا)"، "أربيل (كوردستان24)-").
+_DATELINE_AFTER = re.compile(r"^\s*(?:\d{1,2}\s+\S+\s*(?:\d{4}\s*)?)?(?:[-–—:/]|\()")
+_CONTAINER_WORDS = tuple(normalize(w) + " " for w in ("ريف", "محافظة", "محافظه", "ولاية", "قضاء", "ناحية"))
+_OUTLET_BEFORE = re.compile(normalize(r"(?:تلقته|تلقتها|تلقت|نقلته|نقلت|لـ|ل|لوكالة|موقع|صحيفة|قناة|وكالة)\s*\"\s*$"))
+# A country is the scene only when the text puts something in it ("في سوريا"، "داخل العراق").
+_IN_COUNTRY = re.compile(normalize(r"(?:في|داخل|ب|الأراضي|أراضي)\s*$"))
 # Verbs whose subject is the attacker when it follows them, or which it follows.
 _AGENT_NAMED_LATER = re.compile(normalize(
     r"(?:^|\s)(?:و|ف)?(?:نصبه|نصبها|نصبته|شنه|شنها|شنته|نفذه|نفذها|نفذته|نفذتها|تبناه|تبنته|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|"
@@ -92,6 +91,20 @@ _TARGET_OF_EVENT = re.compile(normalize(
     r"(?:هجوم|هجوما|هجمة|تفجير|انفجار|عبوة|عبوات|غارة|غارات|ضربة|ضربات|قصف|كمين|قذيفة|قذائف|صاروخ|صواريخ|"
     r"اعتداء|عملية|الهجوم|التفجير|الانفجار|العبوة|الغارة|الضربة|القصف|الكمين)(?:\s+\S+){0,3}\s+"
     r"(?:استهدف|استهدفت|يستهدف|تستهدف|طال|طالت)\s+(?:\S+\s+)?(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
+# "قال مصدر في الشرطة"، "بحسب المرصد"، "المتحدث باسم قسد": who tells the news is not who did it.
+_SOURCE_BEFORE = re.compile(normalize(
+    r"(?:^|\s)(?:و|ف)?(?:قال|قالت|أعلن|أعلنت|أفاد|أفادت|ذكر|ذكرت|أكد|أكدت|أوضح|أوضحت|صرح|صرحت|نقل|نقلت|"
+    r"أشار|أشارت|بيان|بيانا|مصدر في|مصدر من|مصدر ب|مصادر في|مصادر من|مسؤول في|متحدث باسم|المتحدث باسم|"
+    r"الناطق باسم|الناطق الرسمي باسم|الإعلامي ل|مراسل|وفق|وفقا ل|بحسب|حسب|نقلا عن|وصفه|وصفته|وصفت|تلقته|"
+    r"أصدرته|إعلام|المركز الإعلامي ل|مكتب)(?:\s+(?:مؤسسة|مؤسسه|مديرية|قيادة|هيئة|وزارة|دائرة|مكتب|جهاز|خلية|مركز|"
+    r"إدارة|ادارة|قوات|وكالة))?\s+(?:ل|ال|لل)?$"))
+_SOURCE_AFTER = re.compile(normalize(r"^\s*(?:في|،)?\s*(?:بيان|تصريح|مؤتمر صحفي|إن|ان|أن)(?:\s|$)"))
+# "من قبل مجهولين"، "على يد داعش": the attacker, whatever comes before.
+_BY_AGENT = re.compile(normalize(r"(?:من قبل|على يد|على أيدي|بأيدي|بيد)\s+(?:ل|ال|لل)?$"))
+# "هجوماً لعناصر داعش"، "كمين لداعش": the attack's own initiator
+_INITIATOR_BEFORE = re.compile(normalize(r"(?:^|\s)(?:هجوم|هجوما|هجمات|هجمه|كمين|كمينا|اعتداء)\s+ل?$"))
+# "من مقاتليها"، "عناصره"، "منتسبيها": fighters of the one who speaks
+_OWN_MEN = re.compile(normalize(r"(?:مقاتلي|مقاتل|عناصر|منتسبي|جنود|أفراد|افراد)(?:ها|ه|هم)(?!\w)"))
 _BETWEEN = re.compile(r"(?:^|\s)بين(?:\s+\S+){0,2}\s+$")
 _TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
 _FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
@@ -104,6 +117,7 @@ class _Unit:
     index: int
     text: str
     norm: str
+    sentence: int = 0      # clauses of one sentence share it
     mentions: list[CasualtyMention] = field(default_factory=list)
     dates: list[DateMatch] = field(default_factory=list)
     place_matches: list = field(default_factory=list)  # LexMatch, read once per unit
@@ -113,11 +127,15 @@ class _Unit:
     agents: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)    # "اشتباكات بين X و Y"
+    sources: list[str] = field(default_factory=list)    # who tells it: "قال مصدر في الشرطة"
+    victims: list[str] = field(default_factory=list)    # actors named inside a casualty phrase
+    strong_agents: int = 0   # agents[:strong_agents] were named as doers ("نفذته"، "على يد"، "قصف تركي")
     trigger: object | None = None
     no_casualties: bool = False
     survived: bool = False
     anaphora: bool = False
     new_incident: bool = False
+    another_incident: bool = False   # "ضربة ثانية"، "هجوم آخر": a further incident of the same kind
     background: bool = False
 
     @property
@@ -140,40 +158,84 @@ class Extractor:
 
     def __init__(self, lexicon: Lexicon):
         self.lex = lexicon
-        self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.find_actors)
+        self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.casualty_terms, lexicon.find_actors)
+        self.cues = _Cues(lexicon.cues)
+        # victim nouns that name fighters of a side the text does not give ("عنصراً"، "مقاتلين")
+        self._fighter_nouns = {noun for noun in lexicon.victim_nouns
+                               if any(noun.startswith(normalize(w)) for w in ("عنصر", "عناصر", "مقاتل", "مسلح", "فرد", "افراد"))}
+        # governorate name -> its admin1 row, for reports placed only by the article's governorate
+        self._admin1_place = {}
+        for pid, place in lexicon.places.items():
+            if place.get("feature_type") == "admin1" and place.get("admin1"):
+                self._admin1_place.setdefault(place["admin1"], pid)
 
     # -- units --------------------------------------------------------------------------------
     def _units(self, text: str) -> list[_Unit]:
         units = []
-        for sentence in split_sentences(text):
-            for clause in _CLAUSE_BREAK.split(sentence):
+        for number, sentence in enumerate(split_sentences(text)):
+            for clause in self._clauses(sentence):
                 clause = clause.strip(" ،,")
                 if clause:
                     norm = normalize(clause)
-                    units.append(_Unit(index=len(units), text=clause, norm=norm,
+                    units.append(_Unit(index=len(units), text=clause, norm=norm, sentence=number,
                                        place_matches=self.lex.find_places(norm)))
         return units
+
+    def _clauses(self, sentence: str) -> list[str]:
+        """Clauses that may tell incidents of their own. "شهدت المنطقة تصاعداً في الهجمات خلال الأشهر
+        الماضية، حيث هاجمت مجموعات ... في 22 كانون الأول": after a running total, حيث tells one incident."""
+        out = []
+        for clause in _CLAUSE_BREAK.split(sentence):
+            head, sep, rest = clause.partition("، حيث ")
+            if sep and self.cues.running_total.search(normalize(head)):
+                out.extend([head, rest])
+            else:
+                out.append(clause)
+        return out
 
     def _read(self, unit: _Unit, published: dt.date | None, country_hint: str | None) -> None:
         norm = unit.norm
         unit.places = self._weighted_places(norm, unit.place_matches)
         country = self._unit_country(unit) or country_hint
         unit.triggers = self.lex.find_triggers(norm)
-        unit.background = bool(_RUNNING_TOTAL.search(norm)) or _denial_or_memory(norm) or (
-            bool(_NON_CONFLICT.search(norm)) and not self._conflict_trigger(unit.triggers))
-        if not unit.background:
-            unit.mentions = [m for m in self.parser.parse(norm, country) if not self._threat(norm, m)]
+        cues = self.cues.scan(norm)
+        unit.background = bool(cues & _NOT_AN_INCIDENT) or ("non_conflict" in cues and not self._conflict_trigger(
+            unit.triggers)) or self._lists_governorates(unit)
+        dates = actors = None
+        if not unit.background and self.parser.may_mention(norm):
+            # a number inside a date is never a count ("3 آذار 2024 إصابة 4 عناصر")
+            dates, actors = find_dates(norm, published), self.lex.find_actors(norm)
+            unit.mentions = [m for m in self.parser.parse(norm, country, [(d.start, d.end) for d in dates], actors)
+                             if not self._threat(norm, m)]
+            if unit.mentions and _UPDATE.search(norm):
+                for m in unit.mentions:
+                    m.updated = True
             unit.no_casualties = self.parser.no_casualties(norm)
             unit.survived = self.parser.survived(norm) and not unit.mentions
         unit.anaphora = bool(_ANAPHORA.search(norm))
-        unit.new_incident = bool(_NEW_INCIDENT.search(norm))
+        unit.new_incident = bool(self.cues.new_incident.match(norm))
+        unit.another_incident = bool(self.cues.another_incident.search(norm))
         if not (unit.has_casualties or unit.triggers or unit.anaphora):
             return    # a sentence with no figure, no trigger and no back-reference joins no incident
-        unit.dates = find_dates(norm, published)
-        unit.actors = _named_over_generic(norm, self.lex.find_actors(norm))
+        unit.dates = dates if dates is not None else find_dates(norm, published)
+        unit.actors = _named_over_generic(norm, actors if actors is not None else self.lex.find_actors(norm))
         if unit.triggers:
             unit.trigger = max(unit.triggers, key=lambda t: (int(self.lex.triggers[t.entry_id]["priority"]), -t.start))
         self._roles(unit)
+
+    def _lists_governorates(self, unit: _Unit) -> bool:
+        """"في محافظات المثنى والأنبار وديالى": governorates listed after a plural "محافظات", or three
+        side by side ("بين بغداد وأربيل" names two parties, not two scenes)."""
+        run = 1
+        for (a, _), (b, _) in zip(unit.places, unit.places[1:]):
+            admin_a, admin_b = self._place_key(a)[1], self._place_key(b)[1]
+            if admin_a and admin_b and admin_a != admin_b and _LISTED.match(unit.norm[a.end:b.start]):
+                run += 1
+                if run >= 3 or _GOVERNORATES_BEFORE.search(unit.norm[max(0, a.start - 14):a.start]):
+                    return True
+            else:
+                run = 1
+        return False
 
     def _conflict_trigger(self, triggers: list) -> bool:
         return any(int(self.lex.triggers[t.entry_id]["priority"]) >= 60 for t in triggers)
@@ -193,8 +255,18 @@ class Extractor:
                 weight = 0.4
             if _REFERENCE_CONTEXT.search(before):
                 weight = 0.2
+            if not before.strip(' "\'') and _DATELINE_AFTER.match(norm[match.end:match.end + 25]):
+                out.append((match, 0.05))
+                continue
+            if _OUTLET_BEFORE.search(before):
+                out.append((match, 0.05))   # "في بيان تلقته "بغداد اليوم"": a news outlet, not a place
+                continue
             if _EXPLICIT_ADMIN.search(before):
                 weight += 0.5
+            elif _CONTAINER.search(before) or match.surface.startswith(_CONTAINER_WORDS):
+                weight += 1.0
+            if self.lex.places[match.entry_id].get("feature_type") == "country" and not _IN_COUNTRY.search(before):
+                weight = min(weight, 0.3)
             out.append((match, weight))
         return out
 
@@ -228,12 +300,21 @@ class Extractor:
             between = norm[first.end:second.start]
             if _BETWEEN.search(norm[max(0, first.start - 25):first.start]) and re.fullmatch(r"\s*(?:\S+\s+){0,3}و\s*", between):
                 unit.parties.extend([first.entry_id, second.entry_id])
+        victim_spans = [(m.start, m.end) for m in unit.mentions]
         for match in unit.actors:
             before = norm[max(0, match.start - 30):match.start]
             after = norm[match.end:match.end + 20]
-            if _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
+            if _SOURCE_BEFORE.search(before) or _SOURCE_AFTER.search(after):
+                unit.sources.append(match.entry_id)
+            elif _BY_AGENT.search(before) or _AGENT_NAMED_LATER.search(before) or WEAPON_START.match(match.surface) \
+                    or _INITIATOR_BEFORE.search(before):
+                unit.agents.insert(unit.strong_agents, match.entry_id)   # named as the doer: before weaker cues
+                unit.strong_agents += 1
+            elif _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
                 unit.targets.append(match.entry_id)
-            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after) or _AGENT_NAMED_LATER.search(before):
+            elif any(a <= match.start < b for a, b in victim_spans):
+                unit.victims.append(match.entry_id)   # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
+            elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after):
                 unit.agents.append(match.entry_id)
 
     # -- incidents ----------------------------------------------------------------------------
@@ -242,32 +323,73 @@ class Extractor:
         article_country = self._article_country(units)
         for unit in units:
             self._read(unit, published, article_country)
+        scene = self._article_governorate(units)
         told: list[tuple[_Incident, Report]] = []
         for incident in self._group(units):
-            report = self._report(incident, published, article_country, len(told) + 1)
+            report = self._report(incident, published, article_country, len(told) + 1, scene)
             if report is None:
                 continue
+            if told:
+                self.cues.date_from_previous(report, incident.units[0].norm, told[-1][1])
+                _attacker_from_previous(report, incident.units[0], told[-1][1])
             for k, (earlier, earlier_report) in enumerate(told):
                 if self._retold(earlier, earlier_report, incident, report):
                     earlier.units.extend(incident.units)
                     earlier.context.extend(incident.context)
-                    told[k] = (earlier, self._report(earlier, published, article_country, earlier_report.seq))
+                    told[k] = (earlier, self._report(earlier, published, article_country, earlier_report.seq, scene))
                     break
             else:
                 told.append((incident, report))
         return [report for _, report in told]
 
     def _retold(self, earlier: _Incident, earlier_report: Report, incident: _Incident, report: Report) -> bool:
-        """A later paragraph telling an incident already reported ("وكان الهجوم ... قد أسفر عن مقتل
-        ثلاثة جنود"): it refers back, fits the same day and place, and repeats one of its figures."""
-        if not incident.units[0].anaphora or not self._compatible(earlier, incident.units[0]):
+        """Headline, lead, body and a quoted statement retell one incident: a later report of the same
+        article is the same incident when nothing tells them apart. Told apart by: a cue of another
+        incident ("وفي حادث آخر"، "ضربة ثانية"), dates more than a day apart or of another precision,
+        another governorate, or two different specific places (a village or town each)."""
+        if any(u.new_incident or u.another_incident for u in incident.units):
             return False
-        if earlier_report.event_date and report.event_date and \
-                abs((earlier_report.event_date - report.event_date).days) > 1:
+        if not self._same_day(earlier_report, report):
             return False
-        same_killed = report.killed is not None and report.killed == earlier_report.killed
-        same_wounded = report.wounded is not None and report.wounded == earlier_report.wounded
-        return same_killed or same_wounded
+        here, there = self.lex.places.get(earlier_report.place_id or "", {}), self.lex.places.get(report.place_id or "", {})
+        for key in ("country", "admin1"):
+            if here.get(key) and there.get(key) and here[key] != there[key]:
+                return False
+        specific = [p for p in (here, there) if _FEATURE_RANK.get(p.get("feature_type"), 0) >= _FEATURE_RANK["city"]]
+        if len(specific) == 2 and earlier_report.place_id != report.place_id:
+            return False
+        attackers = {earlier_report.actor1_id, report.actor1_id}
+        if None not in attackers and len(attackers - {"unidentified_gunmen"}) == 2:
+            return False   # "وردت قوات النظام بقصف ...": another attacker, another incident
+        scenes, other_scenes = _scenes(earlier.units), _scenes(incident.units)
+        if scenes and other_scenes and not _named_in(scenes, incident.units) and not _named_in(other_scenes, earlier.units):
+            return False   # "بلدة النيرب" and "بلدة الخوين", named or not in the gazetteer
+        return self._figures_agree(earlier_report, report) or incident.units[0].anaphora
+
+    @staticmethod
+    def _same_day(a: Report, b: Report) -> bool:
+        """Dates one incident may carry: the same precision, a day apart at most. A date that only
+        falls back to the publication day fits any day-precision date within a day of it."""
+        if a.event_date is None or b.event_date is None:
+            return True    # an undated retelling ("وكان الهجوم قد أسفر عن ...") fits any date
+        if a.date_precision != b.date_precision:
+            return False
+        return abs((a.event_date - b.event_date).days) <= (1 if a.date_precision == "day" else 0)
+
+    @staticmethod
+    def _figures_agree(a: Report, b: Report) -> bool:
+        """Both tell the same toll, or one tells none, or one is an update of the other: figures
+        of one kind that differ while the other kind is the same or unknown."""
+        def same(x, y):
+            return x is None or y is None or x == y
+        if same(a.killed, b.killed) and same(a.wounded, b.wounded):
+            return True
+        def within(x, y):
+            return x is None or (y is not None and x <= y)
+        if within(b.killed, a.killed) and within(b.wounded, a.wounded) or \
+                within(a.killed, b.killed) and within(a.wounded, b.wounded):
+            return True    # "قتل الطفلان ..." beside "قتل 37 شخصاً": some of the victims, told again
+        return b.killed_rule is not None and "update" in (b.killed_rule + (b.wounded_rule or ""))
 
     def _article_country(self, units: list[_Unit]) -> str | None:
         return self._top_country(self._votes([(m, 1.0) for u in units for m in u.place_matches]))
@@ -288,6 +410,8 @@ class Extractor:
         incidents: list[_Incident] = []
         current: _Incident | None = None
         for unit in units:
+            if current and (unit.new_incident or unit.another_incident or self._elsewhere(current, unit)):
+                current = None   # "أما في محافظة ديالى، فقد تعرض مقر آخر ...": what follows is another incident
             if not self._eventful(unit):
                 # details of the incident just told: "هجومهم الذي وقع ... في منطقة حاوي العظيم"
                 if current and unit.anaphora and not unit.background and unit.index - current.last_index <= 2 \
@@ -301,11 +425,28 @@ class Extractor:
                 previous = units[unit.index - 1] if unit.index else None
                 # "شن داعش هجوما على قرية في ديالى فجر اليوم. وأسفر الهجوم عن مقتل ثلاثة": the scene
                 # is set one sentence before the figures
+                # "سلسلة انفجارات ضربت جرف الصخر ليل الثلاثاء، فيما يعتقد مقتل اثنين": a clause of the same
+                # sentence sets the scene too
                 if previous is not None and not self._eventful(previous) and not previous.background \
-                        and previous.trigger and unit.anaphora and (not unit.places or not unit.dates):
+                        and previous.trigger and (unit.anaphora or previous.sentence == unit.sentence) \
+                        and (not unit.places or not unit.dates):
                     current.context.append(previous)
                 incidents.append(current)
         return incidents
+
+    def _elsewhere(self, incident: _Incident, unit: _Unit) -> bool:
+        """The unit opens on another specific place ("وفي بلدة الخوين ...") or governorate."""
+        if not _OPENS_ON_PLACE.match(unit.norm):
+            return False
+        own = [m for m, w in unit.places if w >= 0.9]
+        if not own:   # "وفي بلدة الخوين": a settlement the gazetteer does not know is still another scene
+            return bool(_SCENE.match(unit.norm)) and not _scenes([unit]) & _scenes(incident.units + incident.context)
+        theirs = [m for u in incident.units + incident.context for m, w in u.places if w >= 0.9]
+        return bool(theirs) and not {m.entry_id for m in own} & {m.entry_id for m in theirs} and \
+            (self._place_key(own[0])[1] != self._place_key(theirs[0])[1] or self._specific(own[0]))
+
+    def _specific(self, match) -> bool:
+        return _FEATURE_RANK.get(self.lex.places[match.entry_id].get("feature_type"), 0) >= _FEATURE_RANK["city"]
 
     def _continues(self, incident: _Incident, unit: _Unit) -> bool:
         gap = unit.index - incident.last_index
@@ -396,9 +537,12 @@ class Extractor:
 
     def _actors(self, incident: _Incident, victims: dict[str | None, dict[str, int | None]]):
         units = incident.units + incident.context
-        agents = [a for u in units for a in u.agents]
+        agents = [a for u in units for a in u.agents[:u.strong_agents]] + \
+            [a for u in units for a in u.agents[u.strong_agents:]]
         targets = [t for u in units for t in u.targets]
-        mentioned = [m.entry_id for u in units for m in u.actors]
+        sources = {a for u in units for a in u.sources}
+        named_victims = [a for u in units for a in u.victims]
+        mentioned = [m.entry_id for u in units for m in u.actors if m.entry_id not in sources]
         actor1 = None
         # a named perpetrator beats "gunmen" ("شن مسلحون هجوماً ... الهجوم نفذه داعش")
         agents = [a for a in agents if a != "civilians"]
@@ -411,22 +555,67 @@ class Extractor:
         if actor1 is None and parties:   # a clash "بين X و Y": both sides fight
             actor1 = parties[0]
             targets = [p for p in parties[1:] if p != actor1] + targets
-        victim_groups = sorted((g for g in victims if g), key=lambda g: -(victims[g].get(KILLED) or 0))
+        # the target among the victims: an armed side before civilians caught with it, then the most hit
+        victim_groups = sorted((g for g in victims if g), key=lambda g: (
+            not self._is_armed(g), -((victims[g].get(KILLED) or 0) + (victims[g].get(WOUNDED) or 0))))
         if actor1 is None:
             if "isis" in mentioned and "isis" not in victim_groups[:1] and "isis" not in targets[:1]:
                 actor1 = "isis"
             else:
                 # a named armed actor that is neither hit nor counted among the dead is the likely attacker
-                others = [a for a in mentioned if a not in targets and a not in victim_groups and a != "civilians"]
+                others = [a for a in mentioned if a not in targets and a not in victim_groups and a != "civilians"
+                          and a not in named_victims]
                 actor1 = others[0] if others else None
+        if actor1 is None and victim_groups[:1] == ["isis"]:
+            # "أعلنت قيادة العمليات مقتل 9 إرهابيين": forces announcing the jihadists' dead killed them
+            actor1 = next((a for u in units for a in u.sources if self._is_armed(a) and a != "isis"), None)
         actor2 = next((t for t in targets if t != actor1), None)
         if actor2 is None:
-            actor2 = next((g for g in victim_groups if g != actor1), None)
+            actor2 = next((g for g in victim_groups + named_victims if g != actor1), None)
         if actor2 is None:
             actor2 = next((a for a in mentioned if a != actor1 and a != "civilians" and a not in agents), None)
+        if actor2 in (None, "civilians") and any(_OWN_MEN.search(u.norm) for u in incident.units):
+            # "أعلنت قسد مقتل 3 من مقاتليها": the source's own fighters are the victims
+            actor2 = next((a for u in units for a in u.sources if self._is_armed(a) and a != actor1), actor2)
+        if actor2 is None and any((m.count or 0) > 0 for u in incident.units for m in u.mentions) \
+                and not any(self._is_armed(g) for g in victim_groups) and not any(m.noun in self._fighter_nouns for u in units for m in u.mentions):
+            actor2 = "civilians"   # people killed or hurt with no side named: civilians, as ACLED codes them
+        if actor2 is None and actor1 == "tribal_fighters":
+            actor2 = actor1      # "نزاع عشائري": tribesmen on both sides
+        if actor1 is None and actor2 == "tribal_fighters" and not targets:
+            actor1 = actor2
         return actor1, actor2
 
-    def _report(self, incident: _Incident, published, article_country, seq) -> Report | None:
+    def _is_armed(self, actor_id: str) -> bool:
+        return self.lex.actors.get(actor_id, {}).get("actor_type") in _ARMED_TYPES
+
+    def _successor(self, actor_id: str | None, date: dt.date | None) -> str | None:
+        """The actor the same words name on `date` ("الجيش السوري" after 8 December 2024)."""
+        row = self.lex.actors.get(actor_id or "")
+        if row and date and row.get("succeeded_by") and row.get("succeeded_on") \
+                and date >= dt.date.fromisoformat(row["succeeded_on"]):
+            return row["succeeded_by"]
+        return actor_id
+
+    def _article_governorate(self, units: list[_Unit]) -> str | None:
+        """The admin1 place the article's incidents happen in, when one governorate dominates its
+        scene-setting mentions (datelines, outlets and reference points weigh little)."""
+        votes: dict[str, float] = {}
+        for unit in units:
+            if not self._eventful(unit):
+                continue
+            for match, weight in unit.places:
+                place = self.lex.places[match.entry_id]
+                if place.get("country") in IN_SCOPE and place.get("admin1"):
+                    votes[place["admin1"]] = votes.get(place["admin1"], 0) + weight
+        if not votes:
+            return None
+        best = max(votes, key=votes.get)
+        if votes[best] < 2 * sum(v for k, v in votes.items() if k != best):
+            return None   # several governorates: a report without a place is not given one
+        return self._admin1_place.get(best)
+
+    def _report(self, incident: _Incident, published, article_country, seq, scene=None) -> Report | None:
         units = incident.units
         mentions = [m for u in units for m in u.mentions]
         killed, killed_rule, victims_k = _toll(mentions, KILLED)
@@ -462,7 +651,11 @@ class Extractor:
         country = self.lex.places[place.entry_id].get("country") if place else article_country
         if country and country not in IN_SCOPE:
             return None   # Gaza, Lebanon, Turkey...: outside what this pipeline codes
-        if place is None and article_country:
+        if scene and (place is None or self.lex.places[place.entry_id].get("feature_type") == "country") \
+                and self.lex.places[scene].get("country") == country:
+            place = None    # "تعرض المطار لهجوم": the article's one governorate is the scene
+            place_id, location_text = scene, None
+        elif place is None and article_country:
             country_place = next((pid for pid, p in self.lex.places.items()
                                   if p.get("feature_type") == "country" and p.get("country") == article_country), None)
             place_id, location_text = country_place, None
@@ -477,6 +670,10 @@ class Extractor:
         actor1, actor2 = self._actors(incident, victims)
         trigger = max((u.trigger for u in units + incident.context if u.trigger),
                       key=lambda t: int(self.lex.triggers[t.entry_id]["priority"]), default=None)
+        if actor1 is None and trigger and self.lex.triggers[trigger.entry_id]["event_type"] in _VIOLENT_TYPES \
+                and (killed or wounded or actor2):
+            actor1 = "unidentified_gunmen"   # unclaimed drones, unnamed gunmen: an unidentified armed group
+        actor1, actor2 = self._successor(actor1, date_value), self._successor(actor2, date_value)
         vague = "; ".join(m.vague_text for m in mentions if m.vague_text) or None
         evidence = " … ".join(u.text for u in units)
         return Report(
@@ -491,11 +688,40 @@ class Extractor:
 
 
 _GENERIC_ACTORS = {"unidentified_gunmen"}
+_ARMED_TYPES = {"State Forces", "Rebel Groups", "Political Militias", "Identity Militias", "External/Other Forces"}
+# Event types whose attacker, when the text names none, is an unidentified armed group.
+_VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 _OF_THE = re.compile(r"^\s*(?:من|تابعين|تابعه|تابع|ينتمون|ينتمي)?\s*(?:ل|ال|لل)?\s*$")
 
 
-def _denial_or_memory(norm: str) -> bool:
-    return any(w in norm for w in _DENIAL_OR_MEMORY_WORDS) and bool(_DENIAL_OR_MEMORY.search(norm))
+# A settlement a reporter names by its kind: "بلدة الخوين"، "قرية الصفرة"، "حي المقوس".
+_SCENE = re.compile(normalize(
+    r"(?:^|\s)(?:(?:و|ف)?(?:في|ب)\s+)?(?:و|ب)?(?:بلدة|قرية|مدينة|حي|مخيم)\s+(?!ال(?:بلدة|قرية|مدينة|منطقة)\b)(\S+)"))
+
+
+def _scenes(units: list[_Unit]) -> set[str]:
+    return {m.group(1).lstrip("ال") for u in units for m in _SCENE.finditer(u.norm)}
+
+
+# Dates told against the incident just reported: "وفي اليوم ذاته"، "وسبق ذلك بأيام"، "قبل ذلك بيومين".
+_BEFORE_PREVIOUS = re.compile(normalize(r"(?:سبق ذلك|سبقه|سبقها|قبل ذلك|قبلها|قبله)\s+(ب(?:يوم|يومين|أيام|ايام|أسبوع|اسبوع|ساعات|ساعه))"))
+_DAYS_BEFORE = {normalize(k): v for k, v in {"بيوم": (1, "day"), "بيومين": (2, "day"), "بساعات": (0, "day"),
+                                             "بساعه": (0, "day"), "بأسبوع": (7, "week"), "باسبوع": (7, "week"),
+                                             "بأيام": (None, "month"), "بايام": (None, "month")}.items()}
+_NO_OWN_DATE = ("published_date", "unknown", "earlier_undated")
+
+
+def _attacker_from_previous(report: Report, first: _Unit, previous: Report) -> None:
+    """"ضربة ثانية على مصنع"، "وفي بلدة الخوين استشهد شخص آخر نتيجة القصف": a further incident of the
+    same kind, or one pointing back at the attack told before, has the same attacker when it names none."""
+    if report.actor1_id in (None, "unidentified_gunmen") and (first.another_incident or first.anaphora) \
+            and previous.actor1_id not in (None, "unidentified_gunmen") and previous.actor1_id != report.actor2_id:
+        report.actor1_id = previous.actor1_id
+
+
+def _named_in(scenes: set[str], units: list[_Unit]) -> bool:
+    """One of the scenes is named in the units ("بلدة خان أرنبة بالقنيطرة" names القنيطرة)."""
+    return any(scene in u.norm for scene in scenes for u in units)
 
 
 def _named_over_generic(norm: str, matches: list) -> list:
@@ -530,16 +756,23 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     counted = [m for m in of_kind if m.count is not None]
     if not counted:
         return None, ("vague" if of_kind else None), {}
+    if any(m.updated for m in counted):   # the latest toll replaces the earlier ones, never adds to them
+        counted = [m for m in counted if m.updated]
     groups: dict[object, int] = {}
+    listed: dict[tuple[int, str], int] = {}
     for idx, m in enumerate(counted):
         if m.subset:
             continue
         if m.group is None and m.listed:   # an unnamed side in a list of sides: adds up, is not a total
             groups[("side", idx)] = m.count
+        elif m.listed:                     # "قتل شاب وفتى": the items of one list add up
+            listed[(m.chain, m.group)] = listed.get((m.chain, m.group), 0) + m.count
         elif m.additive and m.group in groups:
             groups[m.group] += m.count
         else:
             groups[m.group] = max(groups.get(m.group, 0), m.count)
+    for (_, group), count in listed.items():   # the same side told again elsewhere: the larger figure
+        groups[group] = max(groups.get(group, 0), count)
     shares: dict[str | None, int] = {}
     for m in counted:
         if m.subset and m.group:
@@ -550,9 +783,62 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     breakdown = {g: v for g, v in groups.items() if isinstance(g, str)}
     for g, v in shares.items():
         breakdown.setdefault(g, v)
-    rules = sorted({m.rule for m in counted})
+    rules = sorted({m.rule for m in counted} | ({"update"} if any(m.updated for m in counted) else set()))
     how = "sum_of_groups" if known >= unknown and len(breakdown) > 1 else "largest_figure"
     return total, f"{how}({','.join(rules)})", breakdown
+
+
+_DENIAL_OR_MEMORY = r"(?:^|\s)(?:و)?{}(?!\w)"
+# A sentence holding one of these cues tells no incident of its own (non_conflict: unless a conflict trigger).
+_NOT_AN_INCIDENT = {"running_total", "judicial", "overview", "denial_or_memory"}
+
+
+class _Cues:
+    """The cue phrases of `cue_phrases.csv` compiled into the patterns the grammar needs."""
+
+    def __init__(self, cues: dict[str, list[str]]):
+        self.running_total = re.compile(alternation(cues["running_total"]) + r"(?!\w)")
+        self.denial_or_memory = re.compile(_DENIAL_OR_MEMORY.format(alternation(cues["denial"] + cues["memory"])))
+        # the words these cue phrases start with (a "word*" phrase by its first four letters), to pass
+        # over the sentences holding none of them without running the pattern
+        self._scan_firsts = set()
+        for name in ("running_total", "non_conflict", "judicial", "overview", "denial", "memory"):
+            for phrase in cues[name]:
+                first = phrase.split()[0]
+                alternatives = first[1:-1].split("|") if first.startswith("(") else [first]
+                self._scan_firsts.update(w.rstrip("*")[:4] if w.endswith("*") else w for w in alternatives)
+        # the cues that make a sentence no incident, found in one pass over it
+        self._scan = re.compile("|".join(
+            [f"(?P<{name}>{alternation(cues[name])}(?!\\w))" for name in ("running_total", "non_conflict", "judicial", "overview")]
+            + ["(?P<denial_or_memory>" + _DENIAL_OR_MEMORY.format(alternation(cues["denial"] + cues["memory"])) + ")"]))
+        self.new_incident = re.compile(r"(?:و)?" + alternation(cues["new_incident"]) + r"(?!\w)")
+        self.another_incident = re.compile(alternation(cues["incident_noun"]) + r"\s+" +
+                                           alternation(cues["another_mark"]) + r"(?!\w)")
+        self.same_day_as_previous = re.compile(r"(?:و)?" + alternation(cues["same_day_as_previous"]) + r"(?!\w)")
+        self.same_time_as_previous = re.compile(r"(?:و)?" + alternation(cues["same_time_as_previous"]) + r"(?!\w)")
+
+    def scan(self, norm: str) -> set[str]:
+        """The no-incident cues in a sentence: running_total, non_conflict, judicial, overview, denial_or_memory."""
+        firsts = self._scan_firsts
+        if not any(w in firsts or w[1:] in firsts or w[:4] in firsts for w in norm.split()):
+            return set()    # no word a cue phrase starts with: most sentences
+        return {m.lastgroup for m in self._scan.finditer(norm)}
+
+    def date_from_previous(self, report: Report, norm: str, previous: Report) -> None:
+        """A report without its own date that points at the one before takes its date from it."""
+        if report.date_rule not in _NO_OWN_DATE or previous.event_date is None:
+            return
+        if self.same_day_as_previous.search(norm):
+            report.event_date, report.date_precision = previous.event_date, previous.date_precision
+            report.date_rule, report.date_text = "same_day_as_previous", None
+        elif self.same_time_as_previous.search(norm):
+            report.event_date, report.date_precision = previous.event_date.replace(day=1), "month"
+            report.date_rule, report.date_text = "same_time_as_previous", None
+        elif (before := _BEFORE_PREVIOUS.search(norm)):
+            days, precision = _DAYS_BEFORE[before.group(1)]
+            date = previous.event_date if days is None else previous.event_date - dt.timedelta(days=days)
+            report.event_date = date.replace(day=1) if precision == "month" else date
+            report.date_precision, report.date_rule, report.date_text = precision, "before_previous", before.group(0)
 
 
 @functools.lru_cache(maxsize=4)

@@ -5,7 +5,10 @@ The lexicons are the analyst-editable dbt seeds (`dbt_project/seeds/*.csv`):
 - `places.csv` (curated) merged with `places_geonames.csv` (generated); when the same normalised
   alias appears in both, the curated place wins;
 - `actors.csv`, `event_triggers.csv`;
-- `victim_nouns.csv` (read by `casualties.load_victim_nouns`, exposed as `Lexicon.victim_nouns`).
+- `victim_nouns.csv` (read by `casualties.load_victim_nouns`, exposed as `Lexicon.victim_nouns`);
+- `number_words.csv`, `date_words.csv`: the words of numbers and dates, read by `numbers.py` and
+  `dates.py` at import from the package's own seeds folder (see `langdata.py`); listed in
+  `LEXICON_FILES` only so that an edit re-extracts old articles.
 
 Matching works on `normalize()`d text with aliases normalised the same way, on whole words,
 longest match first, left to right, without overlaps. A word may carry Arabic proclitics
@@ -35,7 +38,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .casualties import load_victim_nouns
+from .casualties import load_casualty_terms, load_victim_nouns
+from .cues import load_cues
 from .normalize import normalize
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -192,7 +196,9 @@ def _read(path: Path) -> list[dict]:
 
 
 LEXICON_FILES = ("places.csv", "places_geonames.csv", "places_foreign.csv", "actors.csv", "event_triggers.csv",
-                 "victim_nouns.csv")
+                 "victim_nouns.csv", "casualty_terms.csv", "cue_phrases.csv",
+                 # language data read at import by numbers.py and dates.py (langdata.py)
+                 "number_words.csv", "date_words.csv")
 
 
 class Lexicon:
@@ -204,6 +210,8 @@ class Lexicon:
         self.actors: dict[str, dict] = {}
         self.triggers: dict[str, dict] = {}
         self.victim_nouns: dict = {}
+        self.casualty_terms = None
+        self.cues: dict[str, list[str]] = {}
         self._places = _Index()
         self._actors = _Index()
         self._triggers = _Index()
@@ -257,6 +265,8 @@ class Lexicon:
                 lex.triggers[tid] = row
         nouns = seeds_dir / "victim_nouns.csv"
         lex.victim_nouns = load_victim_nouns(nouns) if nouns.exists() else {}
+        lex.casualty_terms = load_casualty_terms(seeds_dir / "casualty_terms.csv")
+        lex.cues = load_cues(seeds_dir / "cue_phrases.csv")
         return lex
 
     def find_places(self, norm_text: str) -> list[LexMatch]:

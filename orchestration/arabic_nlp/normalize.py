@@ -28,6 +28,7 @@ _REPLACEMENTS = tuple((char, new) for char, new in _CHAR_MAP.items() if char != 
 _DIGITS_ONLY = str.maketrans({k: v for k, v in zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")})
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u202f\u205f\u3000]+")
 _OTHER_SPACE = re.compile(r"[\t\u2000-\u200b\u202f\u205f\u3000]")   # `_SPACES` but the plain space
+_LETTER_THEN_DIGIT = re.compile("([\u0621-\u064a])([0-9])")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
 _LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 
@@ -53,6 +54,8 @@ def normalize(text: str) -> str:
             text = text.replace(char, new)
     if "  " in text or _OTHER_SPACE.search(text):   # else every run of spaces is one plain space
         text = _SPACES.sub(" ", text)
+    if _LETTER_THEN_DIGIT.search(text):   # "قتل13 شخصاً": a figure glued to its verb is still a figure
+        text = _LETTER_THEN_DIGIT.sub(r"\1 \2", text)
     return text
 
 

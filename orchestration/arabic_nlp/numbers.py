@@ -1,7 +1,8 @@
 """Numbers as Arabic newswire writes them: digits of both scripts and number words.
 
-Works on `normalize()`d text (ة→ه, ى→ي, hamza folded, Arabic-Indic digits → 0-9); the word
-tables are written in ordinary spelling and normalised once at import. Gender and case variants are all listed
+Works on `normalize()`d text (ة→ه, ى→ي, hamza folded, Arabic-Indic digits → 0-9); the number
+words are data, `dbt_project/seeds/number_words.csv`, written in ordinary spelling and normalised
+once at import. Gender and case variants are all listed
 (ثلاثه/ثلاث، ثمانيه/ثماني/ثمان، اثنان/اثنين/اثنتين/اثنتان) because reporters use them
 interchangeably. A clitic و/ب/ل before a number word is allowed ("وخمسه" = 5).
 """
@@ -10,40 +11,37 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .normalize import normalize
+from .langdata import load_words, of_kind
 
-def _normalized(table: dict[str, int]) -> dict[str, int]:
-    return {normalize(word): value for word, value in table.items()}
+# The words are data: dbt_project/seeds/number_words.csv (see langdata.py). Their kinds, and the
+# values each kind may take, are the grammar below.
+NUMBER_WORD_KINDS = {
+    "unit": range(1, 10),                 # ثلاثة، ثلاث
+    "ten": range(10, 11),                 # عشرة: after a unit, a teen (ثلاثة عشر = 13)
+    "tens": range(20, 100, 10),           # عشرون، عشرين
+    "hundred": range(100, 1000, 100),     # مئة (after a unit, multiplies: ثلاث مئة), مئتان، ثلاثمئة
+    "thousand": range(1000, 10000, 1000),  # ألف، ألفان
+    "thousand_plural": range(1000, 1001),  # آلاف, after a count: ثلاثة آلاف
+    "vague": None,                        # an amount without a figure: عدد من، عشرات
+}
+NUMBER_WORDS_FILE = "number_words.csv"
+_ROWS = load_words(NUMBER_WORDS_FILE, NUMBER_WORD_KINDS)
 
 
-UNITS = _normalized({
-    "واحد": 1, "واحدة": 1, "أحد": 1, "إحدى": 1,
-    "اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "اثنا": 2, "اثني": 2, "اثنتا": 2, "اثنتي": 2,
-    "ثلاثة": 3, "ثلاث": 3, "أربعة": 4, "أربع": 4, "خمسة": 5, "خمس": 5,
-    "ستة": 6, "ست": 6, "سبعة": 7, "سبع": 7, "ثمانية": 8, "ثماني": 8, "ثمان": 8,
-    "تسعة": 9, "تسع": 9,
-})
-TENS = _normalized({
-    "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30, "أربعون": 40, "أربعين": 40,
-    "خمسون": 50, "خمسين": 50, "ستون": 60, "ستين": 60, "سبعون": 70, "سبعين": 70,
-    "ثمانون": 80, "ثمانين": 80, "تسعون": 90, "تسعين": 90,
-})
-TEN = _normalized({"عشرة": 10, "عشر": 10})
-HUNDREDS = _normalized({
-    "مئة": 100, "مائة": 100, "مئتان": 200, "مئتين": 200, "مائتان": 200, "مائتين": 200,
-    "ثلاثمئة": 300, "ثلاثمائة": 300, "أربعمئة": 400, "أربعمائة": 400, "خمسمئة": 500, "خمسمائة": 500,
-    "ستمئة": 600, "ستمائة": 600, "سبعمئة": 700, "سبعمائة": 700, "ثمانمئة": 800, "ثمانمائة": 800,
-    "ثمانيمئة": 800, "ثمانيمائة": 800, "تسعمئة": 900, "تسعمائة": 900,
-})
-HUNDRED_WORDS = {normalize(w) for w in ("مئة", "مائة")}
-THOUSANDS = _normalized({"ألف": 1000, "ألفا": 1000, "ألفان": 2000, "ألفين": 2000, "آلاف": 1000})
-THOUSAND_PLURAL = {normalize("آلاف")}
+def _table(*kinds: str) -> dict[str, int]:
+    return {w.word: w.value for w in of_kind(_ROWS, *kinds)}
+
+
+UNITS = _table("unit")
+TENS = _table("tens")
+TEN = _table("ten")
+HUNDREDS = _table("hundred")
+HUNDRED_WORDS = {word for word, value in HUNDREDS.items() if value == 100}
+THOUSANDS = _table("thousand", "thousand_plural")
+THOUSAND_PLURAL = set(_table("thousand_plural"))
 
 # Amounts that say "some" or "dozens" without a figure: the count stays unknown.
-VAGUE_AMOUNTS = tuple(normalize(p) for p in (
-    "عدد من", "عدداً من", "عدد كبير من", "العديد من", "عشرات", "العشرات", "مئات", "المئات",
-    "آلاف", "الآلاف", "بضعة", "بضع", "عدة", "جميع", "كل",
-))
+VAGUE_AMOUNTS = tuple(w.word for w in of_kind(_ROWS, "vague"))
 
 _CLITIC = "(?:و|ف|ب|ل)?"
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
@@ -79,7 +77,8 @@ def find_numbers(text: str) -> list[NumberMatch]:
         tok = m.group(2)
         before, after = text[max(0, m.start(2) - 1):m.start(2)], text[m.end(2):m.end(2) + 2]
         if tok[0].isdigit():
-            if before in {":", ".", "/", "-"} or re.match(r"[:.]\d|/\d|-\d", after):
+            slashed = before == "/" and after[:1] == "/" and not after[1:2].isdigit()   # "مقتل /10/ عناصر"
+            if not slashed and (before in {":", ".", "/", "-"} or re.match(r"[:.]\d|/\d|-\d", after)):
                 continue
             tokens.append((m.start(2), m.end(2), int(tok.replace(",", "")), "digits", m.group(1)))
         else:
