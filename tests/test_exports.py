@@ -227,6 +227,17 @@ class Screen:
         return self.run([*self.tmux.split(), "has-session", "-t", self.name], capture_output=True).returncode == 0
 
     def close(self) -> None:
+        """End the program (its whole process group: make and the client under it), then the server."""
+        import os
+        import signal
+
+        pid = self.run([*self.tmux.split(), "display", "-p", "-t", self.name, "#{pane_pid}"],
+                       capture_output=True, text=True).stdout.strip()
+        if pid.isdigit():
+            try:
+                os.killpg(int(pid), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         self.run([*self.tmux.split(), "kill-server"], capture_output=True)
 
 
