@@ -55,6 +55,7 @@ run: venv parse dagster-home
 	@echo "Analyst copy: $${ANALYST_DB_PATH:-data/analyst.duckdb}  (schema marts)"
 	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv/.geojson; acled_format.csv/.parquet, ucdp_ged_format.csv)"
 	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html"
+	@echo "Brief:        $${BRIEFS_DIR:-data/briefs}/latest.html"
 
 dev: venv parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
@@ -74,3 +75,17 @@ BENCH_N ?= 200 2000
 .PHONY: bench
 bench: venv parse
 	$(BIN)/python benchmarks/run_benchmark.py --no-parse $(foreach n,$(BENCH_N),--n $(n))
+
+# The brief for a chosen day or range over the analyst copy (README "The morning brief"):
+# make brief DATE=2022-12-18, or make brief FROM=2022-12-01 TO=2022-12-18.
+.PHONY: brief brief-deps
+brief: venv
+	$(BIN)/python -m orchestration.brief $(if $(DATE),--date $(DATE)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+
+# Debian's headless Chromium and an Arabic font for the brief's rendering test (the brief itself
+# needs neither). Needs root and apt-get; otherwise that test is skipped.
+brief-deps:
+	@dpkg -s chromium fonts-noto-core >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	       && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-core; } \
+	  || echo "brief-deps: chromium not installed (needs root and apt-get): the rendering test will be skipped"

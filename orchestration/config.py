@@ -21,6 +21,7 @@ DEFAULTS = {
     "ANALYST_DB_PATH": "data/analyst.duckdb",
     "EXPORTS_DIR": "data/exports",
     "GX_DOCS_DIR": "data/gx_docs",
+    "BRIEFS_DIR": "data/briefs",
 }
 
 
@@ -63,6 +64,11 @@ def exports_dir() -> Path:
 
 def gx_docs_dir() -> Path:
     return _resolve("GX_DOCS_DIR")
+
+
+def briefs_dir() -> Path:
+    """Where the morning brief is written (<run date>.html, latest.html)."""
+    return _resolve("BRIEFS_DIR")
 
 
 def gx_context_dir() -> Path:

@@ -1,10 +1,11 @@
 """The code location: `defs` is what workspace.yaml, `dagster dev` and `dagster job execute -m` load.
 
 Graph: raw_articles -> clean_articles -> extracted_reports -> dbt (seeds, staging, intermediate,
-marts + dbt tests as asset checks) -> analyst_copy, with a blocking GX suite at every stage.
+marts + dbt tests as asset checks) -> analyst_copy -> morning_brief, with a blocking GX suite at every stage.
 """
 import dagster as dg
 
+from orchestration.assets.brief import morning_brief
 from orchestration.assets.clean import clean_articles
 from orchestration.assets.dbt import DBT_ASSETS, mart_asset_keys
 from orchestration.assets.extract import extracted_reports
@@ -17,7 +18,7 @@ from orchestration.schedules import daily_schedule
 from orchestration.sensors import inbox_sensor
 
 defs = dg.Definitions(
-    assets=[raw_articles, clean_articles, extracted_reports, *DBT_ASSETS, analyst_copy],
+    assets=[raw_articles, clean_articles, extracted_reports, *DBT_ASSETS, analyst_copy, morning_brief],
     asset_checks=build_gx_checks(mart_asset_keys()),
     jobs=[daily_pipeline],
     schedules=[daily_schedule],

@@ -45,6 +45,7 @@ def pipeline_env(tmp_path, monkeypatch):
         "ANALYST_DB_PATH": tmp_path / "data" / "analyst.duckdb",
         "EXPORTS_DIR": tmp_path / "data" / "exports",
         "GX_DOCS_DIR": tmp_path / "data" / "gx_docs",
+        "BRIEFS_DIR": tmp_path / "data" / "briefs",
     }
     paths["ARTICLES_DIR"].mkdir()
     for var, p in paths.items():

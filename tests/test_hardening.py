@@ -40,6 +40,7 @@ def _env_paths(base: Path) -> dict[str, Path]:
         "ANALYST_DB_PATH": base / "data" / "analyst.duckdb",
         "EXPORTS_DIR": base / "data" / "exports",
         "GX_DOCS_DIR": base / "data" / "gx_docs",
+        "BRIEFS_DIR": base / "data" / "briefs",
     }
 
 
