@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: venv parse dagster-home run dev test score clean demo-collect
+.PHONY: venv sql-venv parse dagster-home run dev test score clean sql demo-collect
 
 venv: $(STAMP)
 
@@ -21,6 +21,24 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The SQL console (`make sql`): harlequin in its own venv (requirements-sql.txt).
+SQL_VENV := .venv-sql
+SQL_STAMP := $(SQL_VENV)/.installed-stamp
+ANALYST_DB := $(or $(ANALYST_DB_PATH),data/analyst.duckdb)
+
+sql-venv: $(SQL_STAMP)
+
+$(SQL_STAMP): requirements-sql.txt
+	test -x $(SQL_VENV)/bin/python || $(PYTHON) -m venv $(SQL_VENV)
+	$(SQL_VENV)/bin/pip install -q -r requirements-sql.txt
+	touch $(SQL_STAMP)
+
+# Opens the analyst copy read-only in harlequin: write a query, Ctrl+J runs it (F1: help,
+# Ctrl+Q: quit). The pipeline can publish meanwhile: the console keeps the copy it opened.
+sql: sql-venv
+	@test -f "$(ANALYST_DB)" || { echo "no analyst copy at $(ANALYST_DB): run 'make run' first"; exit 1; }
+	$(SQL_VENV)/bin/harlequin --read-only "$(ANALYST_DB)"
 
 # dbt manifest for @dbt_assets (dbt_project/target/manifest.json).
 parse: venv
@@ -35,7 +53,7 @@ run: venv parse dagster-home
 	@echo
 	@echo "Warehouse:    $${WAREHOUSE_PATH:-data/warehouse.duckdb}"
 	@echo "Analyst copy: $${ANALYST_DB_PATH:-data/analyst.duckdb}  (schema marts)"
-	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv, fct_events.geojson)"
+	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv/.geojson; acled_format.csv/.parquet, ucdp_ged_format.csv)"
 	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html"
 	@echo "Brief:        $${BRIEFS_DIR:-data/briefs}/latest.html"
 
@@ -47,7 +65,7 @@ demo-collect: venv parse dagster-home
 dev: venv parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
-test: venv parse
+test: venv sql-venv parse
 	$(BIN)/python -m pytest -q
 
 score: venv

@@ -59,6 +59,10 @@ airstrike,غارة|طائرة مسيرة,Explosions/Remote violence,Air/drone st
 """,
 }
 
+# Seeds that are not lexicons (export code lists, note templates, the analyst corrections):
+# copied from dbt_project/seeds as they are.
+PROJECT_SEEDS = ("countries.csv", "source_scales.csv", "note_templates.csv", "report_corrections.csv")
+
 ARTICLES = [
     # article_id, site, url, published, source_type, clean_text
     ("a_kirkuk_alsumaria", "alsumaria.tv", "https://alsumaria.tv/news/1", date(2024, 3, 11), "html",
@@ -167,6 +171,8 @@ def make_scratch(root: Path) -> tuple[Path, Path]:
                     ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "*.csv"))
     for name, content in FIXTURE_SEEDS.items():
         (project / "seeds" / name).write_text(content, encoding="utf-8")
+    for name in PROJECT_SEEDS:   # not lexicons: the real files (corrections start empty)
+        shutil.copy(DBT_PROJECT / "seeds" / name, project / "seeds" / name)
     warehouse = root / "warehouse.duckdb"
     if warehouse.exists():
         warehouse.unlink()

@@ -383,8 +383,18 @@ def test_full_pipeline_on_bundled_articles(seeded_inbox, monkeypatch):
         n = con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk'").fetchone()[0]
         assert n >= 1
     exports = seeded_inbox["EXPORTS_DIR"]
-    for name in ["fct_events.parquet", "fct_event_reports.parquet", "fct_events.csv", "fct_events.geojson"]:
+    for name in ["fct_events.parquet", "fct_event_reports.parquet", "fct_events.csv", "fct_events.geojson",
+                 "acled_format.csv", "acled_format.parquet", "ucdp_ged_format.csv"]:
         assert (exports / name).exists(), name
+    # the ACLED- and UCDP-format files read back with the marts' codes, types and row counts,
+    # and every event has an English note
+    from test_exports import check_exports
+
+    check_exports(exports, analyst)
+    with duckdb.connect(str(analyst), read_only=True) as con:
+        notes = [n for (n,) in con.execute("SELECT notes FROM marts.fct_events").fetchall()]
+    assert notes and all(n and n[0].isupper() and n.endswith(".") for n in notes), notes
+    assert any("ISIS" in n and "Kirkuk" in n and "11 people were killed" in n for n in notes), notes
     assert (seeded_inbox["GX_DOCS_DIR"] / "index.html").exists()
 
     # A second run finds nothing new: dbt is left out (its last build is published), so the mart

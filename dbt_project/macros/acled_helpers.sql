@@ -26,3 +26,20 @@
 {% macro nullif_blank(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}
+
+{#- VALUES rows (event_type, sub_event_type) of ACLED's sub-event types, var('acled_sub_event_types'). -#}
+{% macro acled_sub_event_type_values() -%}
+    select * from (values
+    {%- for et, subs in var('acled_sub_event_types').items() %}
+        {%- set outer_last = loop.last %}
+        {%- for sub in subs %}
+        ('{{ et }}', '{{ sub | replace("'", "''") }}'){% if not (outer_last and loop.last) %},{% endif %}
+        {%- endfor %}
+    {%- endfor %}
+    ) as t(event_type, sub_event_type)
+{%- endmacro %}
+
+{#- Whitespace runs -> one space, trimmed: how evidence and evidence_match are compared. -#}
+{% macro squash_spaces(column) -%}
+    trim(regexp_replace(coalesce({{ column }}, ''), '\s+', ' ', 'g'))
+{%- endmacro %}

@@ -1,5 +1,9 @@
 """analyst_copy: the marts, published for analysts as a separate DuckDB file plus Parquet/CSV/GeoJSON.
 
+The ACLED- and UCDP-GED-format exports are the marts acled_format and ucdp_ged_format (dbt models,
+their code mappings documented there), written like every mart as Parquet and, in their formats'
+column order, as CSV: EXPORTS_DIR/acled_format.csv + .parquet, ucdp_ged_format.csv (+ .parquet).
+
 Atomic publication: everything is written under temporary names in the destination
 directories, then moved into place with os.replace (a rename on the same filesystem). An
 analyst who has the old analyst.duckdb open keeps reading the old file (its inode lives on
@@ -41,6 +45,9 @@ from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
 MARTS_SCHEMA = "marts"
 GEO_TABLE = "fct_events"
+# Marts also exported as CSV: fct_events, and the ACLED- and UCDP-GED-format views of it
+# (dbt models acled_format, ucdp_ged_format), in the column order of their formats.
+CSV_TABLES = (GEO_TABLE, "acled_format", "ucdp_ged_format")
 # dbt-duckdb's intermediate relations: a dbt killed between create and rename leaves them.
 DBT_SCRATCH = re.compile(r"__dbt_(tmp|backup)$")
 _TMP_RE = re.compile(r"^\..+\.tmp-\d+-[0-9a-f]{8}(\.wal)?$")
@@ -281,8 +288,10 @@ def _apply_row_changes(con: duckdb.DuckDBPyConnection, src_catalog: str, table: 
 def _export_files(tables: list[str]) -> dict[str, str]:
     """{export file name: the mart it is written from}."""
     files = {f"{t}.parquet": t for t in tables}
+    for t in CSV_TABLES:
+        if t in tables:
+            files[f"{t}.csv"] = t
     if GEO_TABLE in tables:
-        files[f"{GEO_TABLE}.csv"] = GEO_TABLE
         files[f"{GEO_TABLE}.geojson"] = GEO_TABLE
     return files
 
@@ -413,7 +422,8 @@ def _upstream_keys() -> list:
     deps=_upstream_keys(),
     kinds={"duckdb", "parquet"},
     description="Read-only copy of the marts for analysts (ANALYST_DB_PATH), swapped in atomically, "
-                "plus Parquet of every mart and CSV/GeoJSON of fct_events under EXPORTS_DIR.",
+                "plus Parquet of every mart, CSV/GeoJSON of fct_events and the ACLED- and UCDP-GED-format "
+                "files (acled_format.csv/.parquet, ucdp_ged_format.csv) under EXPORTS_DIR.",
 )
 def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     # `warehouse` is required so this step holds the warehouse run lock even when it is

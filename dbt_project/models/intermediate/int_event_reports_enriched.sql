@@ -22,9 +22,75 @@
 ) }}
 with
 
-reports as (
+extracted as (
     select * from {{ ref('stg_event_reports') }}
     {{ article_filter('article_id') }}
+),
+
+corrections as (
+    -- the analyst corrections that apply (int_report_corrections: one matched report, valid value,
+    -- the newest per field), one row per corrected report
+    select
+        report_id,
+        bool_or(field = 'killed') as corrects_killed,
+        any_value(int_value) filter (where field = 'killed') as killed,
+        bool_or(field = 'wounded') as corrects_wounded,
+        any_value(int_value) filter (where field = 'wounded') as wounded,
+        bool_or(field = 'event_date') as corrects_event_date,
+        any_value(date_value) filter (where field = 'event_date') as event_date,
+        any_value(date_precision_value) filter (where field = 'event_date') as date_precision,
+        bool_or(field = 'place_id') as corrects_place_id,
+        any_value(corrected_value) filter (where field = 'place_id') as place_id,
+        bool_or(field = 'actor1_id') as corrects_actor1_id,
+        any_value(corrected_value) filter (where field = 'actor1_id') as actor1_id,
+        bool_or(field = 'actor2_id') as corrects_actor2_id,
+        any_value(corrected_value) filter (where field = 'actor2_id') as actor2_id,
+        bool_or(field = 'event_type') as corrects_event_type,
+        any_value(corrected_value) filter (where field = 'event_type') as event_type,
+        bool_or(field = 'sub_event_type') as corrects_sub_event_type,
+        any_value(corrected_value) filter (where field = 'sub_event_type') as sub_event_type,
+        any_value(event_type_value) filter (where field = 'sub_event_type') as sub_event_type_event_type,
+        bool_or(field = 'not_an_event') as is_not_an_event,
+        list(distinct field order by field) as corrected_fields,
+        string_agg(field || ': ' || coalesce(reason, 'no reason given')
+                   || ' (' || concat_ws(', ', correction_id, analyst, corrected_on) || ')', '; '
+                   order by field, correction_id) as correction_reason
+    from {{ ref('int_report_corrections') }}
+    where status = 'matched'
+    group by 1
+),
+
+reports as (
+    -- corrected values replace the extracted ones before anything is derived from them (place ->
+    -- admin1, actors -> event type, date -> quality flags); a report corrected as not an event is dropped
+    select
+        extracted.* replace (
+            case when c.corrects_killed then c.killed else extracted.killed end as killed,
+            case when c.corrects_killed then 'analyst_correction' else extracted.killed_rule end as killed_rule,
+            case when c.corrects_wounded then c.wounded else extracted.wounded end as wounded,
+            case when c.corrects_wounded then 'analyst_correction' else extracted.wounded_rule end as wounded_rule,
+            case when c.corrects_event_date then c.event_date else extracted.event_date end as event_date,
+            case when c.corrects_event_date then c.date_precision else extracted.date_precision end as date_precision,
+            case when c.corrects_event_date then 'analyst_correction' else extracted.date_rule end as date_rule,
+            case when c.corrects_place_id then c.place_id else extracted.place_id end as place_id,
+            case when c.corrects_actor1_id then c.actor1_id else extracted.actor1_id end as actor1_id,
+            case when c.corrects_actor2_id then c.actor2_id else extracted.actor2_id end as actor2_id
+        ),
+        coalesce(c.corrects_event_type or c.corrects_sub_event_type, false) as corrects_type,
+        case when c.corrects_sub_event_type then c.sub_event_type_event_type
+             when c.corrects_event_type then c.event_type end as corrected_event_type,
+        c.corrects_sub_event_type,
+        c.sub_event_type as corrected_sub_event_type,
+        c.report_id is not null as is_corrected,
+        c.corrected_fields,
+        c.correction_reason
+    from extracted
+    left join corrections as c on extracted.report_id = c.report_id
+    where c.is_not_an_event is not true
+),
+
+sub_event_types as (
+    {{ acled_sub_event_type_values() }}
 ),
 
 articles as (
@@ -145,14 +211,14 @@ typed as (
     from joined
 ),
 
-classified as (
+rule_typed as (
     select
         *,
         case
             when event_type_rule in ('vac_civilian_target', 'vac_civilian_victims')
                 then 'Violence against civilians'
             else trigger_event_type
-        end as event_type,
+        end as rule_event_type,
         case
             when event_type_rule in ('vac_civilian_target', 'vac_civilian_victims')
                 then case
@@ -161,8 +227,26 @@ classified as (
                     else 'Attack'
                 end
             else trigger_sub_event_type
+        end as rule_sub_event_type
+    from typed
+),
+
+classified as (
+    select
+        rule_typed.* replace (
+            case when corrects_type then 'analyst_correction' else event_type_rule end as event_type_rule
+        ),
+        -- an analyst's event / sub-event type wins; a corrected event type keeps the rules'
+        -- sub-event type only when it is one of the new type's
+        case when corrects_type then corrected_event_type else rule_event_type end as event_type,
+        case
+            when corrects_sub_event_type then corrected_sub_event_type
+            when corrects_type then (select min(s.sub_event_type) from sub_event_types as s
+                                     where s.event_type = rule_typed.corrected_event_type
+                                       and s.sub_event_type = rule_typed.rule_sub_event_type)
+            else rule_sub_event_type
         end as sub_event_type,
-        event_type_rule = 'battle_single_actor' as is_single_actor_battle,
+        event_type_rule = 'battle_single_actor' and not corrects_type as is_single_actor_battle,
 
         -- country: the place's own country (place may be a country row), else the article's country
         -- (other located reports of the article, else country named in the text), else actor1's country
@@ -180,7 +264,7 @@ classified as (
         case date_precision
             when 'day' then 1 when 'week' then 2 when 'month' then 3 when 'year' then 4 else 9
         end as date_precision_rank
-    from typed
+    from rule_typed
 ),
 
 flagged as (
@@ -278,6 +362,11 @@ select
 
     extractor_version,
     extracted_at,
+
+    -- analyst corrections applied to this report (seed report_corrections)
+    is_corrected,
+    corrected_fields,
+    correction_reason,
 
     -- input state of the article when this row was built (incremental bookkeeping)
     article_ingested_at,

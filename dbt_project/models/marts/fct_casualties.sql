@@ -16,7 +16,7 @@ reports as (
 ),
 
 clusters as (
-    select * from {{ ref('int_event_clusters') }}
+    select * from {{ ref('int_event_ids') }}
 ),
 
 actors as (
@@ -41,7 +41,9 @@ select
     reports.event_date,
     reports.country,
     reports.admin1,
-    reports.event_type
+    reports.event_type,
+    reports.is_corrected,
+    reports.correction_reason
 
 from victims
 inner join reports on victims.report_id = reports.report_id

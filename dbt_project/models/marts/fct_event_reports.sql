@@ -11,7 +11,7 @@ reports as (
 ),
 
 clusters as (
-    select * from {{ ref('int_event_clusters') }}
+    select * from {{ ref('int_event_ids') }}
 )
 
 select
@@ -65,7 +65,12 @@ select
     reports.url,
 
     reports.extractor_version,
-    reports.extracted_at
+    reports.extracted_at,
+
+    -- analyst corrections (seed report_corrections)
+    reports.is_corrected,
+    reports.corrected_fields,
+    reports.correction_reason
 
 from reports
 left join clusters on reports.report_id = clusters.report_id

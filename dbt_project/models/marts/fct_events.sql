@@ -8,6 +8,9 @@
 --     most credible report = the latest published one that states a figure (ties -> the larger).
 --     Same for injured_* with wounded. NULL when no report states a figure.
 -- Flagged reports (quality_issue not null; listed in marts.report_review_queue) are excluded before aggregation.
+-- event_id is the stable id of the event's group (event_id_registry via int_event_ids); event_id_cnty
+-- is ACLED's form of it (country ISO3 + the registry's event_number); notes is an English
+-- description built from the fields (macros/notes.sql, seed note_templates).
 -- Incremental 'diff' (macros/incremental_diff.sql): computed whole, only changed rows rewritten.
 {{ config(materialized='incremental', incremental_strategy='diff', unique_key='event_id') }}
 with
@@ -16,11 +19,12 @@ reports as (
     select
         reports.*,
         clusters.event_id,
+        clusters.event_number,
         clusters.clustering_rule,
         (case when reports.actor1_id is not null then 1 else 0 end
          + case when reports.actor2_id is not null then 1 else 0 end) as n_known_actors
     from {{ ref('int_event_reports_enriched') }} as reports
-    inner join {{ ref('int_event_clusters') }} as clusters
+    inner join {{ ref('int_event_ids') }} as clusters
         on reports.report_id = clusters.report_id
     where not reports.is_flagged
 ),
@@ -63,9 +67,30 @@ aggregated as (
         max(published_date) as last_published_date,
         list(report_id order by report_id) as report_ids,
         list(distinct site order by site) filter (where site is not null) as sites,  -- sorted: deterministic across builds
-        bool_or(clustering_rule = 'split_same_article') as has_split_report
+        bool_or(clustering_rule = 'split_same_article') as has_split_report,
+        any_value(event_number) as event_number,
+        bool_or(is_corrected) as is_corrected,
+        string_agg(report_id || ' ' || correction_reason, '; ' order by report_id) filter (where is_corrected) as correction_reason
     from reports
     group by event_id
+),
+
+noted as (
+    select
+        aggregated.*,
+        coalesce(countries.iso3, 'XXX') || aggregated.event_number as event_id_cnty,
+        {{ note_date_phrase('aggregated.event_date', 'aggregated.date_precision') }} as note_date,
+        {{ note_clause(note_actor_name('aggregated.actor1', 'actor1.actor_type'),
+                       note_actor_name('aggregated.actor2', 'actor2.actor_type'), 'templates') }}
+            || {{ note_place_phrase('aggregated.location', 'aggregated.location_precision', 'aggregated.admin2',
+                                    'aggregated.admin1', 'aggregated.country') }} || '.' as note_clause,
+        {{ note_toll_sentence('aggregated.fatalities_best', 'aggregated.injured_best',
+                              'aggregated.fatalities_low', 'aggregated.fatalities_high') }} as note_toll
+    from aggregated
+    left join {{ ref('countries') }} as countries on aggregated.country = countries.country
+    left join {{ ref('stg_actors') }} as actor1 on aggregated.actor1_id = actor1.actor_id
+    left join {{ ref('stg_actors') }} as actor2 on aggregated.actor2_id = actor2.actor_id
+    left join {{ ref('note_templates') }} as templates on aggregated.sub_event_type = templates.sub_event_type
 )
 
 select
@@ -101,5 +126,10 @@ select
     last_published_date,
     report_ids,
     sites,
-    has_split_report
-from aggregated
+    has_split_report,
+
+    event_id_cnty,
+    {{ note_from_parts('note_date', 'note_clause', 'note_toll') }} as notes,
+    is_corrected,
+    correction_reason
+from noted

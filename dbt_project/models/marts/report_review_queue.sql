@@ -90,7 +90,12 @@ select
     articles.source_path,
     reports.article_title,
     reports.extractor_version,
-    reports.extracted_at
+    reports.extracted_at,
+
+    -- analyst corrections (seed report_corrections)
+    reports.is_corrected,
+    reports.corrected_fields,
+    reports.correction_reason
 
 from reports
 left join articles on reports.article_id = articles.article_id
