@@ -260,7 +260,7 @@ def test_make_sql_opens_the_analyst_copy_read_only_and_runs_the_readme_queries(p
     env.update(COLUMNS="200", LINES="50")   # the window's size, whatever the test process was told
     screen = Screen("make_sql_test", f"make -s sql ANALYST_DB_PATH={analyst}", repo, env=env)
 
-    def run_query(query: str, expect: str = r"Query Results \(\d+ Records?\)|Query Error") -> str:
+    def run_query(query: str, expect: str = r"Query Results \(\d+ Records?\)|Query Returned No Records|Query Error") -> str:
         import time
 
         first_line = query.splitlines()[0].strip()
