@@ -12,8 +12,6 @@ import dagster as dg
 
 from orchestration import config
 from orchestration.collect import state as state_mod
-from orchestration.collect.client import SystemClock
-from orchestration.collect.collector import collect, collected_dir
 from orchestration.collect.sources import load_sources, sources_file
 from orchestration.resources import DUCKDB_POOL, WarehouseResource
 
@@ -22,7 +20,15 @@ from orchestration.resources import DUCKDB_POOL, WarehouseResource
 COLLECT_POOL = "news_collection"
 DEFAULT_FAILING_RUNS = 3
 DEFAULT_STALE_HOURS = 48.0
-make_clock = SystemClock   # tests put a fake clock here: the collector's waits then cost no time
+
+
+def make_clock():
+    """The collector's clock (tests put a fake one here: the collector's waits then cost no time).
+    The HTTP client and the collector are imported only when a run collects: loading the code
+    location (every run, every `dagster dev` reload) does not pay for httpx."""
+    from orchestration.collect.client import SystemClock
+
+    return SystemClock()
 
 
 def _md_cell(v) -> str:
@@ -59,6 +65,8 @@ def collected_pages(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         context.log.info(f"{path}: no enabled source ({len(sources)} listed), nothing collected")
         return dg.MaterializeResult(metadata={**base, "new_articles": 0, "requests": 0,
                                               "per_source": dg.MetadataValue.md("no enabled source")})
+    from orchestration.collect.collector import collect, collected_dir
+
     inbox = config.articles_dir()
     with warehouse.connect() as con:
         runs = collect(con, sources, inbox, run_id=context.run.run_id, log=context.log.info, clock=make_clock())
