@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: venv sql-venv parse dagster-home run dev test score clean sql demo-collect
+.PHONY: venv sql-venv parse dagster-home run dev test test-unit lint format score clean sql demo-collect
 
 venv: $(STAMP)
 
@@ -60,13 +60,28 @@ run: venv parse dagster-home
 # The bundled articles served as a local news site (robots.txt, RSS, Atom, news sitemap) on
 # 127.0.0.1 and collected by daily_pipeline, twice (the second run gets 304s). Output in data/demo/.
 demo-collect: venv parse dagster-home
-	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/python -m orchestration.collect.demo
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/python -m orchestration.cli.collect_demo
 
 dev: venv parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
-test: venv sql-venv parse
+# Everything: unit tests, then the integration tests that run dbt, Dagster jobs, subprocesses,
+# servers on 127.0.0.1 and Chromium. Lint first: a lint error fails CI before the long part.
+test: venv sql-venv parse lint
 	$(BIN)/python -m pytest -q
+
+# The fast part alone (pure functions, no pipeline run): under a minute.
+test-unit: venv
+	$(BIN)/python -m pytest -q -m "not integration"
+
+# ruff, configured in pyproject.toml: lint, and the formatter in check mode.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 score: venv
 	$(BIN)/python ../shared/eval/score.py --db data/warehouse.duckdb --gold ../shared/eval/seeds_gold.jsonl
@@ -85,7 +100,7 @@ bench: venv parse
 # make brief DATE=2022-12-18, or make brief FROM=2022-12-01 TO=2022-12-18.
 .PHONY: brief brief-deps
 brief: venv
-	$(BIN)/python -m orchestration.brief $(if $(DATE),--date $(DATE)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+	$(BIN)/python -m orchestration.cli.brief $(if $(DATE),--date $(DATE)) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 # Debian's headless Chromium and an Arabic font for the brief's rendering test (the brief itself
 # needs neither). Needs root and apt-get; otherwise that test is skipped.

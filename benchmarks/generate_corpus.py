@@ -60,7 +60,7 @@ LEVANT_MONTHS = ["كانون الثاني", "شباط", "آذار", "نيسان"
                  "تشرين الأول", "تشرين الثاني", "كانون الأول"]
 GREG_MONTHS = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
                "أكتوبر", "نوفمبر", "ديسمبر"]
-_MONTH_SYSTEM = {m: LEVANT_MONTHS for m in LEVANT_MONTHS} | {m: GREG_MONTHS for m in GREG_MONTHS}
+_MONTH_SYSTEM = dict.fromkeys(LEVANT_MONTHS, LEVANT_MONTHS) | dict.fromkeys(GREG_MONTHS, GREG_MONTHS)
 _MONTH_SYSTEM |= {"ابريل": GREG_MONTHS, "اغسطس": GREG_MONTHS}
 _MONTH_ALT = "|".join(sorted(map(re.escape, _MONTH_SYSTEM), key=len, reverse=True))
 _AR = "\u0600-\u06ff"
@@ -142,9 +142,8 @@ def parse_seed(text: str, name: str = "") -> Seed:
     for ln in lines:
         if _CUT_MARKERS.match(ln):
             break
-        if len(ln) >= 70 and _arabic_words(ln) >= 10 and ln != title:
-            if ln not in paragraphs:
-                paragraphs.append(ln)
+        if len(ln) >= 70 and _arabic_words(ln) >= 10 and ln != title and ln not in paragraphs:
+            paragraphs.append(ln)
     if not paragraphs:
         raise ValueError(f"seed {name}: no body paragraphs")
     if title is None:

@@ -2,7 +2,7 @@
 
 Stages profiled one after another, in this process, single core:
   scan      orchestration.inbox.scan_inbox(inbox, set())          (read + trafilatura + fingerprints)
-  clean     orchestration.assets.clean.clean_row over the records  (cleaning + publication date)
+  clean     orchestration.stages.clean_worker.clean_row over the records  (cleaning + publication date)
   lexicon   Lexicon.load(dbt seeds)
   extract   arabic_nlp.extract.extract_article over the clean texts
 
@@ -39,7 +39,7 @@ def _top(prof: cProfile.Profile, key: str, limit: int) -> tuple[str, list[dict]]
     st = pstats.Stats(prof, stream=buf)
     st.sort_stats(key).print_stats(limit)
     rows = []
-    for (file, line, fn), (cc, nc, tt, ct, _) in sorted(
+    for (file, line, fn), (_cc, nc, tt, ct, _) in sorted(
             st.stats.items(), key=lambda kv: kv[1][2 if key == "tottime" else 3], reverse=True)[:limit]:
         short = file.replace(str(REPO) + "/", "")
         if "site-packages/" in short:
@@ -80,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     from orchestration import config, inbox
-    from orchestration.arabic_nlp.extract import extract_article
+    from orchestration.arabic_nlp.extractor import extract_article
     from orchestration.arabic_nlp.lexicon import Lexicon
-    from orchestration.assets.clean_worker import clean_row, local_today
+    from orchestration.stages.clean_worker import clean_row, local_today
 
     report: dict = {"n": args.n, "started": dt.datetime.now().isoformat(timespec="seconds"), "stages": {}}
     text: list[str] = []

@@ -16,7 +16,7 @@ class FakeClock:
     """The collector's clock without real time: sleep() only moves the clock forward."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
-        self.start = start or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        self.start = start or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         self.t = 0.0
         self.sleeps: list[float] = []
 

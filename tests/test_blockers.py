@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.assets import extract_worker
-from orchestration.assets.extract import extract_new_articles
-from orchestration.assets.warehouse_ddl import INTEGER_MAX, ensure_tables
+from orchestration.stages import extract_worker
+from orchestration.stages.extract import extract_new_articles
+from orchestration.warehouse.tables import INTEGER_MAX, ensure_tables
 
 PUBLISHED = dt.date(2023, 3, 10)
 HUGE_TOLL_TEXT = ("قتل 99999999999 مدنياً وأصيب 5 آخرون في انفجار سيارة مفخخة استهدف سوقا شعبيا في مدينة "
@@ -77,14 +77,14 @@ def test_an_article_whose_rows_cannot_be_written_is_quarantined_alone(tmp_path, 
 # ----------------------------------------------------------------------------- 2. file name not UTF-8
 
 def _ingest(wh: Path, inbox: Path) -> dict:
-    from orchestration.assets.ingest import ingest_inbox
+    from orchestration.stages.ingest import ingest_inbox
 
     with duckdb.connect(str(wh)) as con:
         return ingest_inbox(con, inbox)
 
 
 def test_a_file_name_that_is_not_utf8_is_a_readable_reject_and_the_batch_goes_on(tmp_path):
-    from orchestration.sensors import inbox_state
+    from orchestration.defs.sensors import inbox_state
 
     inbox = tmp_path / "inbox"
     (inbox / "sub").mkdir(parents=True)
@@ -127,7 +127,7 @@ def _published(analyst: Path) -> tuple:
 
 @pytest.mark.parametrize("damage", ["truncated", "overwritten"])
 def test_a_damaged_analyst_copy_is_detected_and_rebuilt_whole(tmp_path, damage):
-    from orchestration.assets.publish import publish_marts
+    from orchestration.warehouse.publish import publish_marts
 
     wh, analyst, exports = tmp_path / "warehouse.duckdb", tmp_path / "pub" / "analyst.duckdb", tmp_path / "pub" / "exports"
     publish_marts(_marts_warehouse(wh, 1), analyst, exports)
@@ -161,7 +161,7 @@ def test_a_damaged_analyst_copy_is_detected_and_rebuilt_whole(tmp_path, damage):
     ("system.duckdb", "analyst.duckdb"), ("main.duckdb", "main.analyst.duckdb"),
 ])
 def test_publish_works_whatever_the_files_are_called(tmp_path, warehouse_name, analyst_name):
-    from orchestration.assets.publish import publish_marts
+    from orchestration.warehouse.publish import publish_marts
 
     wh, analyst, exports = tmp_path / "data" / warehouse_name, tmp_path / "data" / analyst_name, tmp_path / "exports"
     wh.parent.mkdir()
@@ -172,7 +172,7 @@ def test_publish_works_whatever_the_files_are_called(tmp_path, warehouse_name, a
 
 
 def test_a_view_mart_whose_catalog_name_collides_is_refused_with_what_to_rename(tmp_path):
-    from orchestration.assets.publish import publish_marts
+    from orchestration.warehouse.publish import publish_marts
 
     wh = _marts_warehouse(tmp_path / "memory.duckdb", 1, view=True)
     with pytest.raises(RuntimeError, match=r"v_events.*'memory'.*WAREHOUSE_PATH or ANALYST_DB_PATH"):
@@ -205,8 +205,8 @@ def test_raising_max_input_bytes_reads_the_files_it_rejected(tmp_path, monkeypat
 
 
 def test_an_article_over_the_gx_length_bound_is_quarantined_at_ingest_and_the_gate_passes(tmp_path, monkeypatch):
-    from orchestration.assets.clean import clean_new_articles
-    from orchestration.checks.gx import run_suite
+    from orchestration.quality.gx import run_suite
+    from orchestration.stages.clean import clean_new_articles
 
     monkeypatch.setenv("GX_DOCS_DIR", str(tmp_path / "gx_docs"))
     inbox, wh = tmp_path / "inbox", tmp_path / "wh.duckdb"
@@ -267,7 +267,7 @@ def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
 
 
 def test_an_edited_file_updates_its_article_instead_of_adding_a_second(tmp_path):
-    from orchestration.assets.clean import clean_new_articles
+    from orchestration.stages.clean import clean_new_articles
 
     inbox, wh = tmp_path / "inbox", tmp_path / "wh.duckdb"
     inbox.mkdir()
@@ -310,8 +310,8 @@ def test_a_clock_that_goes_back_does_not_let_new_rows_slip_under_the_gx_watermar
     """The rows of a stage are stamped after every earlier stamp: after a DST fall-back (the
     previous run's rows stamped an hour "ahead" of the clock) the new rows are still in the batch
     the next check validates."""
-    from orchestration.assets.clean import clean_new_articles
-    from orchestration.checks.gx import batch_watermark, load_suite_json, run_suite
+    from orchestration.quality.gx import batch_watermark, load_suite_json, run_suite
+    from orchestration.stages.clean import clean_new_articles
 
     monkeypatch.setenv("GX_DOCS_DIR", str(tmp_path / "gx_docs"))
     inbox, wh = tmp_path / "inbox", tmp_path / "wh.duckdb"
@@ -338,7 +338,7 @@ def test_a_clock_that_goes_back_does_not_let_new_rows_slip_under_the_gx_watermar
 # ----------------------------------------------------------------------------- 9. markup in Data Docs
 
 def test_article_markup_never_reaches_the_generated_data_docs(tmp_path, monkeypatch):
-    from orchestration.checks.gx import build_docs, run_suite
+    from orchestration.quality.gx import build_docs, run_suite
 
     monkeypatch.setenv("GX_DOCS_DIR", str(tmp_path / "gx_docs"))
     payloads = ['<script>alert("xss")</script>', '<img src=x onerror=alert(1)>']
@@ -364,7 +364,7 @@ def test_article_markup_never_reaches_the_generated_data_docs(tmp_path, monkeypa
 
 def test_stored_gx_results_are_pruned_where_gx_keeps_them(tmp_path, monkeypatch):
     from orchestration import config
-    from orchestration.checks.gx import build_docs, run_suite
+    from orchestration.quality.gx import build_docs, run_suite
 
     monkeypatch.setenv("GX_DOCS_DIR", str(tmp_path / "gx_docs"))
     monkeypatch.setenv("GX_KEEP_VALIDATIONS", "2")
@@ -385,10 +385,10 @@ def test_stored_gx_results_are_pruned_where_gx_keeps_them(tmp_path, monkeypatch)
 def test_a_missing_inbox_fails_the_run_and_the_sensor_naming_the_path(tmp_path, monkeypatch):
     import dagster as dg
 
-    from orchestration.assets.ingest import raw_articles
     from orchestration.config import ConfigError
-    from orchestration.resources import WarehouseResource
-    from orchestration.sensors import inbox_sensor
+    from orchestration.defs.assets.raw_articles import raw_articles
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.defs.sensors import inbox_sensor
 
     typo = tmp_path / "inobx"
     monkeypatch.setenv("ARTICLES_DIR", str(typo))
@@ -408,12 +408,13 @@ def test_a_missing_inbox_fails_the_run_and_the_sensor_naming_the_path(tmp_path, 
 @pytest.mark.parametrize("var, value", [("MAX_INPUT_BYTES", "abc"), ("MAX_INPUT_BYTES", "20MB"),
                                         ("WAREHOUSE_LOCK_TIMEOUT", "ten"), ("GX_KEEP_VALIDATIONS", "3.5")])
 def test_a_malformed_number_is_an_error_naming_the_variable(monkeypatch, var, value):
-    from orchestration import inbox, resources
-    from orchestration.checks import gx
+    from orchestration import inbox
     from orchestration.config import ConfigError
+    from orchestration.quality import gx
+    from orchestration.warehouse import lock
 
     monkeypatch.setenv(var, value)
-    read = {"MAX_INPUT_BYTES": inbox.max_input_bytes, "WAREHOUSE_LOCK_TIMEOUT": resources.lock_timeout,
+    read = {"MAX_INPUT_BYTES": inbox.max_input_bytes, "WAREHOUSE_LOCK_TIMEOUT": lock.lock_timeout,
             "GX_KEEP_VALIDATIONS": gx.keep_validations}[var]
     with pytest.raises(ConfigError, match=f"{var}={value!r} is not a"):
         read()
@@ -423,7 +424,7 @@ def test_a_malformed_number_is_an_error_naming_the_variable(monkeypatch, var, va
 
 def test_a_malformed_memory_limit_is_an_error_naming_the_variable(tmp_path, monkeypatch):
     from orchestration.config import ConfigError
-    from orchestration.resources import WarehouseResource
+    from orchestration.defs.resources import WarehouseResource
 
     monkeypatch.setenv("WAREHOUSE_MEMORY_LIMIT", "lots")
     with pytest.raises(ConfigError, match="WAREHOUSE_MEMORY_LIMIT='lots'.*512MB"):
@@ -435,7 +436,8 @@ def test_a_malformed_memory_limit_is_an_error_naming_the_variable(tmp_path, monk
 
 
 def test_a_damaged_warehouse_file_is_named_with_what_to_do(tmp_path):
-    from orchestration.resources import WarehouseResource, warehouse_lock
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.warehouse.lock import warehouse_lock
 
     wh = tmp_path / "wh.duckdb"
     with WarehouseResource(path=str(wh)).connect() as con:
@@ -451,13 +453,12 @@ def test_a_damaged_warehouse_file_is_named_with_what_to_do(tmp_path):
 
 
 def test_a_full_disk_is_the_headline_not_the_failed_rollback(tmp_path):
-    from orchestration.assets.warehouse_ddl import transaction
+    from orchestration.warehouse.tables import transaction
 
     con = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    with pytest.raises(duckdb.IOException, match="No space left on device") as err:
-        with transaction(con):
-            con.execute("ROLLBACK")          # DuckDB ends the transaction itself on such an error
-            raise duckdb.IOException("Could not write file: No space left on device")
+    with pytest.raises(duckdb.IOException, match="No space left on device") as err, transaction(con):
+        con.execute("ROLLBACK")          # DuckDB ends the transaction itself on such an error
+        raise duckdb.IOException("Could not write file: No space left on device")
     assert "rollback" not in str(err.value).lower()
 
 
@@ -472,8 +473,8 @@ def test_a_damaged_dbt_manifest_is_parsed_again(tmp_path):
     shutil.copy(manifest, keep)
     try:
         manifest.write_bytes(keep.read_bytes()[:5000])          # cut off mid-write
-        out = subprocess.run([sys.executable, "-c", "from orchestration.assets.dbt import MANIFEST; "
-                              "print(len(MANIFEST['nodes']) > 10)"],
+        out = subprocess.run([sys.executable, "-c", "from orchestration.defs.assets.dbt_warehouse import load_manifest; "
+                              "print(len(load_manifest()[1]['nodes']) > 10)"],
                              cwd=repo, capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stderr[-2000:]
         assert out.stdout.strip().splitlines()[-1] == "True"
@@ -493,19 +494,18 @@ def test_a_reader_holding_the_warehouse_is_named_quickly_not_blamed_on_dbt(tmp_p
     import subprocess
     import sys
 
-    from orchestration import resources
+    from orchestration.warehouse import lock
 
     wh = tmp_path / "wh.duckdb"
     duckdb.connect(str(wh)).close()
-    monkeypatch.setattr(resources, "READER_WAIT_S", 1.0)
+    monkeypatch.setattr(lock, "READER_WAIT_S", 1.0)
     reader = subprocess.Popen([sys.executable, "-c", READER, str(wh)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert reader.stdout.readline().strip() == "open"
         t0 = time.monotonic()
-        with pytest.raises(resources.WarehouseBusyError) as err:
-            with resources.warehouse_lock(wh, timeout=600):
-                pass
+        with pytest.raises(lock.WarehouseBusyError) as err, lock.warehouse_lock(wh, timeout=600):
+            pass
         assert time.monotonic() - t0 < 30                       # not the 15-minute lock timeout
         msg = str(err.value)
         assert f"process {reader.pid}" in msg and "ANALYST_DB_PATH" in msg and "orphaned dbt" not in msg
@@ -517,7 +517,8 @@ def test_a_reader_holding_the_warehouse_is_named_quickly_not_blamed_on_dbt(tmp_p
 def test_a_run_that_ended_normally_raises_no_crash_alarm(tmp_path):
     import dagster as dg
 
-    from orchestration.resources import WAREHOUSE_LOCKS, recover_crashed_runs
+    from orchestration.defs.resources.warehouse import recover_crashed_runs
+    from orchestration.warehouse.lock import WAREHOUSE_LOCKS
 
     wh = tmp_path / "wh.duckdb"
     assert WAREHOUSE_LOCKS.acquire(wh, run_id="run-1") == {}
@@ -555,12 +556,14 @@ def subprocess_pid_that_exited() -> int:
 
 POOL_OWNER = """
 import os, time
-from orchestration.assets.parallel import start_pool
-from orchestration.inbox import _FileReader
+from orchestration.inbox import reader as inbox_reader
+from orchestration.utils.workers import WorkerPool
+from orchestration.stages import extract_worker
 
-stage_pool = start_pool(2)                     # the extract / clean stages' pool
-[f.result() for f in [stage_pool.submit(time.sleep, 0.5) for _ in range(4)]]
-reader = _FileReader((0, None, None, set(), 0, 0, 0), use_pool=True).__enter__()   # the inbox reader's
+# the pools of the extract stage and of the inbox reader, as they start them
+stage_pool = WorkerPool(4, threshold=0, initializer=extract_worker.init_worker, initargs=("dbt_project/seeds",)).__enter__()
+[f.result() for f in [stage_pool.pool.submit(time.sleep, 0.5) for _ in range(4)]]
+reader = WorkerPool(4, threshold=0, initializer=inbox_reader._init_worker, initargs=((0, None, None, set(), 0, 0, 0),)).__enter__()
 [f.result() for f in [reader.pool.submit(time.sleep, 0.5) for _ in range(4)]]
 print("ready", flush=True)
 time.sleep(600)
@@ -635,7 +638,7 @@ def test_the_dbt_of_a_run_dies_with_it(tmp_path):
     import subprocess
     import sys
 
-    from orchestration.resources import DBT_IN_RUN, build_resources
+    from orchestration.defs.resources import DBT_IN_RUN, build_resources
 
     assert build_resources()["dbt"].dbt_executable == DBT_IN_RUN
     owner = subprocess.Popen([sys.executable, "-c", DBT_OWNER, DBT_IN_RUN], stdout=subprocess.PIPE, text=True)

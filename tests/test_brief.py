@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from orchestration.brief import report
-from orchestration.brief.__main__ import main as brief_cli
+from orchestration.cli.brief import main as brief_cli
 
 D = dt.date.fromisoformat
 SCRIPT = "<script>alert('x')</script>"
@@ -157,7 +157,7 @@ def test_archive_brief_figures_and_window_rule(archive, tmp_path):
     assert [(a1, k) for _, a1, _, k, _, _ in b.killed_by_governorate][:4] == [
         ("Anbar", 10), ("Idleb", 7), ("Kirkuk", 4), ("Deir ez-Zor", 3)]
     assert len(b.daily) == 90 and b.daily[0][0] == D("2023-02-10") and b.daily[-1] == (NEWEST, 2, 7)
-    assert dict(((d, k) for d, _, k in b.daily))[D("2023-03-01")] == 5
+    assert {d: k for d, _, k in b.daily}[D("2023-03-01")] == 5
     assert b.actor_pairs[0] == ("ISIS", "Iraqi Security Forces", 2, 14)
     assert len(b.map_points) == 6 and b.n_map_without_coordinates == 1   # e09 has no coordinates
     assert b.review_total == 3
@@ -337,7 +337,7 @@ def bundled_run(tmp_path_factory):
         for var, p in env.items():
             mp.setenv(var, str(p))
         from orchestration.definitions import defs
-        from orchestration.resources import build_resources
+        from orchestration.defs.resources import build_resources
 
         instance = dg.DagsterInstance.ephemeral()
         result = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
@@ -420,7 +420,7 @@ def generated_run(tmp_path_factory):
         for var, p in env.items():
             mp.setenv(var, str(p))
         from orchestration.definitions import defs
-        from orchestration.resources import build_resources
+        from orchestration.defs.resources import build_resources
 
         result = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
                                 instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)

@@ -2,7 +2,7 @@
 import pytest
 
 from orchestration.arabic_nlp.casualties import CasualtyParser, load_victim_nouns
-from orchestration.arabic_nlp.extract import default_seeds_dir
+from orchestration.arabic_nlp.extractor import default_seeds_dir
 from orchestration.arabic_nlp.lexicon import Lexicon
 from orchestration.arabic_nlp.normalize import normalize
 

@@ -21,7 +21,7 @@ def page(*lines: str) -> str:
 
 
 def reasons(result: CleanedArticle) -> dict[str, str]:
-    return {line: reason for line, reason in result.removed}
+    return dict(result.removed)
 
 
 def assert_body_kept(result: CleanedArticle, body=BODY):

@@ -16,8 +16,19 @@ from orchestration.collect.collector import collect, inbox_path_for
 from orchestration.collect.sources import SourcesError, load_sources, parse_sources
 from orchestration.collect.state import source_health
 from tests.collect_site import (
-    FakeClock, Site, article, atom, gz, news_sitemap, page_html, plain_sitemap, records, rfc822, rss,
-    sitemap_index, source,
+    FakeClock,
+    Site,
+    article,
+    atom,
+    gz,
+    news_sitemap,
+    page_html,
+    plain_sitemap,
+    records,
+    rfc822,
+    rss,
+    sitemap_index,
+    source,
 )
 
 

@@ -11,9 +11,10 @@ import duckdb
 import pytest
 from werkzeug import Request, Response
 
-from orchestration.assets import collect as collect_asset
+from orchestration.cli.collect_demo import ARTICLE_DATES, build_site
 from orchestration.collect.client import user_agent
-from orchestration.collect.demo import ARTICLE_DATES, build_site
+from orchestration.defs.assets import collected_pages as collect_asset
+from orchestration.defs.checks.collect_checks import COLLECT_CHECKS
 from tests.collect_site import FakeClock, Site
 
 SEEDS = __import__("pathlib").Path(__file__).resolve().parent.parent / "seeds" / "articles"
@@ -40,7 +41,7 @@ def _counts(warehouse):
 
 def test_daily_pipeline_collects_from_a_local_site(pipeline_env, httpserver, monkeypatch, tmp_path):
     from orchestration.definitions import defs
-    from orchestration.resources import build_resources
+    from orchestration.defs.resources import build_resources
 
     site = Site(httpserver)
     pages = build_site(SEEDS, site.base, f"http://localhost:{httpserver.port}/news/elsewhere.html")
@@ -107,7 +108,7 @@ def test_make_run_collects_nothing_without_an_enabled_source(pipeline_env, monke
     """The shipped sources file (all disabled): the collection step makes no request at all."""
     import httpx
 
-    from orchestration.resources import build_resources
+    from orchestration.defs.resources import build_resources
 
     monkeypatch.delenv("SOURCES_FILE", raising=False)
     monkeypatch.setattr(httpx.Client, "send", lambda *a, **k: pytest.fail("a request was made"))
@@ -118,7 +119,7 @@ def test_make_run_collects_nothing_without_an_enabled_source(pipeline_env, monke
 
 
 def test_failing_and_stale_sources_are_reported_not_fatal(pipeline_env, httpserver, monkeypatch, tmp_path):
-    from orchestration.resources import build_resources
+    from orchestration.defs.resources import build_resources
 
     site = Site(httpserver)
     site.robots()
@@ -137,7 +138,7 @@ def test_failing_and_stale_sources_are_reported_not_fatal(pipeline_env, httpserv
     monkeypatch.setattr(collect_asset, "make_clock", lambda: clock)
 
     def once():
-        result = dg.materialize([collect_asset.collected_pages, *collect_asset.COLLECT_CHECKS],
+        result = dg.materialize([collect_asset.collected_pages, *COLLECT_CHECKS],
                                 resources=build_resources())
         assert result.success                      # a failing source fails no step
         return {e.check_name: e for e in result.get_asset_check_evaluations()}
@@ -159,7 +160,7 @@ def test_failing_and_stale_sources_are_reported_not_fatal(pipeline_env, httpserv
 
 
 def test_a_bad_sources_file_fails_the_step_before_any_request(pipeline_env, monkeypatch, tmp_path):
-    from orchestration.resources import build_resources
+    from orchestration.defs.resources import build_resources
 
     bad = tmp_path / "sources.yml"
     bad.write_text("sources:\n  - {id: Bad, name: x, kind: rss, url: 'ftp://x', enabled: true}\n", encoding="utf-8")

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from orchestration.arabic_nlp.dates import (
-    MONTHS, DateMatch, detect_publication_date, find_dates, infer_year, is_date_only_line,
+    MONTHS,
+    DateMatch,
+    detect_publication_date,
+    find_dates,
+    infer_year,
+    is_date_only_line,
 )
 from orchestration.arabic_nlp.normalize import normalize
 

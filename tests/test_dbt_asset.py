@@ -1,12 +1,14 @@
 """How the dbt asset decides what a run builds, and where dbt keeps its per-warehouse state."""
 
-from orchestration.assets import dbt as dbt_asset
-from orchestration.assets.dbt import (
-    MANIFEST,
+from orchestration.defs.assets.dbt_warehouse import load_manifest
+from orchestration.warehouse import dbt_state as dbt_asset
+from orchestration.warehouse.dbt_state import (
     lexicon_only_tests,
     routine_build_args,
     warehouse_state_dir,
 )
+
+MANIFEST = load_manifest()[1]
 
 
 def _node(kind, name, parents=()):
@@ -74,7 +76,7 @@ def test_the_project_fingerprint_follows_lexicon_edits(tmp_path):
 def _warehouse_with_sources(path):
     import duckdb
 
-    from orchestration.assets.warehouse_ddl import ensure_tables
+    from orchestration.warehouse.tables import ensure_tables
 
     con = duckdb.connect(str(path))
     ensure_tables(con)
@@ -126,7 +128,8 @@ def test_the_dbt_version_is_read_without_running_dbt_and_matches_the_executable(
     import re
     import subprocess
 
-    from orchestration.resources import DBT_EXECUTABLE, build_resources
+    from orchestration.defs.resources import build_resources
+    from orchestration.runtime import DBT_EXECUTABLE
 
     known = build_resources()["dbt"]._cli_version        # no `dbt --version` subprocess (2 s a run)
     out = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout

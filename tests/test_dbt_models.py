@@ -344,7 +344,7 @@ def _relations(con) -> list[tuple[str, str]]:
 
 
 def test_incremental_run_equals_full_refresh(tmp_path):
-    """A routine run (incremental models, seeds and unit tests skipped, as orchestration/assets/dbt.py
+    """A routine run (incremental models, seeds and unit tests skipped, as orchestration/defs/assets/dbt_warehouse.py
     runs it when the project is unchanged) after new, re-cleaned and re-extracted articles leaves
     exactly the rows a full refresh builds, in every intermediate and mart table."""
     if not DBT_BIN.exists():

@@ -2,9 +2,9 @@
 import dagster as dg
 import pytest
 
-from orchestration.assets.dbt import mart_asset_keys
 from orchestration.definitions import defs
-from orchestration.resources import DUCKDB_POOL
+from orchestration.defs.assets.dbt_warehouse import load_manifest, mart_asset_keys
+from orchestration.defs.resources import DUCKDB_POOL
 
 MARTS = ["dim_articles", "fct_event_reports", "fct_events", "fct_casualties", "dim_actors", "dim_locations"]
 
@@ -47,7 +47,7 @@ def test_assets_and_groups():
 
 
 def test_marts_come_from_dbt_and_feed_the_analyst_copy():
-    marts = mart_asset_keys()
+    marts = mart_asset_keys(load_manifest()[1])
     assert set(MARTS) <= set(marts)
     graph = _graph()
     parents = graph.get(dg.AssetKey("analyst_copy")).parent_keys
@@ -62,7 +62,7 @@ def test_marts_come_from_dbt_and_feed_the_analyst_copy():
 
 
 def test_warehouse_writers_share_one_pool():
-    from orchestration.assets.collect import COLLECT_POOL
+    from orchestration.defs.assets.collected_pages import COLLECT_POOL
 
     for ad in defs.assets:
         if isinstance(ad, dg.AssetsDefinition):
@@ -88,7 +88,7 @@ def test_collection_runs_first_and_has_its_own_job_and_checks():
 
 
 def test_gx_checks_are_blocking_and_cover_every_stage():
-    marts = mart_asset_keys()
+    marts = mart_asset_keys(load_manifest()[1])
     by_key = {}
     for checks_def in defs.asset_checks:
         for spec in checks_def.check_specs:
@@ -148,6 +148,6 @@ def test_numeric_settings_default_when_unset_and_refuse_malformed_values(monkeyp
 
 
 def test_freed_memory_is_handed_back_on_this_platform():
-    from orchestration import resources
+    from orchestration.utils.memory import release_memory
 
-    resources.release_memory()          # gc, Arrow's pool, glibc's malloc_trim: none may raise
+    release_memory()          # gc, Arrow's pool, glibc's malloc_trim: none may raise

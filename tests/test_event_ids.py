@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from test_dbt_models import DBT_BIN, ROUTINE_ARGS, make_scratch, run_dbt
 
 pytestmark = pytest.mark.skipif(not DBT_BIN.exists(), reason="dbt not installed next to the interpreter")
@@ -211,7 +210,9 @@ CORRECTIONS = [
 def _corrected_state(warehouse: Path) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        q = lambda sql, p=None: con.execute(sql, p or []).fetchall()
+        def q(sql, p=None):
+            return con.execute(sql, p or []).fetchall()
+
         shafaq = q("select killed, killed_rule, is_corrected, correction_reason, event_id from marts.fct_event_reports "
                    "where article_id = 'a_kirkuk_shafaq' and evidence like '%حصيلة%'")
         return {

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from test_dbt_models import DBT_BIN, make_scratch, run_dbt
 
 ACLED_COLUMNS = [
@@ -127,8 +126,8 @@ def check_exports(exports: Path, analyst_db: Path) -> dict:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     if not DBT_BIN.exists():
-        pytest.skip(f"dbt not installed next to the interpreter")
-    from orchestration.assets.publish import publish_marts
+        pytest.skip("dbt not installed next to the interpreter")
+    from orchestration.warehouse.publish import publish_marts
 
     root = tmp_path_factory.mktemp("exports")
     project, warehouse = make_scratch(root / "scratch")

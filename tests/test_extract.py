@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from orchestration.arabic_nlp.extract import _extractor, default_seeds_dir, extract_article
+from orchestration.arabic_nlp.extractor import _extractor, default_seeds_dir, extract_article
 from orchestration.arabic_nlp.lexicon import Lexicon
 from orchestration.arabic_nlp.normalize import normalize
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from orchestration.arabic_nlp.extract import default_seeds_dir, extract_article
+from orchestration.arabic_nlp.extractor import default_seeds_dir, extract_article
 from orchestration.arabic_nlp.lexicon import Lexicon
 
 PUBLISHED = dt.date(2023, 9, 5)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from orchestration.arabic_nlp.casualties import CasualtyParser
-from orchestration.arabic_nlp.extract import default_seeds_dir, extract_article
+from orchestration.arabic_nlp.extractor import default_seeds_dir, extract_article
 from orchestration.arabic_nlp.lexicon import Lexicon
 from orchestration.arabic_nlp.normalize import normalize
 

@@ -117,6 +117,6 @@ def test_triggers_valid():
 
 
 def test_builder_reproduces_committed_geonames_csv():
-    from orchestration.tools.build_gazetteer import build_rows, render
+    from orchestration.cli.build_gazetteer import build_rows, render
     committed = (SEEDS / "places_geonames.csv").read_text(encoding="utf-8")
-    assert render(build_rows(SEEDS)) == committed, "re-run: python -m orchestration.tools.build_gazetteer"
+    assert render(build_rows(SEEDS)) == committed, "re-run: python -m orchestration.cli.build_gazetteer"

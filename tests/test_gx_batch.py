@@ -16,11 +16,11 @@ import duckdb
 import pytest
 
 from orchestration import config
-from orchestration.assets.warehouse_ddl import ensure_tables
-from orchestration.checks import gx as gx_mod
-from orchestration.checks.assets import make_gx_check, outcome_to_result
-from orchestration.checks.gx import run_suite
-from orchestration.resources import WarehouseResource
+from orchestration.defs.checks.gx_checks import make_gx_check, outcome_to_result
+from orchestration.defs.resources import WarehouseResource
+from orchestration.quality import gx as gx_mod
+from orchestration.quality.gx import run_suite
+from orchestration.warehouse.tables import ensure_tables
 
 OLD = dt.datetime(2024, 1, 1, 8, 0)
 SINCE = dt.datetime(2024, 1, 15)
@@ -281,7 +281,7 @@ def test_loading_the_code_location_does_not_import_great_expectations():
 
 
 def test_validation_history_is_pruned_to_the_newest_results_per_suite(tmp_path):
-    from orchestration.checks.gx import prune_validations
+    from orchestration.quality.gx import prune_validations
 
     root, docs = tmp_path / "gx", tmp_path / "gx_docs"
     stamps = [f"20261123T1{i}0000.000000Z" for i in range(5)]

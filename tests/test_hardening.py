@@ -24,9 +24,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
-
 import hardening_inbox as H
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -54,7 +53,7 @@ def _row_counts(db: Path) -> dict[str, int]:
 
 def _run_all():
     from orchestration.definitions import defs
-    from orchestration.resources import build_resources
+    from orchestration.defs.resources import build_resources
 
     return dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(), raise_on_error=False)
 
@@ -382,7 +381,7 @@ def test_one_bad_article_does_not_block_the_batch(tmp_path, monkeypatch):
     for var, p in paths.items():
         monkeypatch.setenv(var, str(p))
     from orchestration.definitions import defs
-    from orchestration.resources import build_resources
+    from orchestration.defs.resources import build_resources
 
     checks = [c for c in defs.asset_checks
               if any(k.asset_key.to_user_string() in PY_STAGES for k in c.check_keys)]
@@ -398,7 +397,7 @@ def test_one_bad_article_does_not_block_the_batch(tmp_path, monkeypatch):
 HOLDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from orchestration.resources import warehouse_lock
+    from orchestration.warehouse.lock import warehouse_lock
     with warehouse_lock(Path(sys.argv[1]), run_id="holder-run", timeout=5):
         print("locked", flush=True)
         time.sleep(600)
@@ -406,16 +405,15 @@ HOLDER = textwrap.dedent("""
 
 
 def test_warehouse_lock_refuses_with_holder_named_and_dies_with_its_holder(tmp_path):
-    from orchestration.resources import WAREHOUSE_LOCKS, WarehouseBusyError, warehouse_lock
+    from orchestration.warehouse.lock import WAREHOUSE_LOCKS, WarehouseBusyError, warehouse_lock
 
     wh = tmp_path / "wh.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(wh)], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         t0 = time.monotonic()
-        with pytest.raises(WarehouseBusyError) as err:
-            with warehouse_lock(wh, timeout=1.0):
-                pass
+        with pytest.raises(WarehouseBusyError) as err, warehouse_lock(wh, timeout=1.0):
+            pass
         assert time.monotonic() - t0 >= 0.9
         msg = str(err.value)
         assert f"pid {holder.pid}" in msg and "holder-run" in msg and "WAREHOUSE_LOCK_TIMEOUT" in msg
@@ -515,7 +513,7 @@ def _tiny_warehouse(path: Path, lat=35.2, evidence="x"):
 
 
 def test_publish_sweeps_killed_temporaries_skips_dbt_scratch_and_escapes_text(tmp_path):
-    from orchestration.assets import publish
+    from orchestration.warehouse import publish
 
     wh, analyst, exports = tmp_path / "wh.duckdb", tmp_path / "pub" / "analyst.duckdb", tmp_path / "pub" / "exports"
     hostile = f'{H.SQL_FRAGMENT} {H.JINJA_FRAGMENT} {H.SCRIPT_FRAGMENT} {H.CSV_FRAGMENT}\nسطر ثان'

@@ -16,8 +16,15 @@ import pytest
 
 from orchestration import inbox
 from orchestration.inbox import (
-    ArticleRecord, FileOutcome, InboxBatch, RejectedInput, bound_html, canonical_url,
-    list_inbox_files, scan_inbox, text_fingerprint,
+    ArticleRecord,
+    FileOutcome,
+    InboxBatch,
+    RejectedInput,
+    bound_html,
+    canonical_url,
+    list_inbox_files,
+    scan_inbox,
+    text_fingerprint,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -686,7 +693,7 @@ def test_a_dead_worker_loses_no_file(generated_inbox, monkeypatch):
             fut.set_exception(BrokenProcessPool("worker died"))
             return fut
 
-    from orchestration.assets import parallel   # where the reader's pool is started
+    from orchestration.utils import workers as parallel  # where the reader's pool is started
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", DeadPool)
     batch = scan_inbox(generated_inbox, set(), parallel=True, today=TODAY)
     assert batch == seq and "redone in-process" in batch.mode
@@ -705,8 +712,10 @@ def test_known_stat_keys_skip_files_without_reading_them(tmp_path, monkeypatch):
                               [(f.source_path, f.size_bytes, f.mtime_ns) for f in first.files])
 
     opened: list[str] = []
-    real_read = inbox._read_file
-    monkeypatch.setattr(inbox, "_read_file", lambda task, ctx: opened.append(task[0]) or real_read(task, ctx))
+    from orchestration.inbox import reader
+
+    real_read = reader._read_file
+    monkeypatch.setattr(reader, "_read_file", lambda task, ctx: opened.append(task[0]) or real_read(task, ctx))
     again = scan_inbox(root, known)
     assert again == InboxBatch() and again.n_unchanged == 3 and opened == []
 
@@ -737,7 +746,7 @@ def test_a_file_modified_just_now_gets_no_stat_key(tmp_path):
 def test_ingest_records_stat_keys_and_migrates_old_warehouse(tmp_path):
     import duckdb
 
-    from orchestration.assets import ingest
+    from orchestration.stages import ingest
 
     root = tmp_path / "in"
     for i, text in enumerate((ARTICLE_AR, ARTICLE_AR_2, ARTICLE_AR_3)):

@@ -181,7 +181,7 @@ def test_lexicon_from_tmp_seeds(tmp_path):
         Lexicon.load(tmp_path)     # the language data is required: without it nothing would be found
     import shutil
 
-    from orchestration.arabic_nlp.extract import default_seeds_dir
+    from orchestration.arabic_nlp.extractor import default_seeds_dir
     for name in ("casualty_terms.csv", "cue_phrases.csv"):
         shutil.copy(default_seeds_dir() / name, tmp_path / name)
     lex = Lexicon.load(tmp_path)
@@ -193,7 +193,7 @@ def test_lexicon_from_tmp_seeds(tmp_path):
 def test_fingerprint_changes_with_any_lexicon_file(tmp_path):
     import shutil
 
-    from orchestration.arabic_nlp.extract import default_seeds_dir
+    from orchestration.arabic_nlp.extractor import default_seeds_dir
     from orchestration.arabic_nlp.lexicon import LEXICON_FILES, Lexicon
 
     for name in LEXICON_FILES:

@@ -5,7 +5,6 @@ bundled articles; it asserts what the gold annotation (../shared/eval/seeds_gold
 about the Kirkuk ambush and the Ghwayran prison attack.
 """
 import datetime as dt
-import shutil
 import sys
 import types
 
@@ -16,12 +15,12 @@ import pytest
 
 from orchestration import config
 from orchestration.arabic_nlp.reports import Report, Victim
-from orchestration.assets import clean as clean_mod
-from orchestration.assets import extract as extract_mod
-from orchestration.assets import ingest as ingest_mod
-from orchestration.assets.warehouse_ddl import ensure_tables
-from orchestration.checks.assets import outcome_to_result
-from orchestration.checks.gx import run_suite
+from orchestration.defs.checks.gx_checks import outcome_to_result
+from orchestration.quality.gx import run_suite
+from orchestration.stages import clean as clean_mod
+from orchestration.stages import extract as extract_mod
+from orchestration.stages import ingest as ingest_mod
+from orchestration.warehouse.tables import ensure_tables
 
 
 def _con():
@@ -130,10 +129,10 @@ def fake_extractor(monkeypatch):
 
     lex_mod = types.ModuleType("orchestration.arabic_nlp.lexicon")
     lex_mod.Lexicon = FakeLexicon
-    ext_mod = types.ModuleType("orchestration.arabic_nlp.extract")
+    ext_mod = types.ModuleType("orchestration.arabic_nlp.extractor")
     ext_mod.extract_article = extract_article
     monkeypatch.setitem(sys.modules, "orchestration.arabic_nlp.lexicon", lex_mod)
-    monkeypatch.setitem(sys.modules, "orchestration.arabic_nlp.extract", ext_mod)
+    monkeypatch.setitem(sys.modules, "orchestration.arabic_nlp.extractor", ext_mod)
 
     def set_version(v):
         ext_mod.EXTRACTOR_VERSION = v
@@ -191,14 +190,14 @@ def test_extract_writes_reports_and_reextracts_on_new_version(pipeline_env, fake
 
 def test_an_article_the_extractor_cannot_read_is_quarantined_not_fatal(pipeline_env, fake_extractor, monkeypatch):
     fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed=3, evidence="e")]}
-    real = sys.modules["orchestration.arabic_nlp.extract"].extract_article
+    real = sys.modules["orchestration.arabic_nlp.extractor"].extract_article
 
     def fragile(text, published, lexicon, title=None):
         if text == "نص معطوب":
             raise ValueError("unexpected token")
         return real(text, published, lexicon, title)
 
-    monkeypatch.setattr(sys.modules["orchestration.arabic_nlp.extract"], "extract_article", fragile)
+    monkeypatch.setattr(sys.modules["orchestration.arabic_nlp.extractor"], "extract_article", fragile)
     with _con() as con:
         _clean_rows(con, [("a_1", "نص أ", 0.9, "ar"), ("a_bad", "نص معطوب", 0.9, "ar")])
         con.execute("INSERT INTO raw.articles (article_id, source_path, source_type, raw_text) "
@@ -337,9 +336,9 @@ def test_small_batches_write_the_same_rows(seeded_inbox, monkeypatch):
 
 
 def test_full_pipeline_on_bundled_articles(seeded_inbox, monkeypatch):
-    from orchestration.assets import dbt as dbt_module
     from orchestration.definitions import defs
-    from orchestration.resources import build_resources
+    from orchestration.defs.assets import dbt_warehouse as dbt_module
+    from orchestration.defs.resources import build_resources
 
     releases = []   # the dbt step hands this process's freed memory back before dbt starts
     monkeypatch.setattr(dbt_module, "release_memory", lambda: releases.append(1))
@@ -406,7 +405,7 @@ def test_full_pipeline_on_bundled_articles(seeded_inbox, monkeypatch):
     assert "marts/fct_events" not in materialized and "analyst_copy" not in materialized, materialized
     assert analyst.stat().st_mtime_ns == published and releases == [1]   # skipped: nothing to release for
     # ... unless the run asks for the build: then dbt builds (same marts) and the copy is checked again
-    from orchestration.assets.dbt import FORCE_BUILD_TAG
+    from orchestration.warehouse.dbt_state import FORCE_BUILD_TAG
 
     forced = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
                             tags={FORCE_BUILD_TAG: "always"})

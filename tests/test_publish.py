@@ -8,7 +8,7 @@ import textwrap
 import duckdb
 import pytest
 
-from orchestration.assets import publish
+from orchestration.warehouse import publish
 
 
 def _make_warehouse(path, generation: int):
@@ -179,8 +179,8 @@ def test_fingerprint_ignores_row_order_but_not_duplicates(tmp_path):
 
 
 def test_the_copy_records_the_dbt_build_it_holds_even_when_unchanged(paths):
-    from orchestration.assets.dbt import record_build_fingerprint
-    from orchestration.assets.publish_state import published_dbt_build
+    from orchestration.warehouse.dbt_state import record_build_fingerprint
+    from orchestration.warehouse.publish_state import published_dbt_build
 
     wh, analyst, exports = paths
     _make_warehouse(wh, 11)

@@ -5,7 +5,7 @@ import os
 import dagster as dg
 
 from orchestration.definitions import defs
-from orchestration.sensors import inbox_sensor
+from orchestration.defs.sensors import inbox_sensor
 
 
 def _evaluate(instance, cursor):

@@ -1,5 +1,8 @@
 """Death and injury figures in one sentence: who was killed or wounded, and how many.
 
+Why one module of this size: triggers, count phrases, victim groups and their breakdowns are one
+grammar over the same token stream; the words are data (casualty_terms.csv, victim_nouns.csv).
+
 Reads `normalize()`d sentences. A mention is a trigger (مقتل، استشهاد، لقي حتفه، أصيب، جرح…)
 or a casualty noun (قتلى، جرحى، شهداء…) with the count phrase that goes with it: digits, number
 words, a dual noun (عنصرين = 2), a singular noun (مقتل شرطي = 1), "another" (وجرح آخر = 1), or a
@@ -440,7 +443,6 @@ class CasualtyParser:
             k = self._next_item(toks, j, numbers)
             if k is None:
                 break
-            tok = toks[k]
             item = self._count_phrase(toks, k, text, numbers, actors, kind, country)
             if not item or item[0].count is None:
                 break

@@ -1,5 +1,9 @@
 """Dates in Arabic newswire: event dates (absolute and relative) and the publication date.
 
+Why one module of this size: absolute dates, relative dates and their qualifiers are matched in one
+pass over a sentence and resolve against each other (a weekday next to a day number, "ليل" joining
+two days); the words are data (date_words.csv), what is left is that one grammar.
+
 `find_dates(text, published)` is meant to run on `normalize()`d text, but the patterns also
 accept the common un-normalised spellings (hamza forms, ة/ه, ى/ي, Arabic-Indic digits), so offsets
 always index into whatever string is passed in.

@@ -45,7 +45,7 @@ def load_words(name: str, kinds: dict[str, Collection[int] | None],
     """
     path = Path(seeds_dir or SEEDS_DIR) / name
     try:
-        handle = open(path, encoding="utf-8", newline="")
+        handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by the with block below
     except OSError as exc:
         raise LanguageDataError(f"{path}: cannot read the language data file ({exc})") from exc
     words: list[Word] = []

@@ -226,7 +226,7 @@ class Lexicon:
         return digest.hexdigest()[:12]
 
     @classmethod
-    def load(cls, seeds_dir: Path) -> "Lexicon":
+    def load(cls, seeds_dir: Path) -> Lexicon:
         seeds_dir = Path(seeds_dir)
         lex = cls()
         lex.seeds_dir = seeds_dir

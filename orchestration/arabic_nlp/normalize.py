@@ -25,7 +25,7 @@ _CHAR_MAP = {
 # str.translate looks every character up in a dict, slow on Arabic text; replacing only the
 # characters that occur gives the same result because no replacement is itself replaced.
 _REPLACEMENTS = tuple((char, new) for char, new in _CHAR_MAP.items() if char != new)
-_DIGITS_ONLY = str.maketrans({k: v for k, v in zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")})
+_DIGITS_ONLY = str.maketrans(dict(zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")))
 _SPACES = re.compile(r"[ \t\u2000-\u200b\u202f\u205f\u3000]+")
 _OTHER_SPACE = re.compile(r"[\t\u2000-\u200b\u202f\u205f\u3000]")   # `_SPACES` but the plain space
 _LETTER_THEN_DIGIT = re.compile("([\u0621-\u064a])([0-9])")

@@ -124,10 +124,7 @@ def _compound_value(words: list[str]) -> int | None:
             current += 10
         elif word in HUNDRED_WORDS and current and current < 10:  # ثلاث مئه = 300
             current *= 100
-        elif word in THOUSANDS and word in THOUSAND_PLURAL and current:  # ثلاثه الاف = 3000
-            total += current * 1000
-            current = 0
-        elif word in THOUSANDS and current and k > 0:
+        elif word in THOUSANDS and word in THOUSAND_PLURAL and current or word in THOUSANDS and current and k > 0:  # ثلاثه الاف = 3000
             total += current * 1000
             current = 0
         else:

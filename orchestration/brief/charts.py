@@ -1,4 +1,4 @@
-"""The brief's charts and map, drawn with matplotlib (Agg backend: no display, no network).
+"""The brief's charts and map, drawn with matplotlib figures (no pyplot, no display, no network).
 
 Each chart is returned as SVG text (embedded in the HTML) and, for the Dagster preview, as PNG
 bytes. Labels are English; the glyphs are drawn as paths, so the SVG needs no font at all.
@@ -6,20 +6,19 @@ bytes. Labels are English; the glyphs are drawn as paths, so the SVG needs no fo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import re
 
 import matplotlib
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Polygon  # noqa: E402
-
-from orchestration.brief import geo  # noqa: E402
-from orchestration.brief.data import NO_GOVERNORATE  # noqa: E402
+from orchestration.brief import geo
+from orchestration.brief.data import NO_GOVERNORATE
 
 # ACLED's event types; anything else (or unknown) is grey
 EVENT_TYPE_COLOURS = {
@@ -34,7 +33,8 @@ UNKNOWN_COLOUR = "#7f8c8d"
 KILLED = "#b03a2e"
 EVENTS = "#34495e"
 
-plt.rcParams.update({
+# Applied while a chart is drawn and saved (matplotlib.rc_context), never to the process's defaults.
+STYLE = {
     "font.family": "DejaVu Sans",   # shipped with matplotlib
     "font.size": 9,
     "axes.spines.top": False,
@@ -43,29 +43,45 @@ plt.rcParams.update({
     "axes.titlesize": 10,
     "svg.fonttype": "path",
     "svg.hashsalt": "brief",        # stable ids: the same data gives the same file
-})
+}
+
+
+def _styled(draw):
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+    return wrapper
+
+
+def _subplots(figsize):
+    """A figure of its own (pyplot keeps no reference to it: nothing to close) and its axes."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
 
 
 class Chart:
     def __init__(self, fig):
         self.fig = fig
 
+    @_styled
     def svg(self) -> str:
         """The SVG document without its DTD reference and RDF metadata: the only addresses left
         are the XML namespace names (identifiers, never fetched)."""
         buf = io.StringIO()
         self.fig.savefig(buf, format="svg", bbox_inches="tight",
-                         metadata={key: None for key in ("Date", "Creator", "Format", "Type")})
+                         metadata=dict.fromkeys(("Date", "Creator", "Format", "Type")))
         text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", buf.getvalue())
         return re.sub(r"\s*<metadata>.*?</metadata>", "", text, flags=re.S)
 
+    @_styled
     def png(self, dpi: int = 80) -> bytes:
         buf = io.BytesIO()
         self.fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
         return buf.getvalue()
 
     def close(self) -> None:
-        plt.close(self.fig)
+        self.fig.clear()
 
 
 def _empty(ax, text: str) -> None:
@@ -76,10 +92,11 @@ def _empty(ax, text: str) -> None:
         ax.spines[side].set_visible(False)
 
 
+@_styled
 def governorate_chart(rows, title: str) -> Chart:
     """Horizontal bars: killed (best) per governorate, with the low-high range as a whisker."""
     height = 1.0 + 0.32 * max(len(rows), 3)
-    fig, ax = plt.subplots(figsize=(7.2, height))
+    fig, ax = _subplots(figsize=(7.2, height))
     ax.set_title(title, loc="left")
     if not any(best or high for *_, best, low, high in rows):
         _empty(ax, "No killed reported in this window" if rows else "No events dated in this window")
@@ -96,7 +113,7 @@ def governorate_chart(rows, title: str) -> Chart:
                 fmt="none", ecolor="#333", capsize=3, linewidth=1)
     ax.set_yticks(list(y), labels)
     top = max(high + best) or 1
-    for yi, (country, admin1, n, b, lo, hi) in zip(y, rows):
+    for yi, (_country, _admin1, n, b, lo, hi) in zip(y, rows):
         rng = f" ({lo}–{hi})" if lo != hi else ""
         ax.text(max(b, hi) + top * 0.02, yi, f"{b}{rng} killed · {n} event{'s' * (n != 1)}",
                 va="center", fontsize=8, color="#333")
@@ -105,9 +122,10 @@ def governorate_chart(rows, title: str) -> Chart:
     return Chart(fig)
 
 
+@_styled
 def timeline_chart(days, title: str) -> Chart:
     """Killed per day (bars) and events per day (line) over the window."""
-    fig, ax = plt.subplots(figsize=(7.2, 2.6))
+    fig, ax = _subplots(figsize=(7.2, 2.6))
     ax.set_title(title, loc="left")
     if not days:
         _empty(ax, "No dated events")
@@ -141,9 +159,10 @@ def timeline_chart(days, title: str) -> Chart:
     return Chart(fig)
 
 
+@_styled
 def actor_pairs_chart(pairs, title: str) -> Chart:
     height = 1.0 + 0.32 * max(len(pairs), 3)
-    fig, ax = plt.subplots(figsize=(7.2, height))
+    fig, ax = _subplots(figsize=(7.2, height))
     ax.set_title(title, loc="left")
     if not pairs:
         _empty(ax, "No events dated in this window")
@@ -166,13 +185,14 @@ def _marker_size(killed) -> float:
     return 18 + 28 * math.sqrt(killed or 0)
 
 
+@_styled
 def map_chart(points, title: str) -> Chart:
     """Events as points sized by killed (best) and coloured by event type, over country outlines."""
     extent = geo.extent_for([(lon, lat) for lon, lat, *_ in points])
     aspect = 1 / math.cos(math.radians((extent[2] + extent[3]) / 2))
     width = 7.2
     height = width * (extent[3] - extent[2]) * aspect / (extent[1] - extent[0])
-    fig, ax = plt.subplots(figsize=(width, min(max(height, 3.5), 8)))
+    fig, ax = _subplots(figsize=(width, min(max(height, 3.5), 8)))
     ax.set_title(title, loc="left")
     ax.set_facecolor("#dce9f2")   # sea
     for name, rings in geo.country_outlines(extent):

@@ -367,7 +367,7 @@ def collect(analyst_db: Path, run_date: dt.date, *, mode: str,
             points, no_xy = map_points(con, d30, end)
         total, by_issue = review_queue(con)
         return BriefData(
-            generated_at=generated_at or dt.datetime.now(dt.timezone.utc),
+            generated_at=generated_at or dt.datetime.now(dt.UTC),
             run_date=run_date, window_end=end, window_rule=rule, new_rule=new_rule,
             periods=per, n_events_total=con.execute(f"SELECT count(*) FROM {MARTS}.fct_events").fetchone()[0],
             n_coarse_dates=coarse_dated(con), new_events=shown, n_new_events=n_new,

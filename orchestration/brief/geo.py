@@ -64,7 +64,7 @@ def extent_for(points: list[tuple[float, float]]) -> tuple[float, float, float, 
 @lru_cache(maxsize=8)
 def country_outlines(extent) -> list[tuple[str, list]]:
     """[(country name, outer rings)] of the countries, cut to the extent and simplified (a
-    10m outline of the region is ~1 MB of SVG; cut and simplified, ~100 KB)."""
+    10m outline of the region would dominate the file; cut and simplified it is a small part)."""
     window = shapely.geometry.box(extent[0], extent[2], extent[1], extent[3])
     out = []
     for name, geometry, _ in _countries():

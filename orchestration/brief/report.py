@@ -2,7 +2,7 @@
 
 Two callers: the Dagster asset `morning_brief` after each publish (mode "run": new = first
 published by this run, `<run date>.html` and `latest.html`), and the CLI `python -m
-orchestration.brief` for a chosen day or range over the analyst copy (mode "range").
+orchestration.cli.brief` for a chosen day or range over the analyst copy (mode "range").
 
 Which events are new in a run: BRIEFS_DIR/.published_reports.parquet lists the report_ids that
 were in the marts when the last brief was written; an event none of whose reports is in it is
@@ -124,7 +124,7 @@ def write_brief(analyst_db: Path, briefs_dir: Path, run_date: dt.date, *, mode: 
         name, title = f"brief_{run_date}.html", f"Brief for {run_date}"
     else:
         name, title = f"brief_{start}_to_{run_date}.html", f"Brief for {start} to {run_date}"
-    # matplotlib takes 1-3 s to import: loaded here, not when the code location loads
+    # matplotlib is slow to import: loaded here, not when the code location loads
     from orchestration.brief import render
 
     drawn = render.build_charts(brief)

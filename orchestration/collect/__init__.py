@@ -7,5 +7,5 @@ state.py     per-URL state, per-source runs and the fetch log in the warehouse (
 collector.py one collection run over every enabled source, writing each page into the inbox
 
 Pure Python + httpx/protego/feedparser/lxml (no dagster): the Dagster asset lives in
-orchestration/assets/collect.py.
+orchestration/defs/assets/collected_pages.py.
 """

@@ -1,5 +1,8 @@
 """The one HTTP client of the collector, polite by construction.
 
+Why one module of this size: every politeness rule below must hold for every request, so they all
+live in the one method every request goes through, with the robots and per-host state it reads.
+
 Every request goes through `PoliteClient.fetch`, which:
 - refuses any URL that is not http(s), carries user:password@, or whose host the caller does not
   allow (`may_fetch`: the source's own host or its allowed_hosts), redirect targets included;
@@ -24,9 +27,10 @@ import importlib.metadata
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Callable, Protocol
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -60,7 +64,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -103,7 +107,7 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> dt.datetime | None
         except (TypeError, ValueError, IndexError):
             return None
         if d.tzinfo is not None:
-            d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            d = d.astimezone(dt.UTC).replace(tzinfo=None)
         when = d
     return max(now, min(when, now + MAX_DEFER))
 
@@ -197,7 +201,7 @@ class PoliteClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "PoliteClient":
+    def __enter__(self) -> PoliteClient:
         return self
 
     def __exit__(self, *exc) -> None:

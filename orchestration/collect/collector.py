@@ -20,9 +20,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from orchestration.collect import client as client_mod
 from orchestration.collect import parse
@@ -87,8 +87,8 @@ def decode_page(body: bytes, content_type: str | None) -> str:
     from orchestration import inbox
 
     try:
-        text, _enc = inbox.decode_bytes(body, _charset(content_type) or inbox._declared_charset(body))
-    except inbox._Reject as exc:
+        text, _enc = inbox.decode_bytes(body, _charset(content_type) or inbox.declared_charset(body))
+    except inbox.Rejected as exc:
         raise ValueError(str(exc)) from None
     return text
 

@@ -46,7 +46,7 @@ def parse_date(text: str | None) -> dt.datetime | None:
         except (TypeError, ValueError, IndexError):
             return None
     if d.tzinfo is not None:
-        d = d.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        d = d.astimezone(dt.UTC).replace(tzinfo=None)
     return d
 
 

@@ -18,9 +18,9 @@ marks it without fetching again).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
-from orchestration.assets.warehouse_ddl import arrow_view, insert_rows
+from orchestration.warehouse.tables import arrow_view, insert_rows
 
 # statuses of ops.collect_urls.status
 PENDING = "pending"                 # discovered, to be fetched
