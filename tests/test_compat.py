@@ -53,6 +53,7 @@ def test_runs_events_and_asset_checks_are_stored_and_read_back(instance):
     assert [r.run_id for r in history] == [run_id]
 
 
+@pytest.mark.integration
 def test_open_databases_stay_bounded_across_many_runs(instance):
     run_ids = [dg.materialize([counted], instance=instance).run_id for _ in range(MAX_OPEN_DATABASES + 3)]
     storage = instance.event_log_storage

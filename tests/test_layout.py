@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "orchestration"
 
@@ -44,9 +46,9 @@ def _private_uses(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in ("dagster", "dagster_dbt"):
-            if any(part.startswith("_") for part in node.module.split(".")):
-                found.append(f"from {node.module} import")
+        parts = node.module.split(".") if isinstance(node, ast.ImportFrom) and node.module else []
+        if parts and parts[0] in ("dagster", "dagster_dbt") and any(p.startswith("_") for p in parts):
+            found.append(f"from {node.module} import")
         if isinstance(node, ast.Import):
             found += [a.name for a in node.names
                       if a.name.split(".")[0] in ("dagster", "dagster_dbt") and "._" in a.name]

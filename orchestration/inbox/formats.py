@@ -6,7 +6,7 @@ from datetime import date
 
 from orchestration.inbox.decoding import declared_charset, decode_bytes
 from orchestration.inbox.html import extract_html
-from orchestration.inbox.records import _clean_text, _host, _letters, Rejected, canonical_url, parse_meta_date
+from orchestration.inbox.records import Rejected, _clean_text, _host, _letters, canonical_url, parse_meta_date
 
 HTML_EXT = {".html", ".htm"}
 

@@ -9,7 +9,7 @@ from datetime import date
 from lxml import etree
 
 from orchestration.inbox.limits import max_html_chars
-from orchestration.inbox.records import _clean_text, _letters, Rejected, canonical_url, parse_meta_date
+from orchestration.inbox.records import Rejected, _clean_text, _letters, canonical_url, parse_meta_date
 
 # trafilatura's full mode (with readability/justext fallbacks) is quadratic in the number of
 # elements (seconds for a few thousand elements; benchmarks/RESULTS.md); its fast mode is roughly linear.

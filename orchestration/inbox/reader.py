@@ -14,7 +14,7 @@ Guarantees (trusted ingestion):
 - Hostile text (SQL, Jinja, <script> in plain text or JSON text) is kept literally: nothing here
   evaluates or templates it.
 
-Behaviours decided (see the report in the commit history / tests/test_inbox.py):
+Behaviours decided (see the report in the commit history / tests/inbox/test_inbox.py):
 - Walk: recursive, sorted by relative POSIX path, directory symlinks never followed.
 - Hidden and temporary files ('.DS_Store', '.*', '*.part', '*.tmp', '*.crdownload', '*~', '~$*',
   'Thumbs.db', 'desktop.ini') and hidden directories are IGNORED: no FileOutcome, no reject row,
@@ -68,9 +68,9 @@ from orchestration.inbox.records import (
     ArticleRecord,
     FileOutcome,
     InboxBatch,
+    Rejected,
     RejectedInput,
     SkippedFile,
-    Rejected,
     make_article_id,
     text_fingerprint,
 )

@@ -19,6 +19,8 @@ import duckdb
 import pytest
 from test_dbt_models import DBT_BIN, ROUTINE_ARGS, make_scratch, run_dbt
 
+pytestmark = pytest.mark.integration
+
 pytestmark = pytest.mark.skipif(not DBT_BIN.exists(), reason="dbt not installed next to the interpreter")
 
 LATER = datetime(2024, 6, 3, 9, 0, 0)

@@ -108,6 +108,7 @@ def test_gx_checks_are_blocking_and_cover_every_stage():
     assert dbt_checks
 
 
+@pytest.mark.integration
 def test_headless_cli_honours_env_paths(seeded_inbox):
     """`dagster ... -m orchestration.definitions` from the repo root writes where the env says."""
     import os
@@ -117,7 +118,7 @@ def test_headless_cli_honours_env_paths(seeded_inbox):
 
     import duckdb
 
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     dagster_cli = str(Path(sys.executable).parent / "dagster")
     env = {**os.environ, **{k: str(v) for k, v in seeded_inbox.items()}}
     env.pop("DAGSTER_HOME", None)

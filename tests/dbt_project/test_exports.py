@@ -16,6 +16,8 @@ import duckdb
 import pytest
 from test_dbt_models import DBT_BIN, make_scratch, run_dbt
 
+pytestmark = pytest.mark.integration
+
 ACLED_COLUMNS = [
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
     "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
@@ -165,12 +167,12 @@ def test_exports_hold_the_fixture_events_as_acled_codes_them(published):
 
 # --------------------------------------------------------------------------- make sql
 
-HARLEQUIN = Path(__file__).resolve().parents[1] / ".venv-sql" / "bin" / "harlequin"
+HARLEQUIN = Path(__file__).resolve().parents[2] / ".venv-sql" / "bin" / "harlequin"
 
 
 def _readme_queries() -> list[str]:
     """The SQL statements of the README's "Querying the marts" section, one by one."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Querying the marts", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
     statements = []
@@ -252,7 +254,7 @@ def test_make_sql_opens_the_analyst_copy_read_only_and_runs_the_readme_queries(p
     analyst, _ = published
     queries = _readme_queries()
     assert len(queries) >= 6, queries
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     home = Path(analyst).parent / "console_home"   # no restored session, no user config
     home.mkdir(exist_ok=True)
     env = {f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "CACHE", "DATA", "STATE")}

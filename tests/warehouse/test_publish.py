@@ -10,6 +10,8 @@ import pytest
 
 from orchestration.warehouse import publish
 
+pytestmark = pytest.mark.integration
+
 
 def _make_warehouse(path, generation: int):
     path.unlink(missing_ok=True)

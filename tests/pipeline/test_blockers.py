@@ -1,5 +1,5 @@
 """Issue 13: inputs, states and settings that used to stop every later run, each reproduced on a
-small real warehouse (no Dagster run; tests/test_hardening.py has the whole-pipeline version).
+small real warehouse (no Dagster run; tests/pipeline/test_hardening.py has the whole-pipeline version).
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import pytest
 from orchestration.stages import extract_worker
 from orchestration.stages.extract import extract_new_articles
 from orchestration.warehouse.tables import INTEGER_MAX, ensure_tables
+
+pytestmark = pytest.mark.integration
 
 PUBLISHED = dt.date(2023, 3, 10)
 HUGE_TOLL_TEXT = ("قتل 99999999999 مدنياً وأصيب 5 آخرون في انفجار سيارة مفخخة استهدف سوقا شعبيا في مدينة "
@@ -467,7 +469,7 @@ def test_a_damaged_dbt_manifest_is_parsed_again(tmp_path):
     import subprocess
     import sys
 
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     manifest = repo / "dbt_project" / "target" / "manifest.json"
     keep = tmp_path / "manifest.json"
     shutil.copy(manifest, keep)
@@ -578,7 +580,7 @@ def test_worker_processes_die_when_the_run_is_killed(tmp_path):
     import psutil
 
     owner = subprocess.Popen([sys.executable, "-c", POOL_OWNER], stdout=subprocess.PIPE, text=True,
-                             cwd=Path(__file__).resolve().parent.parent)
+                             cwd=Path(__file__).resolve().parents[2])
     try:
         assert owner.stdout.readline().strip() == "ready"
         workers = [c.pid for c in psutil.Process(owner.pid).children(recursive=True)
@@ -613,7 +615,7 @@ def test_telemetry_is_off_with_a_bare_dagster_home(tmp_path):
     env = {**__import__("os").environ, "DAGSTER_HOME": str(home)}
     check = "import dagster as dg; print(dg.DagsterInstance.get().telemetry_enabled)"
     out = subprocess.run([sys.executable, "-c", "import orchestration.definitions; " + check],
-                         cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"

@@ -6,7 +6,7 @@ import pytest
 from orchestration.arabic_nlp.lexicon import Lexicon, LexMatch, _Index
 from orchestration.arabic_nlp.normalize import normalize
 
-SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from orchestration.inbox import (
     text_fingerprint,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds" / "articles"
 TODAY = date(2024, 7, 1)
 
@@ -524,6 +524,7 @@ def test_size_limit_from_env_and_sparse_giant_file_is_not_read(tmp_path, monkeyp
     assert scan_inbox(root, known).files == []
 
 
+@pytest.mark.integration
 def test_big_html_is_bounded(tmp_path):
     junk = "<script>var x = 1;</script><!-- comment -->" * 20000 + "<div><b>x</b></div>" * 60000
     page = NEWS_PAGE.replace("</article>", "</article>" + junk)
@@ -650,6 +651,7 @@ def generated_inbox(tmp_path_factory):
     return _generated_inbox(tmp_path_factory.mktemp("gen") / "inbox", 120)
 
 
+@pytest.mark.integration
 def test_pooled_scan_equals_sequential_scan(generated_inbox, monkeypatch):
     monkeypatch.setenv("INBOX_WORKERS", "2")
     seq = scan_inbox(generated_inbox, set(), parallel=False, today=TODAY)
@@ -671,6 +673,7 @@ def test_pooled_scan_equals_sequential_scan(generated_inbox, monkeypatch):
     assert scan_inbox(generated_inbox, {f.content_sha256 for f in seq.files[:10]}, today=TODAY).mode == "process_pool[2]"
 
 
+@pytest.mark.integration
 def test_a_dead_worker_loses_no_file(generated_inbox, monkeypatch):
     """A chunk whose worker process dies is read again in-process: same batch."""
     from concurrent.futures.process import BrokenProcessPool

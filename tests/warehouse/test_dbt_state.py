@@ -1,5 +1,7 @@
 """How the dbt asset decides what a run builds, and where dbt keeps its per-warehouse state."""
 
+import pytest
+
 from orchestration.defs.assets.dbt_warehouse import load_manifest
 from orchestration.warehouse import dbt_state as dbt_asset
 from orchestration.warehouse.dbt_state import (
@@ -124,6 +126,7 @@ def test_a_build_is_skipped_only_when_project_sources_and_publish_are_all_curren
     assert dbt_asset.reason_to_skip(state, "p1", "other sources", built) is None # new rows arrived
 
 
+@pytest.mark.integration
 def test_the_dbt_version_is_read_without_running_dbt_and_matches_the_executable():
     import re
     import subprocess

@@ -18,7 +18,7 @@ from orchestration.arabic_nlp.normalize import normalize
 
 PUB = date(2023, 3, 9)  # a Thursday
 assert PUB.weekday() == 3
-SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "articles"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "articles"
 
 
 def dates_in(text: str, published: date | None = PUB) -> list[DateMatch]:

@@ -1,4 +1,4 @@
-"""A hostile inbox mixed with the bundled seed articles, made on the fly (tests/test_hardening.py).
+"""A hostile inbox mixed with the bundled seed articles, made on the fly (tests/pipeline/test_hardening.py).
 
 `build_inbox(root, outside)` writes every file and returns EXPECTED: inbox-relative name ->
 (ops.ingested_files status, set of ops.rejected_inputs reasons (prefix match), n new articles).
@@ -10,7 +10,7 @@ import os
 import random
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds" / "articles"
 MAX_INPUT_BYTES = 200_000  # set as env MAX_INPUT_BYTES for the run; huge.txt is above it
 MAX_ARTICLE_CHARS = 50_000  # set as env MAX_ARTICLE_CHARS; long_text.txt is above it, below MAX_INPUT_BYTES
@@ -61,7 +61,7 @@ SCRIPT_TEXT = (
 )
 BAD_NAME = b"bad \xff\xfe name.txt"          # not UTF-8
 BAD_NAME_SHOWN = "bad \\xff\\xfe name.txt"   # as the reject row shows it
-# Written line by line while the first run scans the inbox (see tests/test_hardening.py): that run
+# Written line by line while the first run scans the inbox (see tests/pipeline/test_hardening.py): that run
 # must leave it alone, the next one read it whole. No incident in it, so no report changes.
 GROWING_NAME = "growing.txt"
 GROWING_LINES = [f"السطر {i} من بيان لوزارة التربية عن مواعيد الامتحانات في المدارس" for i in range(40)]

@@ -7,7 +7,7 @@ import pytest
 
 from orchestration.arabic_nlp.cleaning import CleanedArticle, clean_article
 
-SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "articles"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "articles"
 
 BODY = [
     "أفاد مصدر أمني في محافظة ديالى، اليوم الأحد، بمقتل ثلاثة عناصر من الحشد الشعبي وإصابة اثنين آخرين بهجوم لمسلحين على نقطة مراقبة في قضاء المقدادية.",

@@ -15,7 +15,7 @@ from orchestration.collect.client import BOT_NAME, user_agent
 from orchestration.collect.collector import collect, inbox_path_for
 from orchestration.collect.sources import SourcesError, load_sources, parse_sources
 from orchestration.collect.state import source_health
-from tests.collect_site import (
+from tests.collect.collect_site import (
     FakeClock,
     Site,
     article,
@@ -30,6 +30,8 @@ from tests.collect_site import (
     sitemap_index,
     source,
 )
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture

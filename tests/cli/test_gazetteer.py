@@ -8,7 +8,7 @@ import pytest
 
 from orchestration.arabic_nlp.normalize import normalize
 
-SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 ADMIN1 = {
     "Iraq": {"Baghdad", "Basrah", "Ninewa", "Anbar", "Salah al-Din", "Kirkuk", "Diyala", "Babil", "Karbala",
              "Najaf", "Wasit", "Maysan", "Dhi-Qar", "Muthanna", "Qadissiya", "Erbil", "Duhok",

@@ -21,6 +21,8 @@ import pytest
 from orchestration.brief import report
 from orchestration.cli.brief import main as brief_cli
 
+pytestmark = pytest.mark.integration
+
 D = dt.date.fromisoformat
 SCRIPT = "<script>alert('x')</script>"
 NEWEST = D("2023-05-10")
@@ -331,7 +333,7 @@ def bundled_run(tmp_path_factory):
            "ANALYST_DB_PATH": base / "data" / "analyst.duckdb", "EXPORTS_DIR": base / "data" / "exports",
            "GX_DOCS_DIR": base / "data" / "gx_docs", "BRIEFS_DIR": base / "data" / "briefs"}
     env["ARTICLES_DIR"].mkdir()
-    for f in sorted((Path(__file__).resolve().parent.parent / "seeds" / "articles").iterdir()):
+    for f in sorted((Path(__file__).resolve().parents[2] / "seeds" / "articles").iterdir()):
         (env["ARTICLES_DIR"] / f.name).write_bytes(f.read_bytes())
     with pytest.MonkeyPatch.context() as mp:
         for var, p in env.items():
@@ -406,7 +408,7 @@ def generated_run(tmp_path_factory):
     import json
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     import generate_corpus
 
     base = tmp_path_factory.mktemp("generated")

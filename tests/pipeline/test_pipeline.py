@@ -22,6 +22,8 @@ from orchestration.stages import extract as extract_mod
 from orchestration.stages import ingest as ingest_mod
 from orchestration.warehouse.tables import ensure_tables
 
+pytestmark = pytest.mark.integration
+
 
 def _con():
     p = config.warehouse_path()

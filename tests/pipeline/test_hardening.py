@@ -1,7 +1,7 @@
 """Nothing lost, nothing doubled, nobody blocked.
 
 One real run of the whole graph (in-process `dg.materialize`, module-scoped) over an inbox that
-mixes hostile files (made here, tests/hardening_inbox.py) with the bundled seed articles, then a
+mixes hostile files (made here, tests/pipeline/hardening_inbox.py) with the bundled seed articles, then a
 second run over the same inbox while an analyst holds the analyst copy open. Then the warehouse
 run lock with real processes, a kill -9 in the middle of dbt, and the publish step's crash
 hygiene on small hand-made warehouses.
@@ -27,7 +27,9 @@ import duckdb
 import hardening_inbox as H
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 PY_STAGES = ["raw_articles", "clean_articles", "extracted_reports"]
 

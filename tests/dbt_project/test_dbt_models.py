@@ -5,7 +5,7 @@ copies dbt_project/ to a temp dir with FIXTURE lexicon seeds (so the test does n
 analyst-edited lexicons), runs `dbt build` and checks the marts.
 
 Run as a script to get a scratch warehouse for development:
-    .venv/bin/python tests/test_dbt_models.py /tmp/dbt_scratch
+    .venv/bin/python tests/dbt_project/test_dbt_models.py /tmp/dbt_scratch
 then
     WAREHOUSE_PATH=/tmp/dbt_scratch/warehouse.duckdb .venv/bin/dbt build \
         --project-dir /tmp/dbt_scratch/dbt_project --profiles-dir /tmp/dbt_scratch/dbt_project
@@ -23,7 +23,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO / "dbt_project"
 DBT_BIN = Path(sys.executable).with_name("dbt")
 

@@ -15,9 +15,11 @@ from orchestration.cli.collect_demo import ARTICLE_DATES, build_site
 from orchestration.collect.client import user_agent
 from orchestration.defs.assets import collected_pages as collect_asset
 from orchestration.defs.checks.collect_checks import COLLECT_CHECKS
-from tests.collect_site import FakeClock, Site
+from tests.collect.collect_site import FakeClock, Site
 
-SEEDS = __import__("pathlib").Path(__file__).resolve().parent.parent / "seeds" / "articles"
+pytestmark = pytest.mark.integration
+
+SEEDS = __import__("pathlib").Path(__file__).resolve().parents[2] / "seeds" / "articles"
 MIN_DELAY = 2.0
 
 

@@ -22,6 +22,8 @@ from orchestration.quality import gx as gx_mod
 from orchestration.quality.gx import run_suite
 from orchestration.warehouse.tables import ensure_tables
 
+pytestmark = pytest.mark.integration
+
 OLD = dt.datetime(2024, 1, 1, 8, 0)
 SINCE = dt.datetime(2024, 1, 15)
 NEW = dt.datetime(2024, 2, 1, 8, 0)
