@@ -12,7 +12,18 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-DBT_SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+
+
+def _dbt_seed_path(project_dir: Path) -> Path:
+    """The seeds folder as dbt_project.yml names it (`seed-paths`), so Python and dbt read the
+    same lexicons wherever the project puts them."""
+    import yaml
+
+    settings = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    return project_dir / (settings.get("seed-paths") or ["seeds"])[0]
+
+
+DBT_SEEDS_DIR = _dbt_seed_path(DBT_PROJECT_DIR)
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 DEFAULTS = {

@@ -24,13 +24,13 @@ from pathlib import Path
 from .casualties import KILLED, WEAPON_START, WOUNDED, CasualtyMention, CasualtyParser
 from .cues import alternation
 from .dates import DateMatch, find_dates
+from .langdata import SEEDS_DIR
 from .lexicon import Lexicon
 from .normalize import normalize
 from .reports import Report, Victim
 from .sentences import split_sentences
 
 EXTRACTOR_VERSION = "2026.12.01.1"
-IN_SCOPE = {"Iraq", "Syria"}
 
 # Clauses that start another incident inside one sentence.
 # (Applied to the original text, so hamza forms are spelled both ways.)
@@ -527,7 +527,7 @@ class Extractor:
         if not candidates:
             return None
         # a place abroad only decides when nothing in Iraq or Syria is named ("غارة على دمشق" by Israel)
-        in_scope = [(m, w) for m, w in candidates if self.lex.places[m.entry_id].get("country") in IN_SCOPE]
+        in_scope = [(m, w) for m, w in candidates if self.lex.places[m.entry_id].get("country") in self.lex.in_scope]
         candidates = in_scope or candidates
         admin_weight = self._votes(candidates)
         # a country or region mention fits every governorate of its country: a governorate named
@@ -612,7 +612,7 @@ class Extractor:
                 continue
             for match, weight in unit.places:
                 place = self.lex.places[match.entry_id]
-                if place.get("country") in IN_SCOPE and place.get("admin1"):
+                if place.get("country") in self.lex.in_scope and place.get("admin1"):
                     votes[place["admin1"]] = votes.get(place["admin1"], 0) + weight
         if not votes:
             return None
@@ -655,7 +655,7 @@ class Extractor:
 
         place = self._place(units + incident.context)
         country = self.lex.places[place.entry_id].get("country") if place else article_country
-        if country and country not in IN_SCOPE:
+        if country and country not in self.lex.in_scope:
             return None   # Gaza, Lebanon, Turkey...: outside what this pipeline codes
         if scene and (place is None or self.lex.places[place.entry_id].get("feature_type") == "country") \
                 and self.lex.places[scene].get("country") == country:
@@ -859,5 +859,5 @@ def extract_article(text: str, published: dt.date | None, lexicon: Lexicon, titl
 
 
 def default_seeds_dir() -> Path:
-    """The dbt project's seeds folder, where the lexicons live."""
-    return Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+    """The dbt project's seeds folder, where the lexicons live (config.DBT_SEEDS_DIR)."""
+    return SEEDS_DIR

@@ -18,9 +18,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.config import DBT_SEEDS_DIR as SEEDS_DIR
+
 from .normalize import normalize
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 COLUMNS = ("word_ar", "kind", "value", "note")
 
 

@@ -196,9 +196,21 @@ def _read(path: Path) -> list[dict]:
 
 
 LEXICON_FILES = ("places.csv", "places_geonames.csv", "places_foreign.csv", "actors.csv", "event_triggers.csv",
-                 "victim_nouns.csv", "casualty_terms.csv", "cue_phrases.csv",
+                 "victim_nouns.csv", "casualty_terms.csv", "cue_phrases.csv", "countries.csv",
                  # language data read at import by numbers.py and dates.py (langdata.py)
                  "number_words.csv", "date_words.csv")
+
+
+def in_scope_countries(seeds_dir: Path) -> frozenset[str]:
+    """The countries the pipeline covers: the rows of `countries.csv`, the seed the dbt marts also
+    test their `country` columns against. Places elsewhere are recognised only as out of scope."""
+    path = Path(seeds_dir) / "countries.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: the countries the pipeline covers are required")
+    countries = frozenset((row.get("country") or "").strip() for row in _read(path)) - {""}
+    if not countries:
+        raise ValueError(f"{path}: no country (the pipeline's scope) is listed")
+    return countries
 
 
 class Lexicon:
@@ -212,6 +224,7 @@ class Lexicon:
         self.victim_nouns: dict = {}
         self.casualty_terms = None
         self.cues: dict[str, list[str]] = {}
+        self.in_scope: frozenset[str] = frozenset()
         self._places = _Index()
         self._actors = _Index()
         self._triggers = _Index()
@@ -267,6 +280,7 @@ class Lexicon:
         lex.victim_nouns = load_victim_nouns(nouns) if nouns.exists() else {}
         lex.casualty_terms = load_casualty_terms(seeds_dir / "casualty_terms.csv")
         lex.cues = load_cues(seeds_dir / "cue_phrases.csv")
+        lex.in_scope = in_scope_countries(seeds_dir)
         return lex
 
     def find_places(self, norm_text: str) -> list[LexMatch]:

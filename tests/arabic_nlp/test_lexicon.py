@@ -184,7 +184,11 @@ def test_lexicon_from_tmp_seeds(tmp_path):
     from orchestration.arabic_nlp.extractor import default_seeds_dir
     for name in ("casualty_terms.csv", "cue_phrases.csv"):
         shutil.copy(default_seeds_dir() / name, tmp_path / name)
+    with pytest.raises(FileNotFoundError, match="countries.csv"):
+        Lexicon.load(tmp_path)     # so is the scope: which countries' incidents are in it
+    shutil.copy(default_seeds_dir() / "countries.csv", tmp_path / "countries.csv")
     lex = Lexicon.load(tmp_path)
+    assert lex.in_scope == {"Iraq", "Syria"}
     assert [m.entry_id for m in lex.find_places(normalize("وصلوا قرية الفا"))] == ["x1"]
     assert lex.places["x1"]["latitude"] == 35.1
     assert lex.actors == {} and lex.triggers == {} and lex.victim_nouns == {}

@@ -288,14 +288,15 @@ def test_process_pool_gives_the_same_reports(seeded_inbox, monkeypatch):
         clean_mod.clean_new_articles(con)
         todo = con.execute("SELECT article_id, clean_text, published_date, title FROM clean.articles "
                            "WHERE language = 'ar' ORDER BY article_id").fetchall()
-    with extract_mod.extractor(len(todo), config.DBT_SEEDS_DIR) as (extract, mode):
-        sequential = extract(todo)
-    assert mode == "sequential"
-    monkeypatch.setattr(extract_mod, "CHUNK_SIZE", 2)
+    from orchestration.stages.extract_worker import extract_chunk
+
+    with extract_mod.extractor_pool(len(todo), config.DBT_SEEDS_DIR) as pool:
+        sequential = pool.map(extract_chunk, todo, extract_mod.CHUNK_SIZE)
+    assert pool.mode == "sequential"
     monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", "0")
-    with extract_mod.extractor(len(todo), config.DBT_SEEDS_DIR) as (extract, mode):
-        pooled = extract(todo[:2]) + extract(todo[2:])   # one pool serves every batch
-    assert mode.startswith("process_pool")
+    with extract_mod.extractor_pool(len(todo), config.DBT_SEEDS_DIR) as pool:
+        pooled = pool.map(extract_chunk, todo[:2], 2) + pool.map(extract_chunk, todo[2:], 2)  # one pool, every batch
+    assert pool.mode.startswith("process_pool")
     assert pooled == sequential
 
 
