@@ -1,6 +1,6 @@
 """Cue phrases: the words that tell the extractor what kind of sentence it reads (`cue_phrases.csv`).
 
-The grammar stays in `extract.py` (where a cue may stand, what it decides); the words live in the
+The grammar stays in `extractor.py` (where a cue may stand, what it decides); the words live in the
 analyst-editable seed, one phrase a row. A phrase is written in ordinary Arabic spelling (it is
 `normalize()`d on load) with two conveniences, so one row can cover a family of phrasings:
 
@@ -31,6 +31,11 @@ CUES = {
     "another_mark": "after an incident_noun: a further incident ('ثان'، 'آخر'، 'مماثل')",
     "same_day_as_previous": "dated on the day of the incident told before ('في اليوم ذاته')",
     "same_time_as_previous": "dated in the month of the incident told before ('في الوقت ذاته')",
+    "speech": "a verb or noun of saying ('قال'، 'أعلنت'، 'بيان'): what follows is what someone told",
+    "statement": "besides speech, a word for the occasion of a statement ('تصريح'، 'مؤتمر صحفي'): a date "
+                 "after it may be the day it was said, not the day of the incident",
+    "news_source": "besides speech, who or what tells the news ('مصدر في'، 'بحسب'، 'المتحدث باسم'): an "
+                   "actor named right after it is the source, not a party",
 }
 _GROUP = re.compile(r"^\(([^()]+)\)$")
 

@@ -51,10 +51,6 @@ _UPDATE = re.compile(normalize(
 # "وكان هجوم مماثل قد أسفر...": an earlier incident; without its own date it cannot be dated
 _PLUPERFECT = re.compile(normalize(r"^(?:و)?(?:كان|كانت|كانوا)\s+(?:\S+\s+){0,8}?قد\s"))
 _FUTURE_OR_THREAT = re.compile(normalize(r"(?:يهدد|تهدد|هدد|هددت|تتوعد|يتوعد|محاولة|محاولات)\s+(?:ب|بال)?"))
-# "أعلنت الخلية، اليوم الثلاثاء،": the day something was said, not always the day it happened.
-_STATEMENT_BEFORE = re.compile(normalize(
-    r"(?:أعلن|أعلنت|قال|قالت|أفاد|أفادت|ذكر|ذكرت|أكد|أكدت|أوضح|أوضحت|صرح|صرحت|نقل|نقلت|أشار|أشارت|بيان|"
-    r"بيانا|تصريح|مؤتمر صحفي)(?:\s+\S+){0,4}[\s،,]*(?:في\s+)?$"))
 _SINCE = re.compile(normalize(r"منذ[^،.]*$"))
 # Ordinal day of an ongoing fight: "استمرت لليوم الثالث" → it began two days earlier.
 _ORDINAL_DAY = re.compile(normalize(r"لليوم (الثاني|الثالث|الرابع|الخامس|السادس|السابع)"))
@@ -97,13 +93,6 @@ _TARGET_OF_EVENT = re.compile(normalize(
     r"(?:هجوم|هجوما|هجمة|تفجير|انفجار|عبوة|عبوات|غارة|غارات|ضربة|ضربات|قصف|كمين|قذيفة|قذائف|صاروخ|صواريخ|"
     r"اعتداء|عملية|الهجوم|التفجير|الانفجار|العبوة|الغارة|الضربة|القصف|الكمين)(?:\s+\S+){0,3}\s+"
     r"(?:استهدف|استهدفت|يستهدف|تستهدف|طال|طالت)\s+(?:\S+\s+)?(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
-# "قال مصدر في الشرطة"، "بحسب المرصد"، "المتحدث باسم قسد": who tells the news is not who did it.
-_SOURCE_BEFORE = re.compile(normalize(
-    r"(?:^|\s)(?:و|ف)?(?:قال|قالت|أعلن|أعلنت|أفاد|أفادت|ذكر|ذكرت|أكد|أكدت|أوضح|أوضحت|صرح|صرحت|نقل|نقلت|"
-    r"أشار|أشارت|بيان|بيانا|مصدر في|مصدر من|مصدر ب|مصادر في|مصادر من|مسؤول في|متحدث باسم|المتحدث باسم|"
-    r"الناطق باسم|الناطق الرسمي باسم|الإعلامي ل|مراسل|وفق|وفقا ل|بحسب|حسب|نقلا عن|وصفه|وصفته|وصفت|تلقته|"
-    r"أصدرته|إعلام|المركز الإعلامي ل|مكتب)(?:\s+(?:مؤسسة|مؤسسه|مديرية|قيادة|هيئة|وزارة|دائرة|مكتب|جهاز|خلية|مركز|"
-    r"إدارة|ادارة|قوات|وكالة))?\s+(?:ل|ال|لل)?$"))
 _SOURCE_AFTER = re.compile(normalize(r"^\s*(?:في|،)?\s*(?:بيان|تصريح|مؤتمر صحفي|إن|ان|أن)(?:\s|$)"))
 # "من قبل مجهولين"، "على يد داعش": the attacker, whatever comes before.
 _BY_AGENT = re.compile(normalize(r"(?:من قبل|على يد|على أيدي|بأيدي|بيد)\s+(?:ل|ال|لل)?$"))
@@ -310,7 +299,7 @@ class Extractor:
         for match in unit.actors:
             before = norm[max(0, match.start - 30):match.start]
             after = norm[match.end:match.end + 20]
-            if _SOURCE_BEFORE.search(before) or _SOURCE_AFTER.search(after):
+            if self.cues.source_before.search(before) or _SOURCE_AFTER.search(after):
                 unit.sources.append(match.entry_id)
             elif _BY_AGENT.search(before) or _AGENT_NAMED_LATER.search(before) or WEAPON_START.match(match.surface) \
                     or _INITIATOR_BEFORE.search(before):
@@ -488,8 +477,7 @@ class Extractor:
         return True
 
     # -- the report of one incident -----------------------------------------------------------
-    @staticmethod
-    def _pick_date(unit: _Unit) -> DateMatch | None:
+    def _pick_date(self, unit: _Unit) -> DateMatch | None:
         """The incident's date in this unit: not a date things are counted from ("منذ دحره في آذار
         2019"; a day a fight broke out is kept), preferably not the day a statement was made, then
         the date nearest the casualty figure or trigger, then the most precise."""
@@ -500,7 +488,7 @@ class Extractor:
         anchor = unit.mentions[0].start if unit.mentions else (unit.trigger.start if unit.trigger else 0)
 
         def rank(d: DateMatch):
-            said = bool(_STATEMENT_BEFORE.search(unit.norm[max(0, d.start - 45):d.start]))
+            said = bool(self.cues.statement_before.search(unit.norm[max(0, d.start - 45):d.start]))
             distance = d.start - anchor if d.start >= anchor else anchor - d.end
             return (said, ("day", "week", "month").index(d.precision) > 0, distance)
         best = min(dated, key=rank)
@@ -795,6 +783,12 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
 
 
 _DENIAL_OR_MEMORY = r"(?:^|\s)(?:و)?{}(?!\w)"
+# "أعلنت الخلية، اليوم الثلاثاء،": the day something was said, not always the day it happened.
+_STATEMENT_BEFORE = r"{}(?:\s+\S+){{0,4}}[\s،,]*(?:في\s+)?$"
+# "قال مصدر في الشرطة"، "بحسب المرصد"، "المتحدث باسم قسد": who tells the news is not who did it.
+_SOURCE_BEFORE = (r"(?:^|\s)(?:و|ف)?{}" + normalize(
+    r"(?:\s+(?:مؤسسة|مؤسسه|مديرية|قيادة|هيئة|وزارة|دائرة|مكتب|جهاز|خلية|مركز|إدارة|ادارة|قوات|وكالة))?")
+    + r"\s+(?:ل|ال|لل)?$")
 # A sentence holding one of these cues tells no incident of its own (non_conflict: unless a conflict trigger).
 _NOT_AN_INCIDENT = {"running_total", "judicial", "overview", "denial_or_memory"}
 
@@ -804,7 +798,8 @@ class _Cues:
 
     def __init__(self, cues: dict[str, list[str]]):
         self.running_total = re.compile(alternation(cues["running_total"]) + r"(?!\w)")
-        self.denial_or_memory = re.compile(_DENIAL_OR_MEMORY.format(alternation(cues["denial"] + cues["memory"])))
+        self.statement_before = re.compile(_STATEMENT_BEFORE.format(alternation(cues["speech"] + cues["statement"])))
+        self.source_before = re.compile(_SOURCE_BEFORE.format(alternation(cues["speech"] + cues["news_source"])))
         # the words these cue phrases start with (a "word*" phrase by its first four letters), to pass
         # over the sentences holding none of them without running the pattern
         self._scan_firsts = set()

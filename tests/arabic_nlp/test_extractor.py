@@ -290,4 +290,17 @@ def test_kama_starts_another_incident_in_the_same_sentence(lexicon):
     "إحياء ذكرى الضحايا", "ذكرى الهجوم",
 ])
 def test_denials_and_commemorations_in_every_wording(lexicon, sentence):
-    assert _extractor(lexicon).cues.denial_or_memory.search(normalize(sentence))
+    assert "denial_or_memory" in _extractor(lexicon).cues.scan(normalize(sentence))
+
+
+def test_the_words_of_saying_come_from_the_cue_seed(lexicon):
+    """Every speech and news_source phrase of cue_phrases.csv marks the actor after it as the
+    source; every speech and statement phrase marks a date after it as a day something was said."""
+    cues = _extractor(lexicon).cues
+    assert lexicon.cues["speech"] and lexicon.cues["statement"] and lexicon.cues["news_source"]
+    for phrase in lexicon.cues["speech"] + lexicon.cues["news_source"]:
+        assert cues.source_before.search(phrase + " "), phrase
+    for phrase in lexicon.cues["speech"] + lexicon.cues["statement"]:
+        assert cues.statement_before.search(phrase + " اليوم الثلاثاء، "), phrase
+    assert not cues.source_before.search(normalize("هاجم مسلحون "))
+    assert not cues.statement_before.search(normalize("قتل ثلاثة جنود يوم "))
