@@ -14,16 +14,22 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 
-def _dbt_seed_path(project_dir: Path) -> Path:
-    """The seeds folder as dbt_project.yml names it (`seed-paths`), so Python and dbt read the
-    same lexicons wherever the project puts them."""
+def _dbt_project_settings(project_dir: Path = DBT_PROJECT_DIR) -> dict:
     import yaml
 
-    settings = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
-    return project_dir / (settings.get("seed-paths") or ["seeds"])[0]
+    return yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
 
 
-DBT_SEEDS_DIR = _dbt_seed_path(DBT_PROJECT_DIR)
+def dbt_var(name: str):
+    """A var of dbt_project.yml that the Python stages apply too (the one place it is written)."""
+    variables = _dbt_project_settings().get("vars") or {}
+    if name not in variables:
+        raise ConfigError(f"dbt_project.yml has no var {name!r}, which the Python stages read")
+    return variables[name]
+
+
+# The seeds folder as dbt_project.yml names it (`seed-paths`): Python and dbt read the same lexicons.
+DBT_SEEDS_DIR = DBT_PROJECT_DIR / (_dbt_project_settings().get("seed-paths") or ["seeds"])[0]
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 DEFAULTS = {

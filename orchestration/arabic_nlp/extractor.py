@@ -25,7 +25,7 @@ from .casualties import KILLED, WEAPON_START, WOUNDED, CasualtyMention, Casualty
 from .cues import alternation
 from .dates import DateMatch, find_dates
 from .langdata import SEEDS_DIR
-from .lexicon import Lexicon
+from .lexicon import ARMED_ACTOR_TYPES, Lexicon
 from .normalize import normalize
 from .reports import Report, Victim
 from .sentences import split_sentences
@@ -581,7 +581,7 @@ class Extractor:
         return actor1, actor2
 
     def _is_armed(self, actor_id: str) -> bool:
-        return self.lex.actors.get(actor_id, {}).get("actor_type") in _ARMED_TYPES
+        return self.lex.actors.get(actor_id, {}).get("actor_type") in ARMED_ACTOR_TYPES
 
     def _successor(self, actor_id: str | None, date: dt.date | None) -> str | None:
         """The actor the same words name on `date` ("الجيش السوري" after 8 December 2024)."""
@@ -682,7 +682,6 @@ class Extractor:
 
 
 _GENERIC_ACTORS = {"unidentified_gunmen"}
-_ARMED_TYPES = {"State Forces", "Rebel Groups", "Political Militias", "Identity Militias", "External/Other Forces"}
 # Event types whose attacker, when the text names none, is an unidentified armed group.
 _VIOLENT_TYPES = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 _OF_THE = re.compile(r"^\s*(?:من|تابعين|تابعه|تابع|ينتمون|ينتمي)?\s*(?:ل|ال|لل)?\s*$")

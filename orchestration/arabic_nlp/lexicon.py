@@ -2,7 +2,8 @@
 
 The lexicons are the analyst-editable dbt seeds (`dbt_project/seeds/*.csv`):
 
-- `places.csv` (curated) merged with `places_geonames.csv` (generated); when the same normalised
+- `places.csv` (curated) merged with `places_geonames.csv` (generated), in the order of precedence
+  of dbt_project.yml's var `gazetteers` (which stg_places applies too): when the same normalised
   alias appears in both, the curated place wins;
 - `actors.csv`, `event_triggers.csv`;
 - `victim_nouns.csv` (read by `casualties.load_victim_nouns`, exposed as `Lexicon.victim_nouns`);
@@ -37,6 +38,8 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from orchestration import config
 
 from .casualties import load_casualty_terms, load_victim_nouns
 from .cues import load_cues
@@ -195,6 +198,10 @@ def _read(path: Path) -> list[dict]:
         return [dict(r) for r in csv.DictReader(handle)]
 
 
+# dbt_project.yml vars the extractor applies as the dbt models do (written once, there).
+GAZETTEERS = tuple(config.dbt_var("gazetteers"))
+ARMED_ACTOR_TYPES = frozenset(config.dbt_var("armed_actor_types"))
+
 LEXICON_FILES = ("places.csv", "places_geonames.csv", "places_foreign.csv", "actors.csv", "event_triggers.csv",
                  "victim_nouns.csv", "casualty_terms.csv", "cue_phrases.csv", "countries.csv",
                  # language data read at import by numbers.py and dates.py (langdata.py)
@@ -236,6 +243,7 @@ class Lexicon:
         for name in LEXICON_FILES:
             path = Path(seeds_dir) / name
             digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
+        digest.update(repr((GAZETTEERS, sorted(ARMED_ACTOR_TYPES))).encode())
         return digest.hexdigest()[:12]
 
     @classmethod
@@ -243,15 +251,17 @@ class Lexicon:
         seeds_dir = Path(seeds_dir)
         lex = cls()
         lex.seeds_dir = seeds_dir
-        # Curated places first so their aliases win over generated ones; places abroad (Gaza,
-        # Lebanon, Turkey...) last, only so that incidents there are recognised as out of scope.
-        for name in ("places.csv", "places_geonames.csv", "places_foreign.csv"):
+        # The gazetteers in their order of precedence, so curated aliases win over generated ones;
+        # places abroad (Gaza, Lebanon, Turkey...) last, only so that incidents there are
+        # recognised as out of scope.
+        labels = {f"{g['seed']}.csv": g["label"] for g in GAZETTEERS}
+        for name in [*labels, "places_foreign.csv"]:
             for row in _read(seeds_dir / name):
                 pid = (row.get("place_id") or "").strip()
                 if not pid or pid in lex.places:
                     continue
                 row["latitude"], row["longitude"] = _float(row.get("latitude")), _float(row.get("longitude"))
-                row["source"] = {"places.csv": "curated", "places_geonames.csv": "geonames"}.get(name, "foreign")
+                row["source"] = labels.get(name, "foreign")
                 row["aliases"] = _aliases(row)
                 added = [a for a in row["aliases"] if lex._places.add(a, pid)]
                 if row.get("feature_type") != "country":

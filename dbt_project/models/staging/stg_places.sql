@@ -1,23 +1,16 @@
--- Gazetteer: curated `places` unioned with generated `places_geonames`.
--- The curated row wins when both define the same place_id.
+-- Gazetteer: the seeds of var('gazetteers') unioned; the earliest in that list wins when two
+-- define the same place_id (the curated places over the generated GeoNames ones).
 with
 
-curated as (
-    select *, 'curated' as gazetteer, 1 as gazetteer_rank from {{ ref('places') }}
-),
-
-geonames as (
-    select *, 'geonames' as gazetteer, 2 as gazetteer_rank from {{ ref('places_geonames') }}
-),
-
 unioned as (
+    {%- for gazetteer in var('gazetteers') %}
     select place_id, name, name_ar, aliases_ar, feature_type, admin1, admin2, country,
-           latitude, longitude, gazetteer, gazetteer_rank
-    from curated
+           latitude, longitude, '{{ gazetteer.label }}' as gazetteer, {{ loop.index }} as gazetteer_rank
+    from {{ ref(gazetteer.seed) }}
+    {%- if not loop.last %}
     union all
-    select place_id, name, name_ar, aliases_ar, feature_type, admin1, admin2, country,
-           latitude, longitude, gazetteer, gazetteer_rank
-    from geonames
+    {%- endif %}
+    {%- endfor %}
 )
 
 select
