@@ -45,6 +45,8 @@ def load_cues(path: Path) -> dict[str, list[str]]:
     cues: dict[str, list[str]] = {cue: [] for cue in CUES}
     with open(path, encoding="utf-8", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), 2):
+            if None in row:   # more fields than the header: an unquoted comma (dbt would refuse the seed)
+                raise ValueError(f"{path}:{line}: more fields than cue,phrase_ar,note (quote a note holding a comma)")
             phrase = normalize((row.get("phrase_ar") or "").strip())
             if not phrase:
                 continue

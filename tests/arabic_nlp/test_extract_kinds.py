@@ -295,7 +295,8 @@ def test_cue_phrases_load_and_are_well_formed(lexicon, tmp_path):
     from orchestration.arabic_nlp.cues import CUES, load_cues, phrase_pattern
     assert set(lexicon.cues) == set(CUES) and all(lexicon.cues[cue] for cue in CUES)
     assert phrase_pattern("منذ (بداية|مطلع) العام #") == r"منذ\s+(?:بداية|مطلع)\s+العام\s+\d+"
-    for row, message in (("unknown_cue,شيء,", "unknown cue"), ("denial,(نفى|نفت,", "malformed phrase")):
+    for row, message in (("unknown_cue,شيء,", "unknown cue"), ("denial,(نفى|نفت,", "malformed phrase"),
+                         ("speech,قال,a note, with a comma", "more fields than")):
         bad = tmp_path / "cue_phrases.csv"
         bad.write_text(f"cue,phrase_ar,note\n{row}\n", encoding="utf-8")
         with pytest.raises(ValueError, match=f"cue_phrases.csv:2: {message}"):
