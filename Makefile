@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: venv sql-venv parse dagster-home run dev test score clean sql demo-collect
+.PHONY: venv vendor sql-venv parse dagster-home run dev test score clean sql demo-collect docs
 
 venv: $(STAMP)
 
@@ -21,6 +21,18 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The web libraries the GX Data Docs load (Bootstrap, jQuery, bootstrap-table, Font Awesome, Vega...),
+# fetched once with `npm pack` at the versions and sha512 pinned in orchestration/quality/web_vendor.json
+# and extracted into vendor/web/ (gitignored); every Data Docs build copies them into the site and
+# points the pages at them, so the site renders with no network. Re-runs when the pins change.
+VENDOR_STAMP := vendor/web/.installed-stamp
+
+vendor: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): orchestration/quality/web_vendor.json orchestration/quality/web_vendor.py | venv
+	$(BIN)/python -m orchestration.quality.web_vendor
+	touch $(VENDOR_STAMP)
 
 # The SQL console (`make sql`): harlequin in its own venv (requirements-sql.txt).
 SQL_VENV := .venv-sql
@@ -48,7 +60,7 @@ dagster-home:
 	mkdir -p $(DAGSTER_HOME_DIR)
 	cp orchestration/dagster_home/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 
-run: venv parse dagster-home
+run: venv vendor parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster job execute -m orchestration.definitions -j daily_pipeline
 	@echo
 	@echo "Warehouse:    $${WAREHOUSE_PATH:-data/warehouse.duckdb}"
@@ -59,13 +71,13 @@ run: venv parse dagster-home
 
 # The bundled articles served as a local news site (robots.txt, RSS, Atom, news sitemap) on
 # 127.0.0.1 and collected by daily_pipeline, twice (the second run gets 304s). Output in data/demo/.
-demo-collect: venv parse dagster-home
+demo-collect: venv vendor parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/python -m orchestration.collect.demo
 
-dev: venv parse dagster-home
+dev: venv vendor parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
-test: venv sql-venv parse
+test: venv vendor sql-venv parse
 	$(BIN)/python -m pytest -q
 
 score: venv
@@ -78,7 +90,7 @@ clean:
 # (benchmarks/README.md). BENCH_N="200 2000" by default; results in benchmarks/results/.
 BENCH_N ?= 200 2000
 .PHONY: bench
-bench: venv parse
+bench: venv vendor parse
 	$(BIN)/python benchmarks/run_benchmark.py --no-parse $(foreach n,$(BENCH_N),--n $(n))
 
 # The brief for a chosen day or range over the analyst copy (README "The morning brief"):
