@@ -10,7 +10,8 @@ whose URL carries the data context id. `make_offline(site)` runs after each buil
    `gx_urls` (matched by its path, whatever the host) becomes a relative URL to the local copy,
    so the folder works opened as file:// and served; the logos point at GX's own
    static/images/logo-long.png. `integrity` hashes GX put on a tag are checked against the local
-   file, then dropped with `crossorigin` (a CORS-mode load of a file:// script is refused);
+   file, then dropped with `crossorigin` (a CORS-mode load of a file:// script is refused); the
+   favicon link GX writes one folder short on validation pages is corrected;
 3. fails (OfflineDocsError) when the vendored files are missing, or when a page still loads a
    remote resource afterwards (a GX upgrade that references a new one): never silently.
 
@@ -150,12 +151,14 @@ def _drop_sri(page: Path, text: str) -> str:
     return _TAG.sub(fix, text)
 
 
+# GX 1.24 writes the favicon link of validation pages (four folders down) one "../" short.
+_FAVICON = re.compile(r"""(<link\b[^>]*\bhref=["'])((?:\.{1,2}/)*static/images/favicon\.ico)(["'])""")
+
+
 def _rewrite(page: Path, plan: _Plan) -> bool:
     text = page.read_text(encoding="utf-8")
-    if "//" not in text:
-        return False
     out, pos = [], 0
-    for m in _ANY_URL.finditer(text):
+    for m in _ANY_URL.finditer(text) if "//" in text else ():
         local = plan.targets.get(m.group(1))
         if local is None:
             continue
@@ -166,11 +169,14 @@ def _rewrite(page: Path, plan: _Plan) -> bool:
                 break
         out += [text[pos:start], os.path.relpath(local, page.parent).replace(os.sep, "/")]
         pos = m.end()
-    if not out:
-        return False
-    new = "".join(out) + text[pos:]
+    new = "".join(out) + text[pos:] if out else text
     if page.suffix == ".html":
-        new = _drop_sri(page, new)
+        if out:
+            new = _drop_sri(page, new)
+        favicon = os.path.relpath(plan.site / "static/images/favicon.ico", page.parent).replace(os.sep, "/")
+        new = _FAVICON.sub(lambda m: m.group(1) + favicon + m.group(3), new)
+    if new == text:
+        return False
     tmp = page.with_name(page.name + ".offline-tmp")
     tmp.write_text(new, encoding="utf-8")
     tmp.replace(page)
