@@ -66,8 +66,18 @@ run: venv vendor parse dagster-home
 	@echo "Warehouse:    $${WAREHOUSE_PATH:-data/warehouse.duckdb}"
 	@echo "Analyst copy: $${ANALYST_DB_PATH:-data/analyst.duckdb}  (schema marts)"
 	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv/.geojson; acled_format.csv/.parquet, ucdp_ged_format.csv)"
-	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html"
+	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html  (offline: libraries in static/vendor/)"
 	@echo "Brief:        $${BRIEFS_DIR:-data/briefs}/latest.html"
+	@echo "dbt docs:     make docs  (dbt docs + GX data docs on http://127.0.0.1:$(DOCS_PORT)/ and /gx/)"
+
+# dbt docs (models, columns, descriptions, tests, lineage) generated into $(DBT_DOCS_DIR)/site/ with
+# the catalog read from a copy of the analyst copy (never the warehouse a run writes), then served on
+# 127.0.0.1:$(DOCS_PORT) only: / the dbt docs, /gx/ the GX Data Docs. Nothing loads from the network.
+# Ctrl+C stops the server; site/static_index.html also opens as a file.
+DOCS_PORT ?= 8580
+DBT_DOCS_DIR ?= data/dbt_docs
+docs: venv vendor
+	DBT_DOCS_DIR=$(DBT_DOCS_DIR) $(BIN)/python -m orchestration.quality.dbt_docs --port $(DOCS_PORT)
 
 # The bundled articles served as a local news site (robots.txt, RSS, Atom, news sitemap) on
 # 127.0.0.1 and collected by daily_pipeline, twice (the second run gets 304s). Output in data/demo/.

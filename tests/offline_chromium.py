@@ -86,9 +86,12 @@ class OfflineChromium:
     def open(self, url: str, settle: float = 1.0, timeout: float = 60) -> None:
         """Navigate and wait for the load event, then `settle` seconds for scripts run after it."""
         self._loaded = False
-        self.call("Page.navigate", url=url)
+        result = self.call("Page.navigate", url=url)
+        if "errorText" in result:
+            raise RuntimeError(f"{url}: {result['errorText']}")
+        # a change of the #fragment only has no loaderId and fires no load event
         deadline = time.monotonic() + timeout
-        while not self._loaded:
+        while not self._loaded and "loaderId" in result:
             self._handle(json.loads(self.ws.recv(timeout=max(0.1, deadline - time.monotonic()))))
         end = time.monotonic() + settle
         while time.monotonic() < end:
