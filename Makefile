@@ -25,14 +25,10 @@ $(STAMP): pyproject.toml
 # The web libraries the GX Data Docs load (Bootstrap, jQuery, bootstrap-table, Font Awesome, Vega...),
 # fetched once with `npm pack` at the versions and sha512 pinned in orchestration/quality/web_vendor.json
 # and extracted into vendor/web/ (gitignored); every Data Docs build copies them into the site and
-# points the pages at them, so the site renders with no network. Re-runs when the pins change.
-VENDOR_STAMP := vendor/web/.installed-stamp
-
-vendor: $(VENDOR_STAMP)
-
-$(VENDOR_STAMP): orchestration/quality/web_vendor.json orchestration/quality/web_vendor.py | venv
-	$(BIN)/python -m orchestration.quality.web_vendor
-	touch $(VENDOR_STAMP)
+# points the pages at them, so the site renders with no network. Checks every package's marker each
+# time (a tenth of a second) and fetches only what is missing or whose pin changed.
+vendor: venv
+	@$(BIN)/python -m orchestration.quality.web_vendor
 
 # The SQL console (`make sql`): harlequin in its own venv (requirements-sql.txt).
 SQL_VENV := .venv-sql

@@ -47,8 +47,13 @@ def integrity_of(path: Path) -> str:
 
 
 def is_vendored(name: str, spec: dict, root: Path | None = None) -> bool:
-    marker = package_dir(name, spec, root) / MARKER
-    return marker.is_file() and marker.read_text(encoding="utf-8").strip() == spec["integrity"]
+    """Extracted from the pinned tarball, with every listed file (or non-empty folder) there."""
+    pkg = package_dir(name, spec, root)
+    marker = pkg / MARKER
+    if not (marker.is_file() and marker.read_text(encoding="utf-8").strip() == spec["integrity"]):
+        return False
+    return all(any((pkg / f).iterdir()) if f.endswith("/") and (pkg / f).is_dir() else (pkg / f).is_file()
+               for f in spec["files"])
 
 
 def _wanted(member: str, files: list[str]) -> str | None:
