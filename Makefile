@@ -12,7 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: venv sql-venv parse dagster-home run dev test test-unit lint format score clean sql demo-collect
+.PHONY: venv vendor sql-venv parse dagster-home run dev test test-unit lint format score clean sql demo-collect docs
 
 venv: $(STAMP)
 
@@ -21,6 +21,14 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The web libraries the GX Data Docs load (Bootstrap, jQuery, bootstrap-table, Font Awesome, Vega...),
+# fetched once with `npm pack` at the versions and sha512 pinned in orchestration/quality/web_vendor.json
+# and extracted into vendor/web/ (gitignored); every Data Docs build copies them into the site and
+# points the pages at them, so the site renders with no network. Checks every package's marker each
+# time (a tenth of a second) and fetches only what is missing or whose pin changed.
+vendor: venv
+	@$(BIN)/python -m orchestration.quality.web_vendor
 
 # The SQL console (`make sql`): harlequin in its own venv (requirements-sql.txt).
 SQL_VENV := .venv-sql
@@ -48,26 +56,36 @@ dagster-home:
 	mkdir -p $(DAGSTER_HOME_DIR)
 	cp orchestration/dagster_home/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 
-run: venv parse dagster-home
+run: venv vendor parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster job execute -m orchestration.definitions -j daily_pipeline
 	@echo
 	@echo "Warehouse:    $${WAREHOUSE_PATH:-data/warehouse.duckdb}"
 	@echo "Analyst copy: $${ANALYST_DB_PATH:-data/analyst.duckdb}  (schema marts)"
 	@echo "Exports:      $${EXPORTS_DIR:-data/exports}/  (Parquet per mart; fct_events.csv/.geojson; acled_format.csv/.parquet, ucdp_ged_format.csv)"
-	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html"
+	@echo "GX data docs: $${GX_DOCS_DIR:-data/gx_docs}/index.html  (offline: libraries in static/vendor/)"
 	@echo "Brief:        $${BRIEFS_DIR:-data/briefs}/latest.html"
+	@echo "dbt docs:     make docs  (dbt docs + GX data docs on http://127.0.0.1:$(DOCS_PORT)/ and /gx/)"
+
+# dbt docs (models, columns, descriptions, tests, lineage) generated into $(DBT_DOCS_DIR)/site/ with
+# the catalog read from a copy of the analyst copy (never the warehouse a run writes), then served on
+# 127.0.0.1:$(DOCS_PORT) only: / the dbt docs, /gx/ the GX Data Docs. Nothing loads from the network.
+# Ctrl+C stops the server; site/static_index.html also opens as a file.
+DOCS_PORT ?= 8580
+DBT_DOCS_DIR ?= data/dbt_docs
+docs: venv vendor
+	DBT_DOCS_DIR=$(DBT_DOCS_DIR) $(BIN)/python -m orchestration.quality.dbt_docs --port $(DOCS_PORT)
 
 # The bundled articles served as a local news site (robots.txt, RSS, Atom, news sitemap) on
 # 127.0.0.1 and collected by daily_pipeline, twice (the second run gets 304s). Output in data/demo/.
-demo-collect: venv parse dagster-home
+demo-collect: venv vendor parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/python -m orchestration.cli.collect_demo
 
-dev: venv parse dagster-home
+dev: venv vendor parse dagster-home
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 # Everything: unit tests, then the integration tests that run dbt, Dagster jobs, subprocesses,
 # servers on 127.0.0.1 and Chromium. Lint first: a lint error fails CI before the long part.
-test: venv sql-venv parse lint
+test: venv vendor sql-venv parse lint
 	$(BIN)/python -m pytest -q
 
 # The fast part alone (pure functions, no pipeline run): under a minute.
@@ -93,7 +111,7 @@ clean:
 # (benchmarks/README.md). BENCH_N="200 2000" by default; results in benchmarks/results/.
 BENCH_N ?= 200 2000
 .PHONY: bench
-bench: venv parse
+bench: venv vendor parse
 	$(BIN)/python benchmarks/run_benchmark.py --no-parse $(foreach n,$(BENCH_N),--n $(n))
 
 # The brief for a chosen day or range over the analyst copy (README "The morning brief"):

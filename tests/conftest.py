@@ -63,6 +63,33 @@ def seeded_inbox(pipeline_env):
 
 
 @pytest.fixture(scope="session")
+def bundled_pipeline_run(tmp_path_factory):
+    """The real pipeline (every asset and check, brief included) on the bundled articles, once per
+    session for the tests that only read what it wrote (the brief, the GX Data Docs, the dbt docs).
+    Returns (paths, result); the paths are in the environment only while it runs."""
+    import dagster as dg
+
+    base = tmp_path_factory.mktemp("bundled")
+    env = {"ARTICLES_DIR": base / "inbox", "WAREHOUSE_PATH": base / "data" / "warehouse.duckdb",
+           "ANALYST_DB_PATH": base / "data" / "analyst.duckdb", "EXPORTS_DIR": base / "data" / "exports",
+           "GX_DOCS_DIR": base / "data" / "gx_docs", "BRIEFS_DIR": base / "data" / "briefs"}
+    env["ARTICLES_DIR"].mkdir()
+    for f in sorted(SEED_ARTICLES.iterdir()):
+        if f.is_file():
+            (env["ARTICLES_DIR"] / f.name).write_bytes(f.read_bytes())
+    with pytest.MonkeyPatch.context() as mp:
+        for var, p in env.items():
+            mp.setenv(var, str(p))
+        from orchestration.definitions import defs
+        from orchestration.defs.resources import build_resources
+
+        instance = dg.DagsterInstance.ephemeral()
+        result = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
+                                instance=instance, raise_on_error=False)
+    return env, result
+
+
+@pytest.fixture(scope="session")
 def httpserver_listen_address():
     """pytest-httpserver on 127.0.0.1 (an ephemeral port): the collector's tests never leave loopback."""
     return ("127.0.0.1", 0)

@@ -307,6 +307,8 @@ def _rebuild_site(key: str, ctx) -> Path:
     make_results_inert(stored)
     ctx.build_data_docs(site_names=[SITE_NAME])
     prune_validations(stored, Path(docs), keep_validations())   # the page of the oldest kept one
+    from orchestration.quality.gx_docs_offline import make_offline
+    make_offline(Path(docs))    # local copies of the CDN libraries: the site renders offline
     _DOCS_PENDING.discard(key)
     return Path(docs) / "index.html"
 

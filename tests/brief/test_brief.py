@@ -326,24 +326,13 @@ def test_brief_renders_in_headless_chromium_with_map_and_charts(archive, tmp_pat
 # --------------------------------------------------------------------------- the pipeline's brief
 
 @pytest.fixture(scope="module")
-def bundled_run(tmp_path_factory):
-    """The real pipeline on the bundled articles, brief included."""
-    base = tmp_path_factory.mktemp("bundled")
-    env = {"ARTICLES_DIR": base / "inbox", "WAREHOUSE_PATH": base / "data" / "warehouse.duckdb",
-           "ANALYST_DB_PATH": base / "data" / "analyst.duckdb", "EXPORTS_DIR": base / "data" / "exports",
-           "GX_DOCS_DIR": base / "data" / "gx_docs", "BRIEFS_DIR": base / "data" / "briefs"}
-    env["ARTICLES_DIR"].mkdir()
-    for f in sorted((Path(__file__).resolve().parents[2] / "seeds" / "articles").iterdir()):
-        (env["ARTICLES_DIR"] / f.name).write_bytes(f.read_bytes())
+def bundled_run(bundled_pipeline_run):
+    """The real pipeline on the bundled articles, brief included (run once per session, conftest),
+    with its paths in the environment for this module."""
+    env, result = bundled_pipeline_run
     with pytest.MonkeyPatch.context() as mp:
         for var, p in env.items():
             mp.setenv(var, str(p))
-        from orchestration.definitions import defs
-        from orchestration.defs.resources import build_resources
-
-        instance = dg.DagsterInstance.ephemeral()
-        result = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
-                                instance=instance, raise_on_error=False)
         yield env, result
 
 
