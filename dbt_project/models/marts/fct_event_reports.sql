@@ -7,7 +7,7 @@
 with
 
 reports as (
-    select * from {{ ref('int_event_reports_enriched') }}
+    select * from {{ ref('int_event_reports_flagged') }}
 ),
 
 clusters as (

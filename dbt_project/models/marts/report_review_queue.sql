@@ -1,5 +1,5 @@
 -- Reports that failed the quality rules, waiting for an analyst: one row per flagged report
--- (int_event_reports_enriched.is_flagged). These reports are NOT in fct_event_reports,
+-- (int_event_reports_flagged.is_flagged). These reports are NOT in fct_event_reports,
 -- fct_casualties or fct_events. Each row carries the same descriptive columns as
 -- fct_event_reports, every quality flag, quality_issue (what was detected, in words) and
 -- review_hint (where to look to fix or dismiss it). No event_id: flagged reports are never
@@ -9,12 +9,12 @@
 with
 
 reports as (
-    select * from {{ ref('int_event_reports_enriched') }}
+    select * from {{ ref('int_event_reports_flagged') }}
     where is_flagged
 ),
 
 articles as (
-    select article_id, source_path, date_source from {{ ref('stg_articles') }}
+    select article_id, source_path, date_source from {{ ref('int_articles') }}
 )
 
 select
