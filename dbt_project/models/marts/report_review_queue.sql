@@ -18,24 +18,8 @@ articles as (
 )
 
 select
-    reports.report_id,
-    reports.article_id,
-    reports.seq,
-    reports.event_date,
-    reports.date_precision,
-    reports.country,
-    reports.admin1,
-    reports.admin2,
-    reports.location,
-    reports.latitude,
-    reports.longitude,
-    reports.event_type,
-    reports.sub_event_type,
-    reports.actor1,
-    reports.actor2,
-    reports.killed,
-    reports.wounded,
-    reports.evidence,
+    {{ select_mart_columns('key', 'reports') }}
+    {{ select_mart_columns('description', 'reports') }}
 
     -- what was detected and where to look
     reports.quality_issue,
@@ -62,25 +46,7 @@ select
     reports.is_undated,
 
     -- how the values were obtained
-    reports.date_rule,
-    reports.date_text,
-    reports.killed_rule,
-    reports.wounded_rule,
-    reports.vague_text,
-    reports.place_id,
-    reports.location_ar,
-    reports.location_text,
-    reports.location_precision,
-    reports.country_source,
-    reports.trigger_id,
-    reports.trigger_text,
-    reports.event_type_rule,
-    reports.is_single_actor_battle,
-    reports.actor1_id,
-    reports.actor1_type,
-    reports.actor2_id,
-    reports.actor2_type,
-    reports.has_victim_breakdown,
+    {{ select_mart_columns('provenance', 'reports') }}
 
     -- article context
     reports.published_date,
@@ -89,13 +55,10 @@ select
     reports.url,
     articles.source_path,
     reports.article_title,
-    reports.extractor_version,
-    reports.extracted_at,
+    {{ select_mart_columns('extraction', 'reports') }}
 
     -- analyst corrections (seed report_corrections)
-    reports.is_corrected,
-    reports.corrected_fields,
-    reports.correction_reason
+    {{ select_mart_columns('corrections', 'reports', last=true) }}
 
 from reports
 left join articles on reports.article_id = articles.article_id
