@@ -4,8 +4,9 @@
   Every incremental model (and seed) keeps, in ops.dbt_model_fingerprints, the fingerprint of everything
   that decided its rows when it was last built successfully (model_fingerprint() below): the
   contents and configs of the model and of every model and seed it reads (directly or not), the
-  source tables it names, every macro of this project, and the values of every var the models
-  and macros read. dbt's should_full_refresh() is overridden here (root-project macros win over
+  source tables it names, the project macros these call (directly or through other macros; macro
+  contents are reached through `context`, which holds every macro with its macro_sql), and the
+  values of every var their SQL reads (CLI --vars included). dbt's should_full_refresh() is overridden here (root-project macros win over
   dbt's own, also when is_incremental() and the incremental materialization call it): an
   incremental model whose stored fingerprint is missing or differs is rebuilt whole, as with
   --full-refresh, and only that model; one whose fingerprint matches stays incremental. A model
@@ -17,7 +18,9 @@
   their old fingerprint, so a subset run never vouches for a model it did not build.
 
   Not covered (change them with `dbt build --full-refresh`): dbt_project.yml settings other
-  than vars and model/seed configs, and data tests (they change no rows).
+  than vars and model/seed configs, macros of installed packages or of dbt itself (a dbt or
+  adapter upgrade), env_var() values (PIPELINE_INBOX_DIR only shapes a view), a macro called
+  only through a name built at run time, and data tests (they change no rows).
 -#}
 
 {% macro model_fingerprint_table() -%}
