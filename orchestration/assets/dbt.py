@@ -266,7 +266,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         # profiles.yml reads WAREHOUSE_PATH; hand dbt the same absolute path the Python assets use.
         warehouse = config.warehouse_path()
         os.environ["WAREHOUSE_PATH"] = str(warehouse)
-        # stg_articles publishes inbox paths relative to it (macros/inbox_relative_path.sql)
+        # stg_raw_articles publishes inbox paths relative to it (macros/inbox_relative_path.sql)
         os.environ["PIPELINE_INBOX_DIR"] = str(config.articles_dir())
         fingerprint = project_fingerprint()
         sources = sources_fingerprint(warehouse)
