@@ -18,7 +18,7 @@
         articles.cleaned_at as article_cleaned_at,
         reports.reports_extracted_at,
         coalesce(reports.n_reports, 0) as article_n_reports
-    from {{ ref('stg_articles') }} as articles
+    from {{ ref('int_articles') }} as articles
     full outer join (
         select article_id, max(extracted_at) as reports_extracted_at, count(*) as n_reports
         from {{ ref('stg_event_reports') }}

@@ -5,7 +5,7 @@
 with
 
 reports as (
-    select report_id, is_flagged from {{ ref('int_event_reports_enriched') }}
+    select report_id, is_flagged from {{ ref('int_event_reports_flagged') }}
 ),
 
 placed as (

@@ -14,9 +14,10 @@ from orchestration import config
 # lexicon models themselves are still built (cheap views and dimensions, and the analyst copy
 # waits for them), and tests that also read new rows, such as relationships from the facts to
 # the dimensions, still run. When any of it changed (an analyst edited a lexicon CSV, a model or
-# a var), the run is `dbt build --full-refresh`: seeds reload, every test and unit test runs, and
-# every model is rebuilt from the sources. tests/ are left out on purpose (a new data test does
-# not change any row).
+# a var), the run is a plain `dbt build`: seeds reload, every test and unit test runs, and each
+# incremental model whose own inputs changed rebuilds itself whole (dbt_project/macros/
+# self_refresh.sql: dbt keeps a fingerprint per model, as for a `dbt build` run by hand).
+# tests/ are left out on purpose (a new data test does not change any row).
 FINGERPRINT_PATHS = ("dbt_project.yml", "models", "macros", "seeds")
 BUILD_STATE_TABLE = "ops.dbt_build_state"
 # A run with this tag set to "always" builds even when nothing changed (e.g. to re-run the tests).
@@ -148,11 +149,12 @@ def reason_to_skip(state: dict | None, fingerprint: str, sources: str | None,
 
 
 def dbt_build_args(state: dict | None, fingerprint: str, manifest: dict) -> tuple[list[str], str]:
-    """(`dbt build` args, mode) for this run: 'full_refresh' unless the project is unchanged since
-    the last build (`state`, last_build_state() of the warehouse)."""
+    """(`dbt build` args, mode) for this run: 'project_changed' (everything built and tested; the
+    incremental models whose inputs changed rebuild themselves) unless the project is unchanged
+    since the last build (`state`, last_build_state() of the warehouse)."""
     if state is not None and state["fingerprint"] == fingerprint:
         return routine_build_args(manifest), "incremental"
-    return ["build", "--full-refresh"], "full_refresh"
+    return ["build"], "project_changed"
 
 
 def warehouse_state_dir(warehouse: Path) -> Path:

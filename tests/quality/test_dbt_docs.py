@@ -5,11 +5,11 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from offline_chromium import CHROMIUM, OfflineChromium, off_machine
+from test_gx_docs_offline import REMOTE, Loads, css_remote
+
 from orchestration import config
 from orchestration.quality import dbt_docs
-from test_gx_docs_offline import REMOTE, Loads, css_remote
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from offline_chromium import CHROMIUM, OfflineChromium, off_machine
+
 from orchestration.quality import gx_docs_offline, web_vendor
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ inputs as (
 
 articles as (
     select article_id, coalesce(title, '') || ' ' || coalesce(clean_text, '') as full_text
-    from {{ ref('stg_articles') }}
+    from {{ ref('int_articles') }}
     where article_id in (select article_id from inputs)
 ),
 

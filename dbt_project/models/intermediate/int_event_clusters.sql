@@ -1,5 +1,5 @@
--- Deduplicates reports of the same real incident across articles and gives each incident a
--- stable event_id. Only unflagged reports (quality_issue is null) are clustered; flagged
+-- Deduplicates reports of the same real incident across articles (the labelling: which reports
+-- form one incident), from the compatible pairs of int_event_candidate_pairs. Only unflagged reports (quality_issue is null) are clustered; flagged
 -- reports get no event. Full rules: int_event_clusters.yml. In short, two reports are
 -- COMPATIBLE when they come from different articles, both event_dates are known and at most
 -- var('dedup_max_day_gap') days apart, their armed-actor sets share an actor or one set is
@@ -21,42 +21,22 @@
 --         with each other (too little evidence that they are one incident).
 -- event_id = 'e_' || md5(smallest report_id in the cluster).
 --
--- Incremental: a report's row depends only on reports of its country dated within 15 gaps of
--- it (best match: 1 gap; mutual best: 2; cluster label: 4; attachment of an unknown-admin1
--- report: 7, its competition for a cluster: 11; the cluster's members and their labels: 15).
--- So a run re-clusters only the reports within 16 gaps of a report whose clustering inputs
--- changed (new, re-extracted, newly flagged or removed; at its old and new date), computing
--- them from the reports within 32 gaps, and keeps every other stored row. Reports without a
--- date or country are never paired: only their own change rewrites them.
+-- Incremental: a run re-clusters only the reports within event_cluster_reach() days (16 gaps,
+-- macros/event_clustering.sql) of a report whose clustering inputs changed (new, re-extracted,
+-- newly flagged or removed; at its old and new date), computing them from the reports (and
+-- their pairs) within twice that, and keeps every other stored row. Reports without a date or
+-- country are never paired: only their own change rewrites them.
 {{ config(
     materialized='incremental',
     unique_key='report_id',
     incremental_strategy='delete+insert',
-    post_hook="{% if is_incremental() %}delete from {{ this }} where report_id not in (select report_id from {{ ref('int_event_reports_enriched') }} where not is_flagged){% endif %}"
+    post_hook="{% if is_incremental() %}delete from {{ this }} where report_id not in (select report_id from {{ ref('int_event_reports_flagged') }} where not is_flagged){% endif %}"
 ) }}
-{%- set reach = 16 * var('dedup_max_day_gap') %}
+{%- set reach = event_cluster_reach() %}
 with
 
 all_reports as (
-    -- armed actors as two scalars (a set of at most two distinct ids, Civilians left out):
-    -- comparing scalars is several times cheaper than list functions over millions of pairs
-    select
-        report_id,
-        article_id,
-        event_date,
-        admin1,
-        country,
-        event_type,
-        armed_actor1,
-        case when armed_actor2 is distinct from armed_actor1 then armed_actor2 end as armed_actor2
-    from (
-        select
-            *,
-            case when coalesce(actor1_type, '') <> 'Civilians' then actor1_id end as armed_actor1,
-            case when coalesce(actor2_type, '') <> 'Civilians' then actor2_id end as armed_actor2
-        from {{ ref('int_event_reports_enriched') }}
-        where not is_flagged
-    )
+    {{ clustering_inputs() }}
 ),
 
 {% if is_incremental() %}
@@ -104,63 +84,14 @@ reports as (
 ),
 {% endif %}
 
-reports_by_match_date as materialized (
-    -- each dated report once per date it can match (event_date - gap .. event_date + gap), so
-    -- the pairs below are hash joins on dates: the same pairs as |date_diff| <= gap, without
-    -- comparing every same-country pair (O(n^2) at 100k reports)
-    select reports.*, reports.event_date + cast(shift.day_shift as integer) as match_date
-    from reports
-    cross join range(-{{ var('dedup_max_day_gap') }}, {{ var('dedup_max_day_gap') }} + 1) as shift(day_shift)
-    where reports.event_date is not null and reports.country is not null
-),
-
-candidate_pairs as (
-    -- directed pairs (a -> b) from different articles that the two steps below can use: same
-    -- known admin1 (step 1), or a without admin1 and b with one in the same country (step 2).
-    -- Two joins rather than one on country: pairs of two different admin1s were never used,
-    -- and were ~9 in 10 of all same-country pairs.
-    select a.*, b.report_id as other_report_id, b.article_id as other_article_id,
-           b.admin1 as other_admin1, b.event_date as other_event_date, b.event_type as other_event_type,
-           b.armed_actor1 as other_armed_actor1, b.armed_actor2 as other_armed_actor2
-    from reports_by_match_date as a
-    inner join reports as b
-        on b.admin1 = a.admin1
-        and b.event_date = a.match_date
-        and a.article_id <> b.article_id
-    union all
-    select a.*, b.report_id, b.article_id, b.admin1, b.event_date, b.event_type, b.armed_actor1, b.armed_actor2
-    from reports_by_match_date as a
-    inner join reports as b
-        on b.country = a.country
-        and b.event_date = a.match_date
-        and a.article_id <> b.article_id
-    where a.admin1 is null and b.admin1 is not null
-),
-
-scored_pairs as (
-    select
-        *,
-        abs(date_diff('day', event_date, other_event_date)) as day_gap,
-        -- distinct shared armed actors (each side's two ids are distinct or null)
-        coalesce(armed_actor1 in (other_armed_actor1, other_armed_actor2), false)::integer
-            + coalesce(armed_actor2 in (other_armed_actor1, other_armed_actor2), false)::integer as n_shared_actors
-    from candidate_pairs
-),
-
 compatible_pairs as materialized (
-    -- the candidate pairs whose reports are compatible (actors, event type)
+    -- the pairs of int_event_candidate_pairs between the reports computed in this run
     select report_id, article_id, admin1, other_report_id, other_article_id, other_admin1, day_gap, n_shared_actors
-    from scored_pairs
-    where (
-            (armed_actor1 is null and armed_actor2 is null)
-            or (other_armed_actor1 is null and other_armed_actor2 is null)
-            or n_shared_actors > 0
-        )
-        and (
-            event_type = other_event_type
-            or event_type is null
-            or other_event_type is null
-        )
+    from {{ ref('int_event_candidate_pairs') }}
+    {%- if is_incremental() %}
+    where report_id in (select report_id from reports)
+      and other_report_id in (select report_id from reports)
+    {%- endif %}
 ),
 
 -- step 1 -------------------------------------------------------------------------------

@@ -1,17 +1,7 @@
--- One row per extracted report, enriched with place, actors, trigger and article context,
--- with the ACLED event-type rules applied and quality flags computed.
---
--- ACLED rules applied here (documented in int_event_reports_enriched.yml):
---   * Direct-violence triggers (trigger event_type Battles / Violence against civilians) become
---     'Violence against civilians' when
---       (a) actor2 (the target) is a Civilians actor, or
---       (b) there is no armed target (actor2 unknown or unarmed), the breakdown lists civilian
---           victims and no armed-side victims, and the trigger is not two-sided
---           (var two_sided_trigger_ids, e.g. 'armed_clash': civilians caught in crossfire stay Battles).
---     Sub-type: the trigger's 'Abduction/forced disappearance' is kept, otherwise 'Attack'.
---   * Battles with fewer than two known armed actors stay Battles (ACLED allows an
---     "unidentified armed group" side) and are marked is_single_actor_battle.
---   * Explosions/Remote violence (IED, air/drone strike, shelling...) always keep the trigger type.
+-- One row per extracted report, enriched: the matched analyst corrections applied, then the
+-- report's place, actors, trigger, victim breakdown and article context joined, and its country
+-- chosen (place, else article, else actor1). The ACLED event-type rules come next
+-- (int_event_reports_classified), then the quality flags (int_event_reports_flagged).
 -- Incremental per article (macros/incremental_articles.sql): only reports of new / re-cleaned /
 -- re-extracted articles are recomputed; reports gone from the source are deleted.
 {{ config(
@@ -89,12 +79,8 @@ reports as (
     where c.is_not_an_event is not true
 ),
 
-sub_event_types as (
-    {{ acled_sub_event_type_values() }}
-),
-
 articles as (
-    select * from {{ ref('stg_articles') }}
+    select * from {{ ref('int_articles') }}
 ),
 
 places as (
@@ -120,17 +106,11 @@ victims as (
         bool_or(coalesce(victim_actors.is_armed, false)) as has_armed_victims,
         sum(case when victims.victim_actor_id = 'civilians' or victim_actors.actor_type = 'Civilians' then victims.killed end) as civilian_killed,
         sum(case when victims.victim_actor_id = 'civilians' or victim_actors.actor_type = 'Civilians' then victims.wounded end) as civilian_wounded,
-        bool_or(victims.killed < 0 or victims.killed > {{ var('max_plausible_casualties') }}
-                or victims.wounded < 0 or victims.wounded > {{ var('max_plausible_casualties') }}) as has_implausible_breakdown,
         count(*) as n_victim_rows
-    from {{ ref('stg_report_victims') }} as victims
+    from {{ ref('int_report_victims') }} as victims
     left join {{ ref('stg_actors') }} as victim_actors
         on victims.victim_actor_id = victim_actors.actor_id
     group by 1
-),
-
-bboxes as (
-    {{ country_bbox_values() }}
 ),
 
 joined as (
@@ -170,7 +150,6 @@ joined as (
         victims.civilian_killed,
         victims.civilian_wounded,
         coalesce(victims.n_victim_rows, 0) > 0 as has_victim_breakdown,
-        coalesce(victims.has_implausible_breakdown, false) as has_implausible_breakdown,
 
         inputs.article_ingested_at,
         inputs.article_cleaned_at,
@@ -188,66 +167,9 @@ joined as (
     left join ({{ article_inputs() }}) as inputs on reports.article_id = inputs.article_id
 ),
 
-typed as (
+located as (
     select
         *,
-        case
-            when trigger_event_type is null
-                then 'no_trigger'
-            when trigger_event_type in ('Battles', 'Violence against civilians')
-                 and actor2_type = 'Civilians'
-                then 'vac_civilian_target'
-            when trigger_event_type in ('Battles', 'Violence against civilians')
-                 and not actor2_is_armed
-                 and has_civilian_victims
-                 and not has_armed_victims
-                 and not trigger_is_two_sided
-                then 'vac_civilian_victims'
-            when trigger_event_type = 'Battles'
-                 and not (actor1_is_armed and actor2_is_armed)
-                then 'battle_single_actor'
-            else 'trigger'
-        end as event_type_rule
-    from joined
-),
-
-rule_typed as (
-    select
-        *,
-        case
-            when event_type_rule in ('vac_civilian_target', 'vac_civilian_victims')
-                then 'Violence against civilians'
-            else trigger_event_type
-        end as rule_event_type,
-        case
-            when event_type_rule in ('vac_civilian_target', 'vac_civilian_victims')
-                then case
-                    when trigger_sub_event_type in ('Abduction/forced disappearance', 'Sexual violence')
-                        then trigger_sub_event_type
-                    else 'Attack'
-                end
-            else trigger_sub_event_type
-        end as rule_sub_event_type
-    from typed
-),
-
-classified as (
-    select
-        rule_typed.* replace (
-            case when corrects_type then 'analyst_correction' else event_type_rule end as event_type_rule
-        ),
-        -- an analyst's event / sub-event type wins; a corrected event type keeps the rules'
-        -- sub-event type only when it is one of the new type's
-        case when corrects_type then corrected_event_type else rule_event_type end as event_type,
-        case
-            when corrects_sub_event_type then corrected_sub_event_type
-            when corrects_type then (select min(s.sub_event_type) from sub_event_types as s
-                                     where s.event_type = rule_typed.corrected_event_type
-                                       and s.sub_event_type = rule_typed.rule_sub_event_type)
-            else rule_sub_event_type
-        end as sub_event_type,
-        event_type_rule = 'battle_single_actor' and not corrects_type as is_single_actor_battle,
-
         -- country: the place's own country (place may be a country row), else the article's country
         -- (other located reports of the article, else country named in the text), else actor1's country
         coalesce(place_country, article_country, actor1_country) as country,
@@ -264,114 +186,7 @@ classified as (
         case date_precision
             when 'day' then 1 when 'week' then 2 when 'month' then 3 when 'year' then 4 else 9
         end as date_precision_rank
-    from rule_typed
-),
-
-flagged as (
-    select
-        classified.*,
-        (killed < 0 or killed > {{ var('max_plausible_casualties') }}) is true as is_implausible_killed,
-        (wounded < 0 or wounded > {{ var('max_plausible_casualties') }}) is true as is_implausible_wounded,
-        (event_date > published_date) is true as is_date_after_published,
-        (
-            latitude is not null and longitude is not null and bboxes.country is not null
-            and (
-                latitude  not between bboxes.min_lat - {{ var('bbox_tolerance_deg') }} and bboxes.max_lat + {{ var('bbox_tolerance_deg') }}
-                or longitude not between bboxes.min_lon - {{ var('bbox_tolerance_deg') }} and bboxes.max_lon + {{ var('bbox_tolerance_deg') }}
-            )
-        ) is true as is_outside_country_bbox
-    from classified
-    left join bboxes on classified.country = bboxes.country
+    from joined
 )
 
-select
-    report_id,
-    article_id,
-    seq,
-    published_date,
-    site,
-    source_key,
-    url,
-    article_title,
-
-    event_date,
-    date_precision,
-    date_precision_rank,
-    date_rule,
-    date_text,
-
-    place_id,
-    place_name as location,
-    place_name_ar as location_ar,
-    location_text,
-    location_precision,
-    location_precision_rank,
-    admin1,
-    admin2,
-    country,
-    country_source,
-    latitude,
-    longitude,
-
-    trigger_id,
-    trigger_text,
-    trigger_event_type,
-    trigger_sub_event_type,
-    event_type,
-    sub_event_type,
-    event_type_rule,
-    is_single_actor_battle,
-
-    actor1_id,
-    actor1,
-    actor1_type,
-    actor2_id,
-    actor2,
-    actor2_type,
-
-    killed,
-    wounded,
-    killed_rule,
-    wounded_rule,
-    vague_text,
-    evidence,
-    has_victim_breakdown,
-    has_civilian_victims,
-    has_armed_victims,
-    civilian_killed,
-    civilian_wounded,
-
-    is_implausible_killed,
-    is_implausible_wounded,
-    has_implausible_breakdown,
-    is_date_after_published,
-    is_outside_country_bbox,
-    -- ACLED codes no event without a date: a report whose date could not be resolved (relative
-    -- dates in an article whose publication date is unknown) waits for an analyst
-    event_date is null as is_undated,
-    (is_implausible_killed or is_implausible_wounded or has_implausible_breakdown
-        or is_date_after_published or is_outside_country_bbox or event_date is null) as is_flagged,
-    nullif(concat_ws('; ',
-        case when is_implausible_killed then 'implausible killed (' || killed || ')' end,
-        case when is_implausible_wounded then 'implausible wounded (' || wounded || ')' end,
-        case when has_implausible_breakdown then 'implausible victim breakdown' end,
-        case when is_date_after_published then 'event_date ' || event_date || ' after published_date ' || published_date end,
-        case when is_outside_country_bbox then 'coordinates outside ' || country || ' bounding box' end,
-        case when event_date is null then 'event date unknown (' || coalesce(date_rule, 'no date') || ')' end
-    ), '') as quality_issue,
-
-    extractor_version,
-    extracted_at,
-
-    -- analyst corrections applied to this report (seed report_corrections)
-    is_corrected,
-    corrected_fields,
-    correction_reason,
-
-    -- input state of the article when this row was built (incremental bookkeeping)
-    article_ingested_at,
-    article_cleaned_at,
-    reports_extracted_at,
-    article_n_reports
-
-from flagged
+select * from located

@@ -4,7 +4,7 @@
 with
 
 articles as (
-    select * from {{ ref('stg_articles') }}
+    select * from {{ ref('int_articles') }}
 ),
 
 reports as (
@@ -13,7 +13,7 @@ reports as (
         count(*) as n_reports,
         count(*) filter (where reports.is_flagged) as n_flagged_reports,
         count(distinct clusters.event_id) as n_events
-    from {{ ref('int_event_reports_enriched') }} as reports
+    from {{ ref('int_event_reports_flagged') }} as reports
     left join {{ ref('int_event_clusters') }} as clusters
         on reports.report_id = clusters.report_id
     group by 1

@@ -8,11 +8,11 @@
 with
 
 victims as (
-    select * from {{ ref('stg_report_victims') }}
+    select * from {{ ref('int_report_victims') }}
 ),
 
 reports as (
-    select * from {{ ref('int_event_reports_enriched') }}
+    select * from {{ ref('int_event_reports_flagged') }}
 ),
 
 clusters as (

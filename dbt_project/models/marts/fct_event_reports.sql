@@ -7,7 +7,7 @@
 with
 
 reports as (
-    select * from {{ ref('int_event_reports_enriched') }}
+    select * from {{ ref('int_event_reports_flagged') }}
 ),
 
 clusters as (
@@ -15,46 +15,12 @@ clusters as (
 )
 
 select
-    reports.report_id,
-    reports.article_id,
+    {{ select_mart_columns('key', 'reports') }}
     clusters.event_id,
-    reports.seq,
-    reports.event_date,
-    reports.date_precision,
-    reports.country,
-    reports.admin1,
-    reports.admin2,
-    reports.location,
-    reports.latitude,
-    reports.longitude,
-    reports.event_type,
-    reports.sub_event_type,
-    reports.actor1,
-    reports.actor2,
-    reports.killed,
-    reports.wounded,
-    reports.evidence,
+    {{ select_mart_columns('description', 'reports') }}
 
     -- how the values were obtained
-    reports.date_rule,
-    reports.date_text,
-    reports.killed_rule,
-    reports.wounded_rule,
-    reports.vague_text,
-    reports.place_id,
-    reports.location_ar,
-    reports.location_text,
-    reports.location_precision,
-    reports.country_source,
-    reports.trigger_id,
-    reports.trigger_text,
-    reports.event_type_rule,
-    reports.is_single_actor_battle,
-    reports.actor1_id,
-    reports.actor1_type,
-    reports.actor2_id,
-    reports.actor2_type,
-    reports.has_victim_breakdown,
+    {{ select_mart_columns('provenance', 'reports') }}
     reports.civilian_killed,
     reports.civilian_wounded,
     clusters.clustering_rule,
@@ -64,13 +30,10 @@ select
     reports.site,
     reports.url,
 
-    reports.extractor_version,
-    reports.extracted_at,
+    {{ select_mart_columns('extraction', 'reports') }}
 
     -- analyst corrections (seed report_corrections)
-    reports.is_corrected,
-    reports.corrected_fields,
-    reports.correction_reason
+    {{ select_mart_columns('corrections', 'reports', last=true) }}
 
 from reports
 left join clusters on reports.report_id = clusters.report_id

@@ -23,7 +23,7 @@ reports as (
         clusters.clustering_rule,
         (case when reports.actor1_id is not null then 1 else 0 end
          + case when reports.actor2_id is not null then 1 else 0 end) as n_known_actors
-    from {{ ref('int_event_reports_enriched') }} as reports
+    from {{ ref('int_event_reports_flagged') }} as reports
     inner join {{ ref('int_event_ids') }} as clusters
         on reports.report_id = clusters.report_id
     where not reports.is_flagged

@@ -9,7 +9,7 @@ corrections as (
 ),
 
 reports as (
-    select report_id, is_flagged from {{ ref('int_event_reports_enriched') }}
+    select report_id, is_flagged from {{ ref('int_event_reports_flagged') }}
 ),
 
 ids as (

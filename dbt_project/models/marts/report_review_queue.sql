@@ -1,5 +1,5 @@
 -- Reports that failed the quality rules, waiting for an analyst: one row per flagged report
--- (int_event_reports_enriched.is_flagged). These reports are NOT in fct_event_reports,
+-- (int_event_reports_flagged.is_flagged). These reports are NOT in fct_event_reports,
 -- fct_casualties or fct_events. Each row carries the same descriptive columns as
 -- fct_event_reports, every quality flag, quality_issue (what was detected, in words) and
 -- review_hint (where to look to fix or dismiss it). No event_id: flagged reports are never
@@ -9,33 +9,17 @@
 with
 
 reports as (
-    select * from {{ ref('int_event_reports_enriched') }}
+    select * from {{ ref('int_event_reports_flagged') }}
     where is_flagged
 ),
 
 articles as (
-    select article_id, source_path, date_source from {{ ref('stg_articles') }}
+    select article_id, source_path, date_source from {{ ref('int_articles') }}
 )
 
 select
-    reports.report_id,
-    reports.article_id,
-    reports.seq,
-    reports.event_date,
-    reports.date_precision,
-    reports.country,
-    reports.admin1,
-    reports.admin2,
-    reports.location,
-    reports.latitude,
-    reports.longitude,
-    reports.event_type,
-    reports.sub_event_type,
-    reports.actor1,
-    reports.actor2,
-    reports.killed,
-    reports.wounded,
-    reports.evidence,
+    {{ select_mart_columns('key', 'reports') }}
+    {{ select_mart_columns('description', 'reports') }}
 
     -- what was detected and where to look
     reports.quality_issue,
@@ -62,25 +46,7 @@ select
     reports.is_undated,
 
     -- how the values were obtained
-    reports.date_rule,
-    reports.date_text,
-    reports.killed_rule,
-    reports.wounded_rule,
-    reports.vague_text,
-    reports.place_id,
-    reports.location_ar,
-    reports.location_text,
-    reports.location_precision,
-    reports.country_source,
-    reports.trigger_id,
-    reports.trigger_text,
-    reports.event_type_rule,
-    reports.is_single_actor_battle,
-    reports.actor1_id,
-    reports.actor1_type,
-    reports.actor2_id,
-    reports.actor2_type,
-    reports.has_victim_breakdown,
+    {{ select_mart_columns('provenance', 'reports') }}
 
     -- article context
     reports.published_date,
@@ -89,13 +55,10 @@ select
     reports.url,
     articles.source_path,
     reports.article_title,
-    reports.extractor_version,
-    reports.extracted_at,
+    {{ select_mart_columns('extraction', 'reports') }}
 
     -- analyst corrections (seed report_corrections)
-    reports.is_corrected,
-    reports.corrected_fields,
-    reports.correction_reason
+    {{ select_mart_columns('corrections', 'reports', last=true) }}
 
 from reports
 left join articles on reports.article_id = articles.article_id

@@ -1,6 +1,5 @@
--- Casualty breakdown by victim side, one row per (report, victim actor).
--- Duplicate rows for the same side are collapsed with max(): they are repeated mentions of
--- the same figure, not additive counts.
+-- extract.report_victims, one row per source row: typed, blank strings turned into NULLs.
+-- Repeated rows for the same side are collapsed in int_report_victims.
 with
 
 source as (
@@ -8,13 +7,10 @@ source as (
 )
 
 select
-    report_id || ':' || coalesce({{ nullif_blank('victim_actor_id') }}, 'unknown') as report_victim_id,
     report_id,
     {{ nullif_blank('victim_actor_id') }} as victim_actor_id,
-    max(cast(killed as integer)) as killed,
-    max(cast(wounded as integer)) as wounded,
-    string_agg(distinct evidence, ' | ') as evidence,
-    count(*) as n_source_rows
+    cast(killed as integer) as killed,
+    cast(wounded as integer) as wounded,
+    evidence
 
 from source
-group by 1, 2, 3

@@ -113,7 +113,7 @@ def build_dbt_assets(manifest_path: Path | None, manifest: dict | None) -> list[
         # profiles.yml reads WAREHOUSE_PATH; hand dbt the same absolute path the Python assets use.
         warehouse = config.warehouse_path()
         os.environ["WAREHOUSE_PATH"] = str(warehouse)
-        # stg_articles publishes inbox paths relative to it (macros/inbox_relative_path.sql)
+        # stg_raw_articles publishes inbox paths relative to it (macros/inbox_relative_path.sql)
         os.environ["PIPELINE_INBOX_DIR"] = str(config.articles_dir())
         fingerprint = project_fingerprint()
         sources = sources_fingerprint(warehouse)
@@ -133,7 +133,7 @@ def build_dbt_assets(manifest_path: Path | None, manifest: dict | None) -> list[
         target.mkdir(parents=True, exist_ok=True)
         os.environ["DBT_LOG_PATH"] = str(state / "logs")
         yield from dbt.cli(args, context=context, target_path=target).stream()
-        # only reached when every node passed: a failed full refresh is retried next run
+        # only reached when every node passed: a failed build is retried whole next run
         record_build_fingerprint(warehouse, fingerprint, mode, sources)
 
     return [dbt_warehouse]

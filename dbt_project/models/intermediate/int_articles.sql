@@ -1,27 +1,29 @@
--- One row per ingested article: raw metadata joined to its cleaned text and publication date.
--- Articles not (yet) cleaned are kept with NULL clean columns (is_cleaned = false).
+-- One row per ingested article: raw metadata (stg_raw_articles) joined to its cleaned text and
+-- publication date (stg_clean_articles). Articles not (yet) cleaned are kept with NULL clean
+-- columns (is_cleaned = false). A view, as when this was staging (it carries clean_text).
+{{ config(materialized='view') }}
 with
 
 raw_articles as (
-    select * from {{ source('raw', 'articles') }}
+    select * from {{ ref('stg_raw_articles') }}
 ),
 
 clean_articles as (
-    select * from {{ source('clean', 'articles') }}
+    select * from {{ ref('stg_clean_articles') }}
 )
 
 select
     raw_articles.article_id,
-    {{ inbox_relative_path('raw_articles.source_path') }} as source_path,
+    raw_articles.source_path,
     raw_articles.source_type,
     raw_articles.source_line,
     raw_articles.content_sha256,
     raw_articles.text_fingerprint,
-    {{ nullif_blank('raw_articles.url') }} as url,
-    coalesce({{ nullif_blank('clean_articles.title') }}, {{ nullif_blank('raw_articles.title') }}) as title,
-    {{ nullif_blank('raw_articles.site') }} as site,
+    raw_articles.url,
+    coalesce(clean_articles.title, raw_articles.title) as title,
+    raw_articles.site,
     -- a "source" for n_sources: the publishing site, else the article itself (txt files have no site)
-    coalesce(lower({{ nullif_blank('raw_articles.site') }}), raw_articles.article_id) as source_key,
+    coalesce(lower(raw_articles.site), raw_articles.article_id) as source_key,
     raw_articles.published_meta,
     -- the clean stage decides the publication date; metadata only stands in for articles not yet
     -- cleaned, and never when the clean stage refused it as lying in the future
