@@ -19,6 +19,7 @@ distinct articles to an inbox that already holds an earlier batch.
 
     .venv/bin/python benchmarks/generate_corpus.py --n 2000 --out /tmp/inbox --seed 7
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,28 +39,126 @@ SEEDS_DIR = REPO / "seeds" / "articles"
 # ------------------------------------------------------------------------------------------
 # vocabularies
 
-IRAQ_GOVS = ["بغداد", "البصرة", "نينوى", "الأنبار", "صلاح الدين", "كركوك", "ديالى", "بابل", "كربلاء",
-             "النجف", "واسط", "ميسان", "ذي قار", "المثنى", "الديوانية", "أربيل", "دهوك", "السليمانية"]
-IRAQ_TOWNS = ["الموصل", "تكريت", "سامراء", "بعقوبة", "الرمادي", "الفلوجة", "هيت", "القائم", "الحويجة",
-              "طوزخورماتو", "الخالص", "المقدادية", "خانقين", "بيجي", "الشرقاط", "تلعفر", "سنجار",
-              "جلولاء", "داقوق", "الطارمية", "الحبانية", "الرشاد", "الصفرة", "حاوي العظيم", "القيارة"]
-SYRIA_GOVS = ["حلب", "إدلب", "اللاذقية", "طرطوس", "حماة", "حمص", "دمشق", "ريف دمشق", "درعا",
-              "السويداء", "القنيطرة", "دير الزور", "الرقة", "الحسكة"]
-SYRIA_TOWNS = ["منبج", "القامشلي", "البوكمال", "الميادين", "تدمر", "السخنة", "عين العرب", "رأس العين",
-               "تل أبيض", "الطبقة", "معرة النعمان", "جسر الشغور", "الباب", "عفرين", "الشدادي", "هجين",
-               "غويران", "تل بيدر"]
+IRAQ_GOVS = [
+    "بغداد",
+    "البصرة",
+    "نينوى",
+    "الأنبار",
+    "صلاح الدين",
+    "كركوك",
+    "ديالى",
+    "بابل",
+    "كربلاء",
+    "النجف",
+    "واسط",
+    "ميسان",
+    "ذي قار",
+    "المثنى",
+    "الديوانية",
+    "أربيل",
+    "دهوك",
+    "السليمانية",
+]
+IRAQ_TOWNS = [
+    "الموصل",
+    "تكريت",
+    "سامراء",
+    "بعقوبة",
+    "الرمادي",
+    "الفلوجة",
+    "هيت",
+    "القائم",
+    "الحويجة",
+    "طوزخورماتو",
+    "الخالص",
+    "المقدادية",
+    "خانقين",
+    "بيجي",
+    "الشرقاط",
+    "تلعفر",
+    "سنجار",
+    "جلولاء",
+    "داقوق",
+    "الطارمية",
+    "الحبانية",
+    "الرشاد",
+    "الصفرة",
+    "حاوي العظيم",
+    "القيارة",
+]
+SYRIA_GOVS = [
+    "حلب",
+    "إدلب",
+    "اللاذقية",
+    "طرطوس",
+    "حماة",
+    "حمص",
+    "دمشق",
+    "ريف دمشق",
+    "درعا",
+    "السويداء",
+    "القنيطرة",
+    "دير الزور",
+    "الرقة",
+    "الحسكة",
+]
+SYRIA_TOWNS = [
+    "منبج",
+    "القامشلي",
+    "البوكمال",
+    "الميادين",
+    "تدمر",
+    "السخنة",
+    "عين العرب",
+    "رأس العين",
+    "تل أبيض",
+    "الطبقة",
+    "معرة النعمان",
+    "جسر الشغور",
+    "الباب",
+    "عفرين",
+    "الشدادي",
+    "هجين",
+    "غويران",
+    "تل بيدر",
+]
 PLACE_CLASSES = {"iq_gov": IRAQ_GOVS, "iq_town": IRAQ_TOWNS, "sy_gov": SYRIA_GOVS, "sy_town": SYRIA_TOWNS}
 # Targets only: these are also ordinary words ("the door", "the layer", "the fields", "hot"),
 # so they are never searched for in the seed text.
 _AMBIGUOUS = {"الباب", "الطبقة", "الميادين", "السخنة", "هيت", "القائم", "الرشاد", "الصفرة"}
 _PLACE_CLASS = {name: cls for cls, names in PLACE_CLASSES.items() for name in names}
-_PLACE_RE = re.compile("|".join(sorted((re.escape(n) for n in _PLACE_CLASS if n not in _AMBIGUOUS),
-                                       key=len, reverse=True)))
+_PLACE_RE = re.compile(
+    "|".join(sorted((re.escape(n) for n in _PLACE_CLASS if n not in _AMBIGUOUS), key=len, reverse=True))
+)
 
-LEVANT_MONTHS = ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول",
-                 "تشرين الأول", "تشرين الثاني", "كانون الأول"]
-GREG_MONTHS = ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر",
-               "أكتوبر", "نوفمبر", "ديسمبر"]
+LEVANT_MONTHS = [
+    "كانون الثاني",
+    "شباط",
+    "آذار",
+    "نيسان",
+    "أيار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "أيلول",
+    "تشرين الأول",
+    "تشرين الثاني",
+    "كانون الأول",
+]
+GREG_MONTHS = [
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+]
 _MONTH_SYSTEM = dict.fromkeys(LEVANT_MONTHS, LEVANT_MONTHS) | dict.fromkeys(GREG_MONTHS, GREG_MONTHS)
 _MONTH_SYSTEM |= {"ابريل": GREG_MONTHS, "اغسطس": GREG_MONTHS}
 _MONTH_ALT = "|".join(sorted(map(re.escape, _MONTH_SYSTEM), key=len, reverse=True))
@@ -87,21 +186,48 @@ SITES = [
     ("صوت الفرات", "sawt-alfurat.com", "sy"),
     ("المشرق نيوز", "almashriq-news.com", "xx"),
 ]
-SECTIONS = [("أخبار العراق", "iraq"), ("أخبار سوريا", "syria"), ("أمن", "security"), ("سياسة", "politics"),
-            ("تقارير", "reports"), ("عربي ودولي", "world")]
-NAV = ["الرئيسية", "العراق", "سوريا", "عربي ودولي", "اقتصاد", "رياضة", "ثقافة", "منوعات", "تقارير",
-       "مقالات الرأي", "فيديو", "صور", "بودكاست", "اتصل بنا"]
-FOOTER = ["من نحن", "سياسة الخصوصية", "شروط الاستخدام", "أعلن معنا", "فريق التحرير", "خريطة الموقع",
-          "الأرشيف", "RSS"]
+SECTIONS = [
+    ("أخبار العراق", "iraq"),
+    ("أخبار سوريا", "syria"),
+    ("أمن", "security"),
+    ("سياسة", "politics"),
+    ("تقارير", "reports"),
+    ("عربي ودولي", "world"),
+]
+NAV = [
+    "الرئيسية",
+    "العراق",
+    "سوريا",
+    "عربي ودولي",
+    "اقتصاد",
+    "رياضة",
+    "ثقافة",
+    "منوعات",
+    "تقارير",
+    "مقالات الرأي",
+    "فيديو",
+    "صور",
+    "بودكاست",
+    "اتصل بنا",
+]
+FOOTER = ["من نحن", "سياسة الخصوصية", "شروط الاستخدام", "أعلن معنا", "فريق التحرير", "خريطة الموقع", "الأرشيف", "RSS"]
 HEADLINES = [
-    "الحكومة تعلن خطة جديدة لدعم القطاع الزراعي في {gov}", "ارتفاع أسعار الذهب في الأسواق المحلية",
-    "مجلس النواب يناقش مشروع قانون الموازنة", "افتتاح مستشفى جديد في {gov} بسعة {n} سرير",
-    "وزارة الكهرباء: تحسن ساعات التجهيز خلال الصيف", "منتخب الشباب يتأهل إلى نهائي البطولة العربية",
-    "انطلاق مهرجان الكتاب في {gov} بمشاركة {n} دار نشر", "الأمطار تغمر شوارع {gov} وتوقف الدوام الرسمي",
-    "البنك المركزي يطلق منصة إلكترونية للتحويلات", "وزير النفط يبحث زيادة الإنتاج مع شركات أجنبية",
-    "مسؤول محلي: إعادة تأهيل {n} مدرسة في {gov}", "تظاهرة في {gov} للمطالبة بفرص عمل",
-    "الأمم المتحدة تحذر من موجة جفاف في المنطقة", "افتتاح جسر جديد يربط أحياء {gov}",
-    "الصحة تسجل تراجعاً في الإصابات الموسمية", "قمة ثلاثية لبحث التعاون الاقتصادي والأمني",
+    "الحكومة تعلن خطة جديدة لدعم القطاع الزراعي في {gov}",
+    "ارتفاع أسعار الذهب في الأسواق المحلية",
+    "مجلس النواب يناقش مشروع قانون الموازنة",
+    "افتتاح مستشفى جديد في {gov} بسعة {n} سرير",
+    "وزارة الكهرباء: تحسن ساعات التجهيز خلال الصيف",
+    "منتخب الشباب يتأهل إلى نهائي البطولة العربية",
+    "انطلاق مهرجان الكتاب في {gov} بمشاركة {n} دار نشر",
+    "الأمطار تغمر شوارع {gov} وتوقف الدوام الرسمي",
+    "البنك المركزي يطلق منصة إلكترونية للتحويلات",
+    "وزير النفط يبحث زيادة الإنتاج مع شركات أجنبية",
+    "مسؤول محلي: إعادة تأهيل {n} مدرسة في {gov}",
+    "تظاهرة في {gov} للمطالبة بفرص عمل",
+    "الأمم المتحدة تحذر من موجة جفاف في المنطقة",
+    "افتتاح جسر جديد يربط أحياء {gov}",
+    "الصحة تسجل تراجعاً في الإصابات الموسمية",
+    "قمة ثلاثية لبحث التعاون الاقتصادي والأمني",
 ]
 CLOSERS = [
     "وبحسب سجلات {site}، فإن هذا هو التقرير رقم {k} الذي ينشره الموقع عن الوضع الأمني في {place} منذ مطلع العام.",
@@ -134,8 +260,13 @@ def parse_seed(text: str, name: str = "") -> Seed:
     lines = [ln for ln in lines if ln]
     title = None
     for ln in lines[:6]:
-        if len(ln) <= 160 and _arabic_words(ln) >= 4 and not _HAS_DIGIT.search(ln) \
-                and not _CUT_MARKERS.match(ln) and not ln.startswith(("إقرأ", "اقرأ")):
+        if (
+            len(ln) <= 160
+            and _arabic_words(ln) >= 4
+            and not _HAS_DIGIT.search(ln)
+            and not _CUT_MARKERS.match(ln)
+            and not ln.startswith(("إقرأ", "اقرأ"))
+        ):
             title = ln
             break
     paragraphs: list[str] = []
@@ -208,7 +339,7 @@ class Article:
     section: str
     published: datetime
     dateline_place: str
-    related: tuple[tuple[str, str], ...]   # (title, url)
+    related: tuple[tuple[str, str], ...]  # (title, url)
     most_read: tuple[str, ...]
 
 
@@ -216,8 +347,9 @@ def _slug(rng: random.Random) -> str:
     return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
 
 
-def make_article(seeds: list[Seed], index: int, seed: int = 0,
-                 pub_start: date = date(2023, 1, 1), pub_end: date = date(2025, 10, 31)) -> Article:
+def make_article(
+    seeds: list[Seed], index: int, seed: int = 0, pub_start: date = date(2023, 1, 1), pub_end: date = date(2025, 10, 31)
+) -> Article:
     rng = random.Random(f"{seed}:{index}")
     s = seeds[index % len(seeds)]
     place_repl, mapping = _place_mapper(rng)
@@ -226,8 +358,8 @@ def make_article(seeds: list[Seed], index: int, seed: int = 0,
     paras = [vary_text(p, place_repl, figure_repl) for p in s.paragraphs]
     lead, rest = paras[0], paras[1:]
     rng.shuffle(rest)
-    if rest and rng.random() < 0.3:          # sometimes a shorter version of the story
-        rest = rest[:max(1, len(rest) - rng.randint(1, 2))]
+    if rest and rng.random() < 0.3:  # sometimes a shorter version of the story
+        rest = rest[: max(1, len(rest) - rng.randint(1, 2))]
     site, domain, country = rng.choice(SITES)
     places = list(mapping.values()) or ["بغداد"]
     dateline = rng.choice(places)
@@ -235,20 +367,28 @@ def make_article(seeds: list[Seed], index: int, seed: int = 0,
     closer = rng.choice(CLOSERS).format(site=site, k=f"{index + 1:06d}", place=rng.choice(places))
     paragraphs = (lead, *rest, closer)
     days = (pub_end - pub_start).days
-    published = datetime.combine(pub_start + timedelta(days=rng.randint(0, days)), datetime.min.time()) \
-        + timedelta(minutes=rng.randint(6 * 60, 23 * 60))
+    published = datetime.combine(pub_start + timedelta(days=rng.randint(0, days)), datetime.min.time()) + timedelta(
+        minutes=rng.randint(6 * 60, 23 * 60)
+    )
     section_name, section = rng.choice(SECTIONS)
-    url = (f"https://www.{domain}/{section}/{published:%Y/%m/%d}/"
-           f"{hashlib.sha1(f'{seed}:{index}'.encode()).hexdigest()[:10]}-{index}")
+    url = (
+        f"https://www.{domain}/{section}/{published:%Y/%m/%d}/"
+        f"{hashlib.sha1(f'{seed}:{index}'.encode()).hexdigest()[:10]}-{index}"
+    )
     gov_pool = IRAQ_GOVS if country != "sy" else SYRIA_GOVS
     related = tuple(
-        (rng.choice(HEADLINES).format(gov=rng.choice(gov_pool), n=rng.randint(3, 400)),
-         f"https://www.{domain}/{rng.choice(SECTIONS)[1]}/{_slug(rng)}-{rng.randint(1000, 999999)}")
-        for _ in range(rng.randint(4, 7)))
-    most_read = tuple(rng.choice(HEADLINES).format(gov=rng.choice(gov_pool), n=rng.randint(3, 400))
-                      for _ in range(rng.randint(6, 10)))
-    return Article(index, s.name, title, paragraphs, url, site, domain, section_name, published,
-                   dateline, related, most_read)
+        (
+            rng.choice(HEADLINES).format(gov=rng.choice(gov_pool), n=rng.randint(3, 400)),
+            f"https://www.{domain}/{rng.choice(SECTIONS)[1]}/{_slug(rng)}-{rng.randint(1000, 999999)}",
+        )
+        for _ in range(rng.randint(4, 7))
+    )
+    most_read = tuple(
+        rng.choice(HEADLINES).format(gov=rng.choice(gov_pool), n=rng.randint(3, 400)) for _ in range(rng.randint(6, 10))
+    )
+    return Article(
+        index, s.name, title, paragraphs, url, site, domain, section_name, published, dateline, related, most_read
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -264,28 +404,46 @@ def render_html(a: Article, rng: random.Random | None = None) -> str:
     human = f"{a.published.day} {_AR_MONTHS_PRINT[a.published.month - 1]} {a.published.year}"
     desc = a.paragraphs[0][:180]
     ld = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": a.title,
-        "datePublished": iso, "dateModified": iso, "mainEntityOfPage": a.url,
-        "publisher": {"@type": "Organization", "name": a.site,
-                      "logo": {"@type": "ImageObject", "url": f"https://www.{a.domain}/static/logo.png"}},
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.title,
+        "datePublished": iso,
+        "dateModified": iso,
+        "mainEntityOfPage": a.url,
+        "publisher": {
+            "@type": "Organization",
+            "name": a.site,
+            "logo": {"@type": "ImageObject", "url": f"https://www.{a.domain}/static/logo.png"},
+        },
         "author": {"@type": "Person", "name": rng.choice(["فريق التحرير", "مراسل الموقع", "قسم الأخبار"])},
     }
-    nav = "\n".join(f'<li class="nav-item"><a href="https://www.{a.domain}/{i}">{e(t)}</a></li>'
-                    for i, t in enumerate(NAV))
+    nav = "\n".join(
+        f'<li class="nav-item"><a href="https://www.{a.domain}/{i}">{e(t)}</a></li>' for i, t in enumerate(NAV)
+    )
     sub = "\n".join(f'<li><a href="https://www.{a.domain}/section/{s}">{e(n)}</a></li>' for n, s in SECTIONS)
-    ticker = "\n".join(f"<li><a href=\"https://www.{a.domain}/breaking/{_slug(rng)}\">{e(t)}</a></li>"
-                       for t in a.most_read[:4])
+    ticker = "\n".join(
+        f'<li><a href="https://www.{a.domain}/breaking/{_slug(rng)}">{e(t)}</a></li>' for t in a.most_read[:4]
+    )
     body = "\n".join(f"<p>{e(p)}</p>" for p in a.paragraphs)
     related = "\n".join(f'<li><a href="{e(u)}">{e(t)}</a></li>' for t, u in a.related)
-    most = "\n".join(f'<li><span class="rank">{i + 1}</span><a href="https://www.{a.domain}/{_slug(rng)}">'
-                     f'{e(t)}</a></li>' for i, t in enumerate(a.most_read))
+    most = "\n".join(
+        f'<li><span class="rank">{i + 1}</span><a href="https://www.{a.domain}/{_slug(rng)}">{e(t)}</a></li>'
+        for i, t in enumerate(a.most_read)
+    )
     share = "".join(
         f'<a class="share share-{k}" href="https://{h}/share?u={e(a.url)}" rel="nofollow">{e(lbl)}</a>'
-        for k, h, lbl in (("fb", "www.facebook.com", "فيسبوك"), ("tw", "twitter.com", "تويتر"),
-                          ("wa", "api.whatsapp.com", "واتساب"), ("tg", "t.me", "تلغرام")))
+        for k, h, lbl in (
+            ("fb", "www.facebook.com", "فيسبوك"),
+            ("tw", "twitter.com", "تويتر"),
+            ("wa", "api.whatsapp.com", "واتساب"),
+            ("tg", "t.me", "تلغرام"),
+        )
+    )
     footer = "\n".join(f'<li><a href="https://www.{a.domain}/p/{i}">{e(t)}</a></li>' for i, t in enumerate(FOOTER))
-    tags = " ".join(f'<a class="tag" href="https://www.{a.domain}/tag/{i}">{e(t)}</a>'
-                    for i, t in enumerate(sorted({a.dateline_place, a.section, "داعش", "أمن"})))
+    tags = " ".join(
+        f'<a class="tag" href="https://www.{a.domain}/tag/{i}">{e(t)}</a>'
+        for i, t in enumerate(sorted({a.dateline_place, a.section, "داعش", "أمن"}))
+    )
     return f"""<!DOCTYPE html>
 <html lang="ar" dir="rtl">
 <head>
@@ -371,8 +529,9 @@ def article_path(out_dir: Path, index: int) -> Path:
     return out_dir / f"batch_{index // 1000:04d}" / f"article_{index:07d}.html"
 
 
-def generate_corpus(out_dir: Path | str, n: int, seed: int = 0, start: int = 0,
-                    seeds: list[Seed] | None = None) -> list[Path]:
+def generate_corpus(
+    out_dir: Path | str, n: int, seed: int = 0, start: int = 0, seeds: list[Seed] | None = None
+) -> list[Path]:
     """Write pages start..start+n-1 under out_dir; returns their paths."""
     out_dir = Path(out_dir)
     seeds = seeds or load_seeds()
@@ -396,8 +555,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = datetime.now()
     paths = generate_corpus(args.out, args.n, args.seed, args.start)
     size = sum(p.stat().st_size for p in paths)
-    print(f"wrote {len(paths)} pages ({size / 1e6:.1f} MB) to {args.out} in "
-          f"{(datetime.now() - t0).total_seconds():.1f} s", file=sys.stderr)
+    print(
+        f"wrote {len(paths)} pages ({size / 1e6:.1f} MB) to {args.out} in "
+        f"{(datetime.now() - t0).total_seconds():.1f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

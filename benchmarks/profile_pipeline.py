@@ -12,6 +12,7 @@ time. Writes benchmarks/results/profile_<N>.json, profile_<N>.txt and one .prof 
 
     .venv/bin/python benchmarks/profile_pipeline.py --n 2000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,12 +41,14 @@ def _top(prof: cProfile.Profile, key: str, limit: int) -> tuple[str, list[dict]]
     st.sort_stats(key).print_stats(limit)
     rows = []
     for (file, line, fn), (_cc, nc, tt, ct, _) in sorted(
-            st.stats.items(), key=lambda kv: kv[1][2 if key == "tottime" else 3], reverse=True)[:limit]:
+        st.stats.items(), key=lambda kv: kv[1][2 if key == "tottime" else 3], reverse=True
+    )[:limit]:
         short = file.replace(str(REPO) + "/", "")
         if "site-packages/" in short:
             short = short.split("site-packages/", 1)[1]
-        rows.append({"function": f"{short}:{line}({fn})", "calls": nc, "tottime_s": round(tt, 3),
-                     "cumtime_s": round(ct, 3)})
+        rows.append(
+            {"function": f"{short}:{line}({fn})", "calls": nc, "tottime_s": round(tt, 3), "cumtime_s": round(ct, 3)}
+        )
     return buf.getvalue(), rows
 
 
@@ -59,8 +62,12 @@ def profiled(name: str, fn, out_dir: Path, n: int, limit: int, report: dict, tex
     prof.dump_stats(str(out_dir / f"profile_{tag or n}_{name}.prof"))
     txt_tot, own = _top(prof, "tottime", limit)
     txt_cum, cum = _top(prof, "cumulative", limit)
-    report["stages"][name] = {"wall_s": round(wall, 3), "per_article_ms": round(1000 * wall / max(n, 1), 3),
-                              "top_own_time": own, "top_cumulative": cum}
+    report["stages"][name] = {
+        "wall_s": round(wall, 3),
+        "per_article_ms": round(1000 * wall / max(n, 1), 3),
+        "top_own_time": own,
+        "top_cumulative": cum,
+    }
     text.append(f"===== {name}: {wall:.2f} s under cProfile ({1000 * wall / max(n, 1):.2f} ms/article)\n")
     text.append("--- by own time\n" + txt_tot)
     text.append("--- by cumulative time\n" + txt_cum)
@@ -89,17 +96,33 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pipeline_profile_") as tmp:
         inbox_dir = Path(tmp) / "inbox"
         generate_corpus.generate_corpus(inbox_dir, args.n, seed=args.seed)
-        batch = profiled("scan", lambda: inbox.scan_inbox(inbox_dir, set()), args.out, args.n, args.top,
-                         report, text)
+        batch = profiled("scan", lambda: inbox.scan_inbox(inbox_dir, set()), args.out, args.n, args.top, report, text)
     today, now = local_today(), dt.datetime.now()
-    rows = profiled("clean", lambda: [clean_row(a.article_id, a.raw_text, a.title, a.published_meta,
-                                                today=today, now=now) for a in batch.articles],
-                    args.out, args.n, args.top, report, text)
-    lex = profiled("lexicon", lambda: Lexicon.load(config.DBT_SEEDS_DIR), args.out, 1, args.top, report, text,
-                   tag=args.n)
+    rows = profiled(
+        "clean",
+        lambda: [
+            clean_row(a.article_id, a.raw_text, a.title, a.published_meta, today=today, now=now) for a in batch.articles
+        ],
+        args.out,
+        args.n,
+        args.top,
+        report,
+        text,
+    )
+    lex = profiled(
+        "lexicon", lambda: Lexicon.load(config.DBT_SEEDS_DIR), args.out, 1, args.top, report, text, tag=args.n
+    )
     todo = [(r[0], r[1], r[6], r[2]) for r in rows if r[5] == "ar"]
-    reports = profiled("extract", lambda: [extract_article(t or "", pub, lex, title) for _, t, pub, title in todo],
-                       args.out, len(todo), args.top, report, text, tag=args.n)
+    reports = profiled(
+        "extract",
+        lambda: [extract_article(t or "", pub, lex, title) for _, t, pub, title in todo],
+        args.out,
+        len(todo),
+        args.top,
+        report,
+        text,
+        tag=args.n,
+    )
     report["articles"] = len(batch.articles)
     report["reports"] = sum(len(r) for r in reports)
     (args.out / f"profile_{args.n}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -23,6 +23,7 @@ as a fallback).
     .venv/bin/python benchmarks/run_benchmark.py --n 200 --n 2000
 Results: benchmarks/results/bench_<Ns>.json and .md (table printed too).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,28 +44,30 @@ from pathlib import Path
 import psutil
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent          # the checkout whose pipeline is run (--repo overrides)
+REPO = HERE.parent  # the checkout whose pipeline is run (--repo overrides)
 sys.path.insert(0, str(HERE))
 import generate_corpus  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 RESULTS_DIR = HERE / "results"
 INCR_N = 100
-INCR_START = 10_000_000     # page indices of the "100 new" batch: never among the first N
+INCR_START = 10_000_000  # page indices of the "100 new" batch: never among the first N
 RUNS_PER_N = ("cold", "rerun", "rerun_build", "incr_big")
 # the rerun that builds: dbt, the mart checks and the publish run although nothing is new
 FORCE_BUILD = {"pipeline/dbt_build": "always"}
 
 GOALS = {
-    "marginal_vs_trafilatura": 2.5,   # marginal cost per article <= 2.5x trafilatura alone
+    "marginal_vs_trafilatura": 2.5,  # marginal cost per article <= 2.5x trafilatura alone
     "fixed_cost_s": 20.0,
-    "incremental_ratio": 1.5,         # 100 new into big warehouse within 1.5x of into empty
+    "incremental_ratio": 1.5,  # 100 new into big warehouse within 1.5x of into empty
     "peak_rss_mb": 2048.0,
-    "extraction_cores": 1.5,          # "both cores used" = >= 1.5 CPU-seconds per second
+    "extraction_cores": 1.5,  # "both cores used" = >= 1.5 CPU-seconds per second
 }
 
-_STEP_LINE = re.compile(r' - (?P<step>[\w]+) - STEP_SUCCESS - Finished execution of step "[^"]+" in '
-                        r'(?P<val>[\d.]+)(?P<unit>ms|s|m)')
+_STEP_LINE = re.compile(
+    r' - (?P<step>[\w]+) - STEP_SUCCESS - Finished execution of step "[^"]+" in '
+    r"(?P<val>[\d.]+)(?P<unit>ms|s|m)"
+)
 
 
 # ------------------------------------------------------------------------------------------
@@ -81,15 +84,25 @@ def machine_info() -> dict:
     except OSError:
         pass
     versions = {}
-    for pkg in ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations",
-                "trafilatura", "lxml", "pandas"):
+    for pkg in (
+        "dagster",
+        "dagster-dbt",
+        "dbt-core",
+        "dbt-duckdb",
+        "duckdb",
+        "great-expectations",
+        "trafilatura",
+        "lxml",
+        "pandas",
+    ):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except Exception:  # noqa: BLE001
         head = None
     return {
@@ -128,11 +141,11 @@ class TreeSampler(threading.Thread):
         self.root = psutil.Process(pid)
         self.interval = interval
         self.stop_flag = threading.Event()
-        self.samples: list[tuple[float, float, float, int]] = []   # (t, rss_bytes, cum_cpu_s, n_procs)
+        self.samples: list[tuple[float, float, float, int]] = []  # (t, rss_bytes, cum_cpu_s, n_procs)
         self._cpu_by_pid: dict[tuple[int, float], float] = {}
         self.peak_rss = 0
-        self.peak_parts: list[tuple[str, int]] = []   # (process, rss_bytes) at the peak
-        self.sys_busy: list[float] = []     # machine-wide busy CPU seconds at each sample
+        self.peak_parts: list[tuple[str, int]] = []  # (process, rss_bytes) at the peak
+        self.sys_busy: list[float] = []  # machine-wide busy CPU seconds at each sample
 
     def _procs(self):
         try:
@@ -155,8 +168,9 @@ class TreeSampler(threading.Thread):
                     continue
             t = time.time()
             st = psutil.cpu_times()
-            self.sys_busy.append(st.user + st.system + getattr(st, "nice", 0) + getattr(st, "irq", 0)
-                                 + getattr(st, "softirq", 0))
+            self.sys_busy.append(
+                st.user + st.system + getattr(st, "nice", 0) + getattr(st, "irq", 0) + getattr(st, "softirq", 0)
+            )
             if rss > self.peak_rss:
                 self.peak_rss, self.peak_parts = rss, parts
             self.samples.append((t, rss, sum(self._cpu_by_pid.values()), n))
@@ -194,18 +208,20 @@ class TreeSampler(threading.Thread):
 
 def _env(work: Path, inbox: Path, dagster_home: Path) -> dict:
     env = dict(os.environ)
-    env.update({
-        "ARTICLES_DIR": str(inbox),
-        "WAREHOUSE_PATH": str(work / "data" / "warehouse.duckdb"),
-        "ANALYST_DB_PATH": str(work / "data" / "analyst.duckdb"),
-        "EXPORTS_DIR": str(work / "data" / "exports"),
-        "GX_DOCS_DIR": str(work / "data" / "gx_docs"),
-        "DAGSTER_HOME": str(dagster_home),
-        "PYTHONPATH": str(REPO),      # import `orchestration` from the checkout being measured
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-        "GX_ANALYTICS_ENABLED": "False",
-    })
+    env.update(
+        {
+            "ARTICLES_DIR": str(inbox),
+            "WAREHOUSE_PATH": str(work / "data" / "warehouse.duckdb"),
+            "ANALYST_DB_PATH": str(work / "data" / "analyst.duckdb"),
+            "EXPORTS_DIR": str(work / "data" / "exports"),
+            "GX_DOCS_DIR": str(work / "data" / "gx_docs"),
+            "DAGSTER_HOME": str(dagster_home),
+            "PYTHONPATH": str(REPO),  # import `orchestration` from the checkout being measured
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+            "GX_ANALYTICS_ENABLED": "False",
+        }
+    )
     return env
 
 
@@ -228,8 +244,9 @@ def step_times_from_instance(dagster_home: Path) -> tuple[dict, dict]:
             return {}, {}
         run_id = runs[0].run_id
         starts, spans = {}, {}
-        for rec in inst.all_logs(run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS,
-                                                  DagsterEventType.STEP_FAILURE}):
+        for rec in inst.all_logs(
+            run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+        ):
             ev = rec.dagster_event
             if ev.event_type == DagsterEventType.STEP_START:
                 starts[rec.step_key] = rec.timestamp
@@ -244,12 +261,15 @@ def step_times_from_stdout(text: str) -> dict:
     out = {}
     for m in _STEP_LINE.finditer(text):
         v = float(m.group("val"))
-        out[m.group("step")] = round(v / 1000 if m.group("unit") == "ms" else v * 60 if m.group("unit") == "m" else v, 3)
+        out[m.group("step")] = round(
+            v / 1000 if m.group("unit") == "ms" else v * 60 if m.group("unit") == "m" else v, 3
+        )
     return out
 
 
-def run_job(label: str, work: Path, inbox: Path, dagster_home: Path, log_dir: Path, timeout: float,
-            tags: dict | None = None) -> dict:
+def run_job(
+    label: str, work: Path, inbox: Path, dagster_home: Path, log_dir: Path, timeout: float, tags: dict | None = None
+) -> dict:
     cmd = [str(VENV_BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions", "-j", "daily_pipeline"]
     if tags:
         cmd += ["--tags", json.dumps(tags)]
@@ -258,8 +278,7 @@ def run_job(label: str, work: Path, inbox: Path, dagster_home: Path, log_dir: Pa
     load_before = round(os.getloadavg()[0], 2)
     with open(log, "w", encoding="utf-8") as fh:
         t0 = time.time()
-        proc = subprocess.Popen(cmd, cwd=REPO, env=_env(work, inbox, dagster_home), stdout=fh,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=REPO, env=_env(work, inbox, dagster_home), stdout=fh, stderr=subprocess.STDOUT)
         sampler = TreeSampler(proc.pid)
         sampler.start()
         try:
@@ -286,7 +305,7 @@ def run_job(label: str, work: Path, inbox: Path, dagster_home: Path, log_dir: Pa
         "steps_total_s": round(sum(steps.values()), 2),
         "log": str(log),
     }
-    res["outside_steps_s"] = round(wall - res["steps_total_s"], 2)   # imports, code location, run setup
+    res["outside_steps_s"] = round(wall - res["steps_total_s"], 2)  # imports, code location, run setup
     ext = spans.get("extracted_reports")
     if ext:
         cpu = sampler.cpu_between(*ext)
@@ -306,9 +325,12 @@ def run_job(label: str, work: Path, inbox: Path, dagster_home: Path, log_dir: Pa
     if m:
         res["extracted"], res["extract_mode"], res["reports"] = int(m.group(1)), m.group(2), int(m.group(3))
     status = "ok" if res["ok"] else f"FAILED rc={rc}"
-    print(f"  [{label}] {status}: {wall:.1f} s wall, peak {res['peak_rss_mb']:.0f} MB, "
-          f"foreign CPU {res.get('foreign_cpu_s')} s, "
-          f"steps {json.dumps(steps)}", flush=True)
+    print(
+        f"  [{label}] {status}: {wall:.1f} s wall, peak {res['peak_rss_mb']:.0f} MB, "
+        f"foreign CPU {res.get('foreign_cpu_s')} s, "
+        f"steps {json.dumps(steps)}",
+        flush=True,
+    )
     if not res["ok"]:
         tail = "\n".join(text.splitlines()[-40:])
         print(f"  [{label}] log tail:\n{tail}", flush=True)
@@ -330,13 +352,21 @@ def trafilatura_alone(paths: list[Path], limit: int) -> dict:
     n_ok = 0
     for html in pages:
         doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True,
-            date_extraction_params={"extensive_search": False, "original_date": True})
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
         n_ok += bool(doc is not None and doc.text)
     dt_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
-    return {"pages_timed": len(pages), "extracted": n_ok, "total_s": round(dt_s, 3),
-            "per_page_ms": round(1000 * dt_s / len(pages), 3),
-            "cpu_per_page_ms": round(1000 * cpu_s / len(pages), 3)}
+    return {
+        "pages_timed": len(pages),
+        "extracted": n_ok,
+        "total_s": round(dt_s, 3),
+        "per_page_ms": round(1000 * dt_s / len(pages), 3),
+        "cpu_per_page_ms": round(1000 * cpu_s / len(pages), 3),
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -344,9 +374,20 @@ def trafilatura_alone(paths: list[Path], limit: int) -> dict:
 
 
 def parse_dbt() -> None:
-    subprocess.run([str(VENV_BIN / "dbt"), "parse", "--quiet", "--project-dir", str(REPO / "dbt_project"),
-                    "--profiles-dir", "dbt_project"], cwd=REPO, check=True,
-                   env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1"))
+    subprocess.run(
+        [
+            str(VENV_BIN / "dbt"),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(REPO / "dbt_project"),
+            "--profiles-dir",
+            "dbt_project",
+        ],
+        cwd=REPO,
+        check=True,
+        env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1"),
+    )
 
 
 def bench_incr_empty(root: Path, seeds, seed: int, timeout: float) -> dict:
@@ -378,8 +419,11 @@ def bench_n(n: int, root: Path, seeds, seed: int, timeout: float, traf_max: int)
     out["incr_big"] = run_job(f"incr_big_{n}", work, inbox, home, logs, timeout)
     print("  trafilatura alone ...", flush=True)
     out["trafilatura"] = trafilatura_alone(paths, traf_max)
-    print(f"  trafilatura alone: {out['trafilatura']['per_page_ms']:.1f} ms/page "
-          f"over {out['trafilatura']['pages_timed']} pages", flush=True)
+    print(
+        f"  trafilatura alone: {out['trafilatura']['per_page_ms']:.1f} ms/page "
+        f"over {out['trafilatura']['pages_timed']} pages",
+        flush=True,
+    )
     wh = work / "data" / "warehouse.duckdb"
     out["warehouse_mb"] = round(wh.stat().st_size / 1e6, 1) if wh.exists() else None
     return out
@@ -409,7 +453,8 @@ def derive(r: dict, incr_empty: dict) -> dict:
         "extraction_cores": r["cold"].get("extraction_cores"),
         # CPU-seconds of the job's process tree: insensitive to other load on a shared machine
         "cpu_fixed_s": r["rerun_build"].get("tree_cpu_s"),
-        "marginal_cpu_ms": None if r["cold"].get("tree_cpu_s") is None or incr_empty.get("tree_cpu_s") is None
+        "marginal_cpu_ms": None
+        if r["cold"].get("tree_cpu_s") is None or incr_empty.get("tree_cpu_s") is None
         else round(1000 * (r["cold"]["tree_cpu_s"] - incr_empty["tree_cpu_s"]) / (n - INCR_N), 2),
         "trafilatura_cpu_ms": r["trafilatura"].get("cpu_per_page_ms"),
         "foreign_cpu_s": round(sum(r[k].get("foreign_cpu_s") or 0 for k in RUNS_PER_N), 1),
@@ -454,7 +499,8 @@ def markdown(report: dict) -> str:
             f"{_mark(g['marginal_vs_trafilatura'])} | {d['t_incr_big_s']:.1f} | {d['t_incr_empty_s']:.1f} "
             f"| {d['incremental_ratio']:.2f} {_mark(g['incremental_ratio'])} | {d['peak_rss_mb']:.0f} "
             f"{_mark(g['peak_rss_mb'])} | {d['extraction_cores'] if d['extraction_cores'] is not None else 'n/a'} "
-            f"{_mark(g['extraction_cores'])} |")
+            f"{_mark(g['extraction_cores'])} |"
+        )
     lines += [
         "",
         "CPU view (CPU-seconds of the job's process tree; robust to other load on the machine):",
@@ -464,10 +510,15 @@ def markdown(report: dict) -> str:
         "|---:|---:|---:|---:|---:|---:|",
     ]
     for d in report["derived"]:
-        ratio = (f"{d['marginal_cpu_ms'] / d['trafilatura_cpu_ms']:.2f}"
-                 if d.get("marginal_cpu_ms") and d.get("trafilatura_cpu_ms") else "n/a")
-        lines.append(f"| {d['n']:,} | {d.get('cpu_fixed_s')} | {d.get('marginal_cpu_ms')} | "
-                     f"{d.get('trafilatura_cpu_ms')} | {ratio} | {d.get('foreign_cpu_s')} |")
+        ratio = (
+            f"{d['marginal_cpu_ms'] / d['trafilatura_cpu_ms']:.2f}"
+            if d.get("marginal_cpu_ms") and d.get("trafilatura_cpu_ms")
+            else "n/a"
+        )
+        lines.append(
+            f"| {d['n']:,} | {d.get('cpu_fixed_s')} | {d.get('marginal_cpu_ms')} | "
+            f"{d.get('trafilatura_cpu_ms')} | {ratio} | {d.get('foreign_cpu_s')} |"
+        )
     lines += [
         "",
         f"Goals: marginal ≤ {GOALS['marginal_vs_trafilatura']}× trafilatura alone; fixed cost ≤ "
@@ -481,8 +532,12 @@ def markdown(report: dict) -> str:
     ]
     runs = []
     for r in report["runs"]:
-        runs += [(f"cold N={r['n']:,}", r["cold"]), (f"rerun N={r['n']:,}", r["rerun"]),
-                 (f"rerun that builds N={r['n']:,}", r["rerun_build"]), (f"+100 into N={r['n']:,}", r["incr_big"])]
+        runs += [
+            (f"cold N={r['n']:,}", r["cold"]),
+            (f"rerun N={r['n']:,}", r["rerun"]),
+            (f"rerun that builds N={r['n']:,}", r["rerun_build"]),
+            (f"+100 into N={r['n']:,}", r["incr_big"]),
+        ]
     runs.append(("+100 into empty", report["incr_empty"]))
     keys: list[str] = []
     for _, run in runs:
@@ -508,8 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--traf-max", type=int, default=2000, help="pages timed for trafilatura alone")
     ap.add_argument("--no-parse", action="store_true", help="skip `dbt parse` (manifest already fresh)")
     ap.add_argument("--out", type=Path, default=RESULTS_DIR)
-    ap.add_argument("--repo", type=Path, default=None,
-                    help="run the pipeline of another checkout/copy of the repo (same venv)")
+    ap.add_argument(
+        "--repo", type=Path, default=None, help="run the pipeline of another checkout/copy of the repo (same venv)"
+    )
     args = ap.parse_args(argv)
     global REPO
     if args.repo:
@@ -520,9 +576,14 @@ def main(argv: list[str] | None = None) -> int:
         parse_dbt()
     root = args.workdir or Path(tempfile.mkdtemp(prefix="pipeline_bench_"))
     root.mkdir(parents=True, exist_ok=True)
-    report = {"started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(),
-              "repo": str(REPO),
-              "seed": args.seed, "ns": ns, "goals": GOALS}
+    report = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "repo": str(REPO),
+        "seed": args.seed,
+        "ns": ns,
+        "goals": GOALS,
+    }
     seeds = generate_corpus.load_seeds()
     try:
         print("+100 into an empty warehouse (once)", flush=True)

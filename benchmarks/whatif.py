@@ -15,6 +15,7 @@ Both must give identical results; the script checks that.
 
     .venv/bin/python benchmarks/whatif.py --n 2000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,8 @@ import generate_corpus  # noqa: E402
 
 _SURELY_OK = re.compile(
     "[^\t\n\r\f\v\x20-\x7e\u00a0-\u024f\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdcf"
-    "\ufdf0-\ufdff\ufe70-\ufefe\u2000-\u2064]")
+    "\ufdf0-\ufdff\ufe70-\ufefe\u2000-\u2064]"
+)
 
 
 def main(argv=None) -> int:
@@ -77,7 +79,8 @@ def main(argv=None) -> int:
             decoding._bad_char_share = original
         assert [a.text_fingerprint for a in fast.articles] == [a.text_fingerprint for a in base.articles]
         out["A_bad_char_share"] = {
-            "scan_inbox_s": round(t_scan, 2), "scan_inbox_fast_s": round(t_scan_fast, 2),
+            "scan_inbox_s": round(t_scan, 2),
+            "scan_inbox_fast_s": round(t_scan_fast, 2),
             "ms_per_article_before": round(1000 * t_scan / args.n, 2),
             "ms_per_article_after": round(1000 * t_scan_fast / args.n, 2),
             "saving_pct": round(100 * (1 - t_scan_fast / t_scan), 1),
@@ -85,8 +88,7 @@ def main(argv=None) -> int:
         print("A:", out["A_bad_char_share"], flush=True)
 
     today, now = local_today(), dt.datetime.now()
-    rows = [clean_row(a.article_id, a.raw_text, a.title, a.published_meta, today=today, now=now)
-            for a in base.articles]
+    rows = [clean_row(a.article_id, a.raw_text, a.title, a.published_meta, today=today, now=now) for a in base.articles]
     todo = [(r[1], r[6], r[2]) for r in rows if r[5] == "ar"]
     lex = lexicon_mod.Lexicon.load(config.DBT_SEEDS_DIR)
 
@@ -108,14 +110,18 @@ def main(argv=None) -> int:
         info = _cached.cache_info()
     finally:
         lexicon_mod._candidates = original_cand
-    assert [[r.__dict__ if hasattr(r, "__dict__") else r for r in rs] for rs in res_fast] == \
-        [[r.__dict__ if hasattr(r, "__dict__") else r for r in rs] for rs in res_base]
+    assert [[r.__dict__ if hasattr(r, "__dict__") else r for r in rs] for rs in res_fast] == [
+        [r.__dict__ if hasattr(r, "__dict__") else r for r in rs] for rs in res_base
+    ]
     out["B_candidates_cache"] = {
-        "articles": len(todo), "extract_s": round(t_ext, 2), "extract_cached_s": round(t_ext_fast, 2),
+        "articles": len(todo),
+        "extract_s": round(t_ext, 2),
+        "extract_cached_s": round(t_ext_fast, 2),
         "ms_per_article_before": round(1000 * t_ext / len(todo), 2),
         "ms_per_article_after": round(1000 * t_ext_fast / len(todo), 2),
         "saving_pct": round(100 * (1 - t_ext_fast / t_ext), 1),
-        "cache_hits": info.hits, "cache_misses": info.misses,
+        "cache_hits": info.hits,
+        "cache_misses": info.misses,
     }
     print("B:", out["B_candidates_cache"], flush=True)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ costs speed, never correctness. Upgrading: README > "Upgrading Dagster or dagste
    `asset_check_history`): undocumented storage methods, used to free the pool slot of a run killed
    with kill -9 and to read the previous GX check evaluations. Fall back to doing nothing / no history.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -57,14 +58,19 @@ def _version_problem(package: str) -> str | None:
 
 try:
     from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-except ImportError as exc:   # moved or gone: dagster.yaml must name the stock storage
-    raise ImportError(f"orchestration.compat: Dagster's SqliteEventLogStorage is gone ({exc}); remove "
-                      f"event_log_storage from dagster.yaml (the stock storage is then used)") from exc
+except ImportError as exc:  # moved or gone: dagster.yaml must name the stock storage
+    raise ImportError(
+        f"orchestration.compat: Dagster's SqliteEventLogStorage is gone ({exc}); remove "
+        f"event_log_storage from dagster.yaml (the stock storage is then used)"
+    ) from exc
 
 
 def _storage_problem() -> str | None:
-    missing = [name for name in ("_connect", "_initdb", "conn_string_for_shard", "dispose", "wipe")
-               if not callable(getattr(SqliteEventLogStorage, name, None))]
+    missing = [
+        name
+        for name in ("_connect", "_initdb", "conn_string_for_shard", "dispose", "wipe")
+        if not callable(getattr(SqliteEventLogStorage, name, None))
+    ]
     if missing:
         return f"SqliteEventLogStorage has no {', '.join(missing)}"
     if list(inspect.signature(SqliteEventLogStorage._connect).parameters) != ["self", "shard"]:
@@ -73,15 +79,17 @@ def _storage_problem() -> str | None:
 
 
 MAX_OPEN_DATABASES = 8
-BUSY_TIMEOUT_S = 15   # as the stock storage: wait for a writer in another process
+BUSY_TIMEOUT_S = 15  # as the stock storage: wait for a writer in another process
 
 
 def default_base_dir() -> str:
     """Where Dagster's default SQLite storage keeps run event logs under DAGSTER_HOME."""
     home = os.environ.get("DAGSTER_HOME")
     if not home:
-        raise RuntimeError("DAGSTER_HOME is not set: the event log storage of this dagster.yaml lives "
-                           "under $DAGSTER_HOME/history/runs (or give event_log_storage.config.base_dir)")
+        raise RuntimeError(
+            "DAGSTER_HOME is not set: the event log storage of this dagster.yaml lives "
+            "under $DAGSTER_HOME/history/runs (or give event_log_storage.config.base_dir)"
+        )
     return os.path.join(home, "history", "runs", "")
 
 
@@ -129,7 +137,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         engine = create_engine(
             self.conn_string_for_shard(shard),
             pool_size=1,
-            max_overflow=2,   # creating a database opens a second connection
+            max_overflow=2,  # creating a database opens a second connection
             # handed from thread to thread, one at a time, under self._db_lock
             connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
         )
@@ -154,7 +162,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._engines.popitem()[1].dispose()
 
     def wipe(self) -> None:
-        self._close_engines()   # the run databases are deleted: no handle may stay on them
+        self._close_engines()  # the run databases are deleted: no handle may stay on them
         super().wipe()
 
     def dispose(self) -> None:
@@ -163,6 +171,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
 
 # 2. Telemetry ------------------------------------------------------------------------------------
+
 
 def _telemetry_problem() -> str | None:
     if not isinstance(inspect.getattr_static(dg.DagsterInstance, "telemetry_enabled", None), property):
@@ -179,6 +188,7 @@ def disable_telemetry_in_process() -> bool:
 
 
 # 3. The dbt CLI resource -------------------------------------------------------------------------
+
 
 def _dbt_cli_problem() -> str | None:
     adapter = getattr(DbtCliResource, "_initialize_dbt_core_adapter", None)
@@ -204,6 +214,7 @@ DbtCliBase: type[DbtCliResource] = DbtCliResource if _dbt_cli_problem() else _Le
 
 
 # 4. Pool slots and check history -----------------------------------------------------------------
+
 
 def _storage_method(instance, name: str):
     storage = getattr(instance, "event_log_storage", None)
@@ -232,13 +243,20 @@ def asset_check_history(instance, check_key: dg.AssetCheckKey, limit: int) -> li
 def _pool_problem() -> str | None:
     from dagster._core.storage.event_log.base import EventLogStorage
 
-    missing = [m for m in ("free_concurrency_slots_for_run", "get_concurrency_run_ids",
-                           "get_asset_check_execution_history") if not hasattr(EventLogStorage, m)]
+    missing = [
+        m
+        for m in ("free_concurrency_slots_for_run", "get_concurrency_run_ids", "get_asset_check_execution_history")
+        if not hasattr(EventLogStorage, m)
+    ]
     return f"EventLogStorage has no {', '.join(missing)}" if missing else None
 
 
 def problems() -> dict[str, str]:
     """Entry -> why it falls back to the stock behaviour; empty when every entry applies."""
-    checks = {"event log storage": _storage_problem, "telemetry": _telemetry_problem,
-              "dbt CLI resource": _dbt_cli_problem, "pool slots and check history": _pool_problem}
+    checks = {
+        "event log storage": _storage_problem,
+        "telemetry": _telemetry_problem,
+        "dbt CLI resource": _dbt_cli_problem,
+        "pool slots and check history": _pool_problem,
+    }
     return {name: problem for name, check in checks.items() if (problem := check())}

@@ -5,6 +5,7 @@ pyproject.toml); relative values are resolved against it, not against the curren
 working directory, so `dagster dev`, `dagster job execute` and pytest agree.
 Functions rather than module constants so tests can monkeypatch the environment.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,9 @@ def env_number(var: str, default, kind=int):
         return kind(raw)
     except ValueError:
         what = "a whole number" if kind is int else "a number"
-        raise ConfigError(f"{var}={raw!r} is not {what}: set it like {var}={default}, or unset it "
-                          f"for the default ({default})") from None
+        raise ConfigError(
+            f"{var}={raw!r} is not {what}: set it like {var}={default}, or unset it for the default ({default})"
+        ) from None
 
 
 _CHECKED_MEMORY_LIMITS: set[str] = set()
@@ -76,9 +78,11 @@ def duckdb_memory_limit() -> str:
         try:
             duckdb.connect(":memory:", config={"memory_limit": value}).close()
         except duckdb.Error as exc:
-            raise ConfigError(f"WAREHOUSE_MEMORY_LIMIT={value!r} is not a memory size DuckDB accepts "
-                              f"({exc}): set it like WAREHOUSE_MEMORY_LIMIT=512MB or 2GB, or unset it "
-                              f"for the default (512MB)") from None
+            raise ConfigError(
+                f"WAREHOUSE_MEMORY_LIMIT={value!r} is not a memory size DuckDB accepts "
+                f"({exc}): set it like WAREHOUSE_MEMORY_LIMIT=512MB or 2GB, or unset it "
+                f"for the default (512MB)"
+            ) from None
         _CHECKED_MEMORY_LIMITS.add(value)
     return value
 
@@ -98,9 +102,11 @@ def existing_articles_dir() -> Path:
     path = articles_dir()
     if not path.is_dir():
         state = "is not a directory" if path.exists() else "does not exist"
-        raise ConfigError(f"the inbox {path} (ARTICLES_DIR={os.environ.get('ARTICLES_DIR') or DEFAULTS['ARTICLES_DIR']!r}) "
-                          f"{state}: set ARTICLES_DIR to the folder the articles arrive in (a relative path "
-                          f"is taken from the repository root {REPO_ROOT})")
+        raise ConfigError(
+            f"the inbox {path} (ARTICLES_DIR={os.environ.get('ARTICLES_DIR') or DEFAULTS['ARTICLES_DIR']!r}) "
+            f"{state}: set ARTICLES_DIR to the folder the articles arrive in (a relative path "
+            f"is taken from the repository root {REPO_ROOT})"
+        )
     return path
 
 

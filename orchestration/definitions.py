@@ -7,6 +7,7 @@ suite at every stage.
 This module is the one place that sets the process up (runtime.prepare_process: offline switches,
 dbt on PATH, telemetry off) and reads the dbt manifest; the modules under defs/ only define.
 """
+
 import logging
 
 import dagster as dg
@@ -31,13 +32,20 @@ from orchestration.defs.sensors import inbox_sensor
 def build_definitions() -> dg.Definitions:
     for entry, why in runtime.prepare_process().items():
         logging.getLogger("orchestration.compat").warning(f"compat: stock Dagster behaviour for the {entry}: {why}")
-    dbt_project.prepare_if_dev()   # under `dagster dev` only: re-parse so model edits show up at once
+    dbt_project.prepare_if_dev()  # under `dagster dev` only: re-parse so model edits show up at once
     manifest_path, manifest = load_manifest() or (None, None)
     dbt_assets = build_dbt_assets(manifest_path, manifest)
     mart_keys = mart_asset_keys(manifest)
     return dg.Definitions(
-        assets=[collected_pages, raw_articles, clean_articles, extracted_reports, *dbt_assets,
-                build_analyst_copy(upstream_keys(list(mart_keys.values()), dbt_assets)), morning_brief],
+        assets=[
+            collected_pages,
+            raw_articles,
+            clean_articles,
+            extracted_reports,
+            *dbt_assets,
+            build_analyst_copy(upstream_keys(list(mart_keys.values()), dbt_assets)),
+            morning_brief,
+        ],
         asset_checks=[*COLLECT_CHECKS, *build_gx_checks(mart_keys)],
         jobs=[daily_pipeline, collect_news],
         schedules=[daily_schedule, collect_schedule],

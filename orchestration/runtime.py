@@ -3,6 +3,7 @@
 The definitions loader (`orchestration.definitions`) and the command-line tools (`orchestration.cli`)
 call `prepare_process()` once; the Makefile exports the same switches for the commands it runs.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,7 @@ def install_dagster_home_template() -> Path | None:
         return None
     try:
         shutil.copyfile(TEMPLATE, target)
-    except OSError:       # a read-only home: this process is still covered
+    except OSError:  # a read-only home: this process is still covered
         return None
     return target
 

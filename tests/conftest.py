@@ -1,4 +1,5 @@
 """Shared fixtures: an isolated set of pipeline paths per test, and a fresh dbt manifest."""
+
 import os
 import subprocess
 import sys
@@ -20,8 +21,12 @@ def _manifest_stale() -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    watched = [p for pattern in ("*.yml", "models/**/*", "seeds/*", "macros/**/*", "tests/**/*")
-               for p in DBT_DIR.glob(pattern) if p.is_file()]
+    watched = [
+        p
+        for pattern in ("*.yml", "models/**/*", "seeds/*", "macros/**/*", "tests/**/*")
+        for p in DBT_DIR.glob(pattern)
+        if p.is_file()
+    ]
     return any(p.stat().st_mtime > built for p in watched)
 
 
@@ -30,8 +35,15 @@ def pytest_configure(config):
     # orchestration.definitions is imported (it reads the manifest at import time).
     if (DBT_DIR / "dbt_project.yml").exists() and _manifest_stale():
         subprocess.run(
-            [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet",
-             "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)],
+            [
+                str(Path(sys.executable).parent / "dbt"),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_DIR),
+                "--profiles-dir",
+                str(DBT_DIR),
+            ],
             check=True,
         )
 
@@ -70,9 +82,14 @@ def bundled_pipeline_run(tmp_path_factory):
     import dagster as dg
 
     base = tmp_path_factory.mktemp("bundled")
-    env = {"ARTICLES_DIR": base / "inbox", "WAREHOUSE_PATH": base / "data" / "warehouse.duckdb",
-           "ANALYST_DB_PATH": base / "data" / "analyst.duckdb", "EXPORTS_DIR": base / "data" / "exports",
-           "GX_DOCS_DIR": base / "data" / "gx_docs", "BRIEFS_DIR": base / "data" / "briefs"}
+    env = {
+        "ARTICLES_DIR": base / "inbox",
+        "WAREHOUSE_PATH": base / "data" / "warehouse.duckdb",
+        "ANALYST_DB_PATH": base / "data" / "analyst.duckdb",
+        "EXPORTS_DIR": base / "data" / "exports",
+        "GX_DOCS_DIR": base / "data" / "gx_docs",
+        "BRIEFS_DIR": base / "data" / "briefs",
+    }
     env["ARTICLES_DIR"].mkdir()
     for f in sorted(SEED_ARTICLES.iterdir()):
         if f.is_file():
@@ -84,8 +101,9 @@ def bundled_pipeline_run(tmp_path_factory):
         from orchestration.defs.resources import build_resources
 
         instance = dg.DagsterInstance.ephemeral()
-        result = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
-                                instance=instance, raise_on_error=False)
+        result = dg.materialize(
+            [*defs.assets, *defs.asset_checks], resources=build_resources(), instance=instance, raise_on_error=False
+        )
     return env, result
 
 

@@ -1,5 +1,6 @@
 """orchestration/compat.py: the pooled run event log of the shipped dagster.yaml, and the start-up checks
 that decide whether each private-API override applies."""
+
 import shutil
 
 import dagster as dg
@@ -49,7 +50,8 @@ def test_runs_events_and_asset_checks_are_stored_and_read_back(instance):
     # mirrored into the index database: cross-run queries see the materialisation and the check
     assert instance.get_latest_materialization_event(dg.AssetKey("counted_twice")).run_id == run_id
     history = instance.event_log_storage.get_asset_check_execution_history(
-        dg.AssetCheckKey(dg.AssetKey("counted_twice"), "positive"), limit=5)
+        dg.AssetCheckKey(dg.AssetKey("counted_twice"), "positive"), limit=5
+    )
     assert [r.run_id for r in history] == [run_id]
 
 
@@ -66,7 +68,7 @@ def test_wipe_closes_handles_and_deletes_run_databases(instance):
     run_id = dg.materialize([counted], instance=instance).run_id
     storage = instance.event_log_storage
     storage.wipe()
-    assert run_id not in storage._engines   # (the index database is reopened to be emptied)
+    assert run_id not in storage._engines  # (the index database is reopened to be emptied)
     assert storage.get_logs_for_run(run_id) == []
 
 

@@ -10,6 +10,7 @@ and very short unpunctuated lines (site names, section labels).
 A line that ends like a sentence and is long enough is never removed by the short-line or
 bullet rules, so news sentences survive.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,9 +44,7 @@ _RELATED_WORDS = (
     r"|المزيد\s+من\s+\S+(?:\s+\S+)?|اخترنا\s+لك|قد\s+يعجبك\s+(?:ايضا)?|يهمك\s+ايضا|اقرا\s+كذلك"
     r"|(?:اخر|احدث|اهم)\s+الاخبار|اخبار\s+عاجله|الاخبار\s+العاجله|مواد\s+ذات\s+صله|روابط\s+ذات\s+صله"
 )
-_RELATED_HEADING = re.compile(
-    rf"^(?:[•\-–*|#]\s*)?(?:{_RELATED_WORDS})\s*(?:\(\s*\d*\s*\))?\s*[:：.\-–…]*\s*$"
-)
+_RELATED_HEADING = re.compile(rf"^(?:[•\-–*|#]\s*)?(?:{_RELATED_WORDS})\s*(?:\(\s*\d*\s*\))?\s*[:：.\-–…]*\s*$")
 # The same words followed by a headline on the same line: a teaser for another article.
 _TEASER = re.compile(
     r"^(?:[•\-–*|]\s*)?(?:اقرا\s+(?:ايضا|المزيد|كذلك)|شاهد\s+(?:ايضا|المزيد)|اقرا\s+اكثر|ذات\s+صله"
@@ -69,11 +68,47 @@ _PROMPTS = re.compile(
     r"|جميع\s+الحقوق\s+محفوظه|حقوق\s+النشر|سياسه\s+الخصوصيه|شروط\s+الاستخدام|ادخل\s+بريدك"
 )
 _WIDGET_WORDS = {
-    _n(w) for w in (
-        "شارك", "شاركها", "مشاركة", "المشاركة", "المقال", "الخبر", "طباعة", "اطبع", "الخط", "حجم",
-        "تكبير", "تصغير", "نسخ", "الرابط", "رابط", "مختصر", "فيسبوك", "تويتر", "واتساب", "واتس",
-        "اب", "تلغرام", "تيليغرام", "تليجرام", "لينكدإن", "ارسال", "إرسال", "بريد", "حفظ", "عبر",
-        "على", "أرسل", "لصديق", "انستغرام", "يوتيوب", "إكس", "العودة", "للأعلى", "الأعلى",
+    _n(w)
+    for w in (
+        "شارك",
+        "شاركها",
+        "مشاركة",
+        "المشاركة",
+        "المقال",
+        "الخبر",
+        "طباعة",
+        "اطبع",
+        "الخط",
+        "حجم",
+        "تكبير",
+        "تصغير",
+        "نسخ",
+        "الرابط",
+        "رابط",
+        "مختصر",
+        "فيسبوك",
+        "تويتر",
+        "واتساب",
+        "واتس",
+        "اب",
+        "تلغرام",
+        "تيليغرام",
+        "تليجرام",
+        "لينكدإن",
+        "ارسال",
+        "إرسال",
+        "بريد",
+        "حفظ",
+        "عبر",
+        "على",
+        "أرسل",
+        "لصديق",
+        "انستغرام",
+        "يوتيوب",
+        "إكس",
+        "العودة",
+        "للأعلى",
+        "الأعلى",
     )
 }
 _CAPTION_CREDIT = re.compile(
@@ -128,8 +163,12 @@ def _line_reason(line: str, norm: str, arabic_article: bool = True) -> str | Non
     if n_words <= 12 and (_CLOCK_WEATHER.search(norm) or not ends_sentence) and is_date_only_line(norm):
         return "dateline_or_clock"
     toks = [t for t in re.split(r"[\s|/•·]+", norm) if t]
-    if toks and sum(1 for t in toks if t in _WIDGET_WORDS or not re.search(r"\w", t)) >= 0.8 * len(toks) \
-            and n_words <= 8 and not ends_sentence:
+    if (
+        toks
+        and sum(1 for t in toks if t in _WIDGET_WORDS or not re.search(r"\w", t)) >= 0.8 * len(toks)
+        and n_words <= 8
+        and not ends_sentence
+    ):
         return "widget"
     if _BYLINE.match(norm) and n_words <= 8 and not ends_sentence:
         return "byline"

@@ -10,6 +10,7 @@ analyst-editable seed, one phrase a row. A phrase is written in ordinary Arabic 
 
 Words are separated by single spaces and match any run of white space in the text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,9 +34,9 @@ CUES = {
     "same_time_as_previous": "dated in the month of the incident told before ('في الوقت ذاته')",
     "speech": "a verb or noun of saying ('قال'، 'أعلنت'، 'بيان'): what follows is what someone told",
     "statement": "besides speech, a word for the occasion of a statement ('تصريح'، 'مؤتمر صحفي'): a date "
-                 "after it may be the day it was said, not the day of the incident",
+    "after it may be the day it was said, not the day of the incident",
     "news_source": "besides speech, who or what tells the news ('مصدر في'، 'بحسب'، 'المتحدث باسم'): an "
-                   "actor named right after it is the source, not a party",
+    "actor named right after it is the source, not a party",
 }
 _GROUP = re.compile(r"^\(([^()]+)\)$")
 
@@ -45,7 +46,7 @@ def load_cues(path: Path) -> dict[str, list[str]]:
     cues: dict[str, list[str]] = {cue: [] for cue in CUES}
     with open(path, encoding="utf-8", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), 2):
-            if None in row:   # more fields than the header: an unquoted comma (dbt would refuse the seed)
+            if None in row:  # more fields than the header: an unquoted comma (dbt would refuse the seed)
                 raise ValueError(f"{path}:{line}: more fields than cue,phrase_ar,note (quote a note holding a comma)")
             phrase = normalize((row.get("phrase_ar") or "").strip())
             if not phrase:

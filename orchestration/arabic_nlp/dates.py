@@ -20,6 +20,7 @@ Conventions for coarse precisions: a month is represented by its first day, a ye
 "منتصف"/"أواسط" move that to the 15th (month) or 1 July (year), "أواخر"/"نهاية" to the 25th
 (month) or 1 November (year). `precision` tells the consumer how much of the date is meaningful.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -31,8 +32,14 @@ from .langdata import load_words, of_kind
 from .normalize import normalize, to_ascii_digits
 
 __all__ = [
-    "DateMatch", "PublicationDate", "MONTHS", "WEEKDAYS",
-    "find_dates", "detect_publication_date", "is_date_only_line", "infer_year",
+    "DateMatch",
+    "PublicationDate",
+    "MONTHS",
+    "WEEKDAYS",
+    "find_dates",
+    "detect_publication_date",
+    "is_date_only_line",
+    "infer_year",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -41,17 +48,17 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 DATE_WORD_KINDS = {
-    "month": range(1, 13),            # month number, every system: كانون الثاني، يناير، جانفي
+    "month": range(1, 13),  # month number, every system: كانون الثاني، يناير، جانفي
     "month_ambiguous": range(1, 13),  # also an ordinary word (آب ~ أب "father", ماي): see below
-    "weekday": range(0, 7),           # Python weekday(): Monday == 0
-    "time_of_day": None,              # before a day: فجر الجمعة، مساء أمس
-    "qualifier": range(-1, 2),        # -1 the previous (الماضي), 0 the current (الجاري), 1 the next
-    "modifier": {1, 15, 25},          # part of a month or year: the day it stands for (see below)
-    "year_word": None,                # before a year: عام 2017
-    "anchor": range(0, 8),            # days before publication; may introduce a full date
-    "not_today": None,                # after اليوم it is not today: اليوم الأول، اليوم العالمي
-    "general_noun": None,             # takes العام as "general": المدير العام الحالي
-    "count": range(1, 32),            # a count in قبل ثلاثة أيام
+    "weekday": range(0, 7),  # Python weekday(): Monday == 0
+    "time_of_day": None,  # before a day: فجر الجمعة، مساء أمس
+    "qualifier": range(-1, 2),  # -1 the previous (الماضي), 0 the current (الجاري), 1 the next
+    "modifier": {1, 15, 25},  # part of a month or year: the day it stands for (see below)
+    "year_word": None,  # before a year: عام 2017
+    "anchor": range(0, 8),  # days before publication; may introduce a full date
+    "not_today": None,  # after اليوم it is not today: اليوم الأول، اليوم العالمي
+    "general_noun": None,  # takes العام as "general": المدير العام الحالي
+    "count": range(1, 32),  # a count in قبل ثلاثة أيام
 }
 DATE_WORDS_FILE = "date_words.csv"
 _ROWS = load_words(DATE_WORDS_FILE, DATE_WORD_KINDS)
@@ -89,7 +96,7 @@ _MONTH_OF_MODIFIER_DAY = {15: 7, 25: 11}
 _MODIFIER_DAY = {w: v for w, v in _table("modifier").items() if v != 1}
 _MODIFIER_MONTH = {w: _MONTH_OF_MODIFIER_DAY[v] for w, v in _MODIFIER_DAY.items()}
 
-_ANCHOR_OFFSET = _table("anchor")   # days before publication: أمس 1, أول أمس 2, اليوم 0
+_ANCHOR_OFFSET = _table("anchor")  # days before publication: أمس 1, أول أمس 2, اليوم 0
 
 # Not in date_words.csv although the code once listed them: "ضحى" (time of day) and "أوائل"
 # (modifier) were written un-normalised, so they never matched the normalised text the pipeline
@@ -159,9 +166,7 @@ _CORE_NUMERIC = (
     r"(?<![\d/.\-])(?:(?P<ny>\d{4})(?P<s1>[-/.])(?P<nm>\d{1,2})(?P=s1)(?P<nd>\d{1,2})"
     r"|(?P<nd2>\d{1,2})(?P<s2>[-/.])(?P<nm2>\d{1,2})(?P=s2)(?P<ny2>\d{4}))(?![\d/\-]|\.\d)"
 )
-_ABS_RE = re.compile(
-    _PREFIX + rf"(?P<core>{_CORE_NAMED}|{_CORE_NUMERIC})" + r"(?(open)\s*[)\]])"
-)
+_ABS_RE = re.compile(_PREFIX + rf"(?P<core>{_CORE_NAMED}|{_CORE_NUMERIC})" + r"(?(open)\s*[)\]])")
 # Month (+ year or qualifier): "في آذار 2019", "أواخر مارس/آذار الماضي", "مطلع شهر أيار".
 _MONTH_RE = re.compile(
     rf"(?:(?P<mod>{_MOD})\s+|(?P<ctx>{_BOW}(?:في|خلال|منذ|حتى|بحلول|شهر|الشهر|لشهر|بشهر)\s+))?"
@@ -181,9 +186,7 @@ _PERIOD_RE = re.compile(
     rf"|(?:هذا|هذه)\s+(?P<unit2>{_alt(['الاسبوع', 'الشهر', 'العام', 'السنه'])}){_EOW})"
 )
 # "يوم 18 من الشهر الجاري", "في 20 الشهر الماضي": a day of a month given only relatively.
-_DAY_OF_REL_MONTH_RE = re.compile(
-    rf"(?:يوم\s+)?(?:ال\s*)?{_DAY}\s*(?:من\s+)?{_fz('الشهر')}\s+(?P<qual>{_QUAL})"
-)
+_DAY_OF_REL_MONTH_RE = re.compile(rf"(?:يوم\s+)?(?:ال\s*)?{_DAY}\s*(?:من\s+)?{_fz('الشهر')}\s+(?P<qual>{_QUAL})")
 _NOT_TODAY = _alt(_words("not_today"))
 _TODAY_RE = re.compile(
     rf"(?<!ذلك )(?<!نفس )(?<!هذا )(?:(?P<tod>{_TOD})\s+)?(?:يوم\s+)?{_BOW}(?:{_fz('اليوم')}|{_fz('الليله')}(?!\s+{_fz('الماضيه')})){_EOW}"
@@ -225,7 +228,7 @@ _HAS_VARIANT = re.compile(f"[{''.join(_VARIANTS)}]")
 
 def _fold(text: str) -> str:
     """`text` with the letters `_fz` treats alike written one way (offsets unchanged)."""
-    return text.translate(_FOLD) if _HAS_VARIANT.search(text) else text   # normalised text: as is
+    return text.translate(_FOLD) if _HAS_VARIANT.search(text) else text  # normalised text: as is
 
 
 def _any_of(words) -> str:
@@ -233,9 +236,9 @@ def _any_of(words) -> str:
     return "(?:" + "|".join(map(re.escape, words)) + ")"
 
 
-_DIGIT = re.compile(r"\d")                      # every day and numeric date has one
+_DIGIT = re.compile(r"\d")  # every day and numeric date has one
 _YEAR_KEY = re.compile(r"\d{4}")
-_NUMERIC_DATE_KEY = re.compile(r"\d[-/.]\d")    # "2023-09-05", "5/9/2023"
+_NUMERIC_DATE_KEY = re.compile(r"\d[-/.]\d")  # "2023-09-05", "5/9/2023"
 # a month name (of several words: its first word) followed by no letter, as in `_MON`
 _MONTH_WORD = _any_of({name.split()[0] for name in MONTHS}) + _EOW
 _MONTH_KEY = re.compile(_MONTH_WORD)
@@ -243,9 +246,9 @@ _MONTH_KEY = re.compile(_MONTH_WORD)
 _DAY_MONTH_KEY = re.compile(rf"\d\s*(?:من\s+)?(?:(?:شهر|الشهر)\s+)?{_MONTH_WORD}")
 _WEEKDAY_KEY = re.compile(_any_of(WEEKDAYS) + _EOW)
 _TODAY_KEY = re.compile(_any_of(["اليوم", "الليله"]))
-_YESTERDAY_KEY = re.compile(_any_of(["امس", "البارحه", "الليله"]))   # "اول امس", "الليله الماضيه"
+_YESTERDAY_KEY = re.compile(_any_of(["امس", "البارحه", "الليله"]))  # "اول امس", "الليله الماضيه"
 _AGO_KEY = re.compile(_any_of(["قبل", "منذ"]))
-_NIGHT_KEY = re.compile("ليل")                                          # "ليل" and "ليله"
+_NIGHT_KEY = re.compile("ليل")  # "ليل" and "ليله"
 _PERIOD_KEY = re.compile(_any_of(["الاسبوع", "الشهر", "العام", "السنه"]))
 _REL_MONTH_KEY = re.compile("الشهر")
 
@@ -276,6 +279,7 @@ class PublicationDate:
 # Helpers
 # --------------------------------------------------------------------------------------------
 
+
 def _month_of(m: re.Match) -> int | None:
     return MONTHS.get(_key(m.group("m1")))
 
@@ -294,8 +298,7 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 
 def infer_year(month: int, day: int, published: date) -> date | None:
     """The most recent (month, day) not after `published`."""
-    for y in (published.year, published.year - 1, published.year - 2, published.year - 3,
-              published.year - 4):
+    for y in (published.year, published.year - 1, published.year - 2, published.year - 3, published.year - 4):
         d = _safe_date(y, month, day)
         if d is not None and d <= published:
             return d
@@ -347,6 +350,7 @@ def _most_recent_weekday(wd: int, published: date, strictly_before: bool = False
 # Full dates (shared by find_dates and detect_publication_date)
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Abs:
     start: int
@@ -386,8 +390,7 @@ def _abs_candidates(text: str, published: date | None) -> list[_Abs]:
                 d = _safe_date(y, month, day)
                 if d is None:
                     continue
-                out.append(_Abs(m.start(), m.end(), d, True, "absolute", anchor, wd,
-                                m.start("core"), m.end("core")))
+                out.append(_Abs(m.start(), m.end(), d, True, "absolute", anchor, wd, m.start("core"), m.end("core")))
                 continue
             d = None
             rule = "absolute_no_year"
@@ -403,8 +406,7 @@ def _abs_candidates(text: str, published: date | None) -> list[_Abs]:
                 else:
                     rule = "past_month" if qual == "past" else "absolute_no_year"
                     d = infer_year(month, day, published)
-            out.append(_Abs(m.start(), m.end(), d, False, rule, anchor, wd,
-                            m.start("core"), m.end("core")))
+            out.append(_Abs(m.start(), m.end(), d, False, rule, anchor, wd, m.start("core"), m.end("core")))
         else:
             if m.group("ny"):
                 y, mo, dd = m.group("ny"), m.group("nm"), m.group("nd")
@@ -416,14 +418,16 @@ def _abs_candidates(text: str, published: date | None) -> list[_Abs]:
             d = _safe_date(y, mo, dd)
             if d is None:
                 continue
-            out.append(_Abs(m.start(), m.end(), d, True, "absolute_numeric", anchor, wd,
-                            m.start("core"), m.end("core")))
+            out.append(
+                _Abs(m.start(), m.end(), d, True, "absolute_numeric", anchor, wd, m.start("core"), m.end("core"))
+            )
     return out
 
 
 # --------------------------------------------------------------------------------------------
 # find_dates
 # --------------------------------------------------------------------------------------------
+
 
 def find_dates(text: str, published: date | None) -> list[DateMatch]:
     """All date expressions in `text` (normalised text expected), non-overlapping, in order.
@@ -448,7 +452,7 @@ def find_dates(text: str, published: date | None) -> list[DateMatch]:
             continue
         start = m.start("core") if m.group("ctx") else m.start()
         # A day number right before the month belongs to the full-date rule.
-        if re.search(r"\d\s*(?:من\s+)?$", text[max(0, start - 8):start]):
+        if re.search(r"\d\s*(?:من\s+)?$", text[max(0, start - 8) : start]):
             continue
         mod = _key(m.group("mod")) if m.group("mod") else None
         day = _MODIFIER_DAY.get(mod, 1) if mod else 1
@@ -482,8 +486,7 @@ def find_dates(text: str, published: date | None) -> list[DateMatch]:
             continue
         mod = _key(m.group("mod")) if m.group("mod") else None
         start = m.start("core") if m.group("ctx") else m.start()
-        add(start, m.end(), _safe_date(y, _MODIFIER_MONTH.get(mod, 1) if mod else 1, 1),
-            "year", "year")
+        add(start, m.end(), _safe_date(y, _MODIFIER_MONTH.get(mod, 1) if mod else 1, 1), "year", "year")
 
     if published is not None:
         _relative(text, folded, has_digit, published, add)
@@ -514,8 +517,7 @@ def _relative(text: str, folded: str, has_digit: bool, published: date, add) -> 
         unit_week = False
         if m.group("n"):
             raw = _key(m.group("n"))
-            n = int(to_ascii_digits(raw)) if raw.isdigit() or to_ascii_digits(raw).isdigit() \
-                else _NUMBER_WORDS.get(raw)
+            n = int(to_ascii_digits(raw)) if raw.isdigit() or to_ascii_digits(raw).isdigit() else _NUMBER_WORDS.get(raw)
             unit_week = _key(m.group("unit")).startswith("اسبوع") or _key(m.group("unit")) == "اسابيع"
         elif m.group("two"):
             n = 2
@@ -537,7 +539,7 @@ def _relative(text: str, folded: str, has_digit: bool, published: date, add) -> 
         # "ليلة السبت إلى الأحد": what is reported of such a night happened after midnight, on the
         # second day, unless the text says before midnight ("قبيل منتصف ليل الثلاثاء الأربعاء")
         first = _most_recent_weekday(w1, published)
-        if _BEFORE_MIDNIGHT.search(text[max(0, m.start() - 14):m.start()]):
+        if _BEFORE_MIDNIGHT.search(text[max(0, m.start() - 14) : m.start()]):
             add(m.start(), m.end(), first, "day", "night_of_before_midnight")
         else:
             add(m.start(), m.end(), min(first + timedelta(days=1), published), "day", "night_of")
@@ -551,8 +553,7 @@ def _relative(text: str, folded: str, has_digit: bool, published: date, add) -> 
             delta = (wd - published.weekday()) % 7 or 7
             add(m.start(), m.end(), published + timedelta(days=delta), "day", "weekday_next")
         else:
-            add(m.start(), m.end(), _most_recent_weekday(wd, published, q == "past"),
-                "day", "weekday")
+            add(m.start(), m.end(), _most_recent_weekday(wd, published, q == "past"), "day", "weekday")
 
     for m in _finditer_if(has_digit and bool(_REL_MONTH_KEY.search(folded)), _DAY_OF_REL_MONTH_RE, text):
         q = _qual_kind(m.group("qual"))
@@ -561,17 +562,21 @@ def _relative(text: str, folded: str, has_digit: bool, published: date, add) -> 
             continue
         first = _shift_months(published, step)
         d = _safe_date(first.year, first.month, int(to_ascii_digits(m.group("day"))))
-        add(m.start(), m.end(), d, "day",
-            {-1: "day_of_last_month", 0: "day_of_this_month", 1: "day_of_next_month"}[step])
+        add(
+            m.start(),
+            m.end(),
+            d,
+            "day",
+            {-1: "day_of_last_month", 0: "day_of_this_month", 1: "day_of_next_month"}[step],
+        )
 
     for m in _finditer_if(bool(_PERIOD_KEY.search(folded)), _PERIOD_RE, text):
         unit = _key(m.group("unit") or m.group("unit2"))
         qual_raw = _key(m.group("qual")) if m.group("qual") else None
-        q = "current" if m.group("unit2") else ("past2" if qual_raw == "قبل الماضي"
-                                                 else _qual_kind(qual_raw))
+        q = "current" if m.group("unit2") else ("past2" if qual_raw == "قبل الماضي" else _qual_kind(qual_raw))
         mod = _key(m.group("mod")) if m.group("mod") else None
         if unit == "العام" and m.group("unit") and not mod:
-            before = text[:m.start()].split()
+            before = text[: m.start()].split()
             if before and _key(before[-1]) in _GENERAL_NOUNS:
                 continue  # "المدير العام الحالي" is the current director-general, not this year
         step = {"past": -1, "past2": -2, "current": 0, "next": 1}.get(q)
@@ -601,9 +606,7 @@ _LABEL_RE = re.compile(
 )
 _CLOCK_RE = re.compile(r"(?<!\d)\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?(?!\d)")
 _WEATHER_RE = re.compile(r"°|℃|درجه\s+مئويه|(?<!\w)(?:مشمس|غايم|ممطر|صحو)(?!\w)")
-_LEFTOVER_OK = re.compile(
-    rf"^(?:\s|[،,.\-–|/:•·()\[\]]|{_WD}|يوم|الموافق|م(?!\w)|ميلادي)*$"
-)
+_LEFTOVER_OK = re.compile(rf"^(?:\s|[،,.\-–|/:•·()\[\]]|{_WD}|يوم|الموافق|م(?!\w)|ميلادي)*$")
 _LEFTOVER_OK_LABELLED = re.compile(
     rf"^(?:\s|[،,.\-–|/:•·()\[\]]|{_WD}|يوم|الموافق|الساعه|بتوقيت\s+\w+|\w{{0,3}}\s*GMT|"
     rf"(?i:am|pm|gmt|utc)|[صم](?!\w)|ميلادي|\d{{1,2}}\s*[:：]\s*\d{{2}}(?:\s*[:：]\s*\d{{2}})?|"
@@ -624,7 +627,7 @@ def _full_date_line(line_norm: str, labelled: bool) -> date | None:
     if len(cands) != 1:
         return None
     a = cands[0]
-    leftover = line_norm[:a.start] + " " + line_norm[a.end:]
+    leftover = line_norm[: a.start] + " " + line_norm[a.end :]
     ok = (_LEFTOVER_OK_LABELLED if labelled else _LEFTOVER_OK).match(leftover)
     if not ok:
         return None
@@ -693,11 +696,10 @@ def detect_publication_date(text: str, today: date | None = None) -> Publication
         norm = normalize(raw).strip()
         lm = _LABEL_RE.match(norm)
         if lm:
-            d = _full_date_line(norm[lm.end():], labelled=True)
+            d = _full_date_line(norm[lm.end() :], labelled=True)
             if d is not None and d <= today:
                 label = lm.group("label").lower()
-                (labelled_upd if ("تحديث" in label or "update" in label) else labelled_pub).append(
-                    (d, raw.strip()))
+                (labelled_upd if ("تحديث" in label or "update" in label) else labelled_pub).append((d, raw.strip()))
             continue
         if n_nonempty <= 15:
             d = _full_date_line(norm, labelled=False)

@@ -13,6 +13,7 @@ continues an incident, the incident's date decides the actor who held a town the
 part would import every other. The words it reads are data (seeds), and the sentence-level
 readers (casualties, dates, lexicon, cues) are modules of their own.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,20 +35,30 @@ EXTRACTOR_VERSION = "2026.12.01.1"
 
 # Clauses that start another incident inside one sentence.
 # (Applied to the original text, so hamza forms are spelled both ways.)
-_CLAUSE_BREAK = re.compile(r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|قُتل|[أا]صيب|لقي|جرح|استشهد|ارتقى))\s)")
+_CLAUSE_BREAK = re.compile(
+    r"،?\s+(?=(?:فيما|بينما|في حين|وفي حادث|وفي هجوم|كما (?:قتل|قُتل|[أا]صيب|لقي|جرح|استشهد|ارتقى))\s)"
+)
 # Words that refer back to an incident already told: the toll or details of the same event.
-_ANAPHORA = re.compile(normalize(
-    r"(?:^|\s)(?:و|ف|ب|ل)?(?:ال(?:هجوم|هجمه|اشتباك|اشتباكات|كمين|انفجار|تفجير|حادث|حادثه|قصف|غاره|ضربه|معارك|"
-    r"عمليه|اعتداء|استهداف|مواجهات|قتلي|ضحايا|جرحي|مصابين|شهداء)|(?:هجوم|اعتداء|تفجير|قصف)(?:هم|ه|ها)|جراءه|"
-    r"جراء ذلك|اثره|اثرها|حصيله|ارتفع|ارتفعت|ارتفاع|منهم|في وقت سابق|سابقا)(?!\w)"))
+_ANAPHORA = re.compile(
+    normalize(
+        r"(?:^|\s)(?:و|ف|ب|ل)?(?:ال(?:هجوم|هجمه|اشتباك|اشتباكات|كمين|انفجار|تفجير|حادث|حادثه|قصف|غاره|ضربه|معارك|"
+        r"عمليه|اعتداء|استهداف|مواجهات|قتلي|ضحايا|جرحي|مصابين|شهداء)|(?:هجوم|اعتداء|تفجير|قصف)(?:هم|ه|ها)|جراءه|"
+        r"جراء ذلك|اثره|اثرها|حصيله|ارتفع|ارتفعت|ارتفاع|منهم|في وقت سابق|سابقا)(?!\w)"
+    )
+)
 # "وفي بلدة الخوين"، "أما في محافظة ديالى": a paragraph that opens on a place
-_OPENS_ON_PLACE = re.compile(normalize(r"^(?:و|ف)?(?:أما\s+)?(?:في|ب)\s*(?:مدينة|بلدة|قرية|منطقة|محافظة|ناحية|قضاء|ريف|حي|مخيم)?\s*"))
+_OPENS_ON_PLACE = re.compile(
+    normalize(r"^(?:و|ف)?(?:أما\s+)?(?:في|ب)\s*(?:مدينة|بلدة|قرية|منطقة|محافظة|ناحية|قضاء|ريف|حي|مخيم)?\s*")
+)
 _GOVERNORATES_BEFORE = re.compile(normalize(r"(?:محافظات|مدن|مناطق|ولايات)\s*$"))
 _LISTED = re.compile(r"^\s*(?:،\s*)?و?\s*$")
 # An updated toll: "ارتفعت حصيلة الهجوم إلى"، "حصيلة جديدة"، "آخر حصيلة". Its figures replace earlier ones.
-_UPDATE = re.compile(normalize(
-    r"(?:ارتفعت|ارتفع|ارتفاع|وصلت|وصل|بلغت|بلغ)\s+(?:\S+\s+){0,6}?(?:إلى|الى)\s|حصيله (?:جديده|محدثه|نهائيه)|"
-    r"(?:آخر|اخر) حصيله|الحصيله النهائيه|الحصيله الجديده"))
+_UPDATE = re.compile(
+    normalize(
+        r"(?:ارتفعت|ارتفع|ارتفاع|وصلت|وصل|بلغت|بلغ)\s+(?:\S+\s+){0,6}?(?:إلى|الى)\s|حصيله (?:جديده|محدثه|نهائيه)|"
+        r"(?:آخر|اخر) حصيله|الحصيله النهائيه|الحصيله الجديده"
+    )
+)
 # "وكان هجوم مماثل قد أسفر...": an earlier incident; without its own date it cannot be dated
 _PLUPERFECT = re.compile(normalize(r"^(?:و)?(?:كان|كانت|كانوا)\s+(?:\S+\s+){0,8}?قد\s"))
 _FUTURE_OR_THREAT = re.compile(normalize(r"(?:يهدد|تهدد|هدد|هددت|تتوعد|يتوعد|محاولة|محاولات)\s+(?:ب|بال)?"))
@@ -56,12 +67,18 @@ _SINCE = re.compile(normalize(r"منذ[^،.]*$"))
 _ORDINAL_DAY = re.compile(normalize(r"لليوم (الثاني|الثالث|الرابع|الخامس|السادس|السابع)"))
 _ORDINALS = {normalize(w): n for n, w in enumerate(["الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع"], 2)}
 # A place after one of these is a reference point, not where it happened.
-_REFERENCE_BEFORE = re.compile(normalize(
-    r"(?:شمال|جنوب|شرق|غرب|شمالي|جنوبي|شرقي|غربي|شمال شرق|شمال غرب|جنوب شرق|جنوب غرب|شمال شرقي|شمال غربي|"
-    r"جنوب شرقي|جنوب غربي)(?:\s+(?:مدينة|محافظة|العاصمة))?\s*(?:من|ل)?\s*$"))
-_REFERENCE_CONTEXT = re.compile(normalize(
-    r"(?:الواقعة|الواقع|التي تقع|الذي يقع|المحاذية|المحاذي|القريبة من|المتاخمة|بين|والمتنازع|المتنازع|"
-    r"الناطق|المتحدث|مراسل|وكالة|مكتب|مؤتمر|زار|زيارة|وصل|عاد|مطار|قادما|العاصمة)[^،.]{0,25}$"))
+_REFERENCE_BEFORE = re.compile(
+    normalize(
+        r"(?:شمال|جنوب|شرق|غرب|شمالي|جنوبي|شرقي|غربي|شمال شرق|شمال غرب|جنوب شرق|جنوب غرب|شمال شرقي|شمال غربي|"
+        r"جنوب شرقي|جنوب غربي)(?:\s+(?:مدينة|محافظة|العاصمة))?\s*(?:من|ل)?\s*$"
+    )
+)
+_REFERENCE_CONTEXT = re.compile(
+    normalize(
+        r"(?:الواقعة|الواقع|التي تقع|الذي يقع|المحاذية|المحاذي|القريبة من|المتاخمة|بين|والمتنازع|المتنازع|"
+        r"الناطق|المتحدث|مراسل|وكالة|مكتب|مؤتمر|زار|زيارة|وصل|عاد|مطار|قادما|العاصمة)[^،.]{0,25}$"
+    )
+)
 _EXPLICIT_ADMIN = re.compile(normalize(r"(?:مدينة|بلدة|قرية|منطقة|مخيم|سجن|قاعدة)\s*$"))
 # "بلدة النيرب في ريف إدلب": the container a reporter names decides between homonyms elsewhere.
 _CONTAINER = re.compile(normalize(r"(?:محافظة|محافظه|ولاية|قضاء|ناحية|ريف)\s*$"))
@@ -73,26 +90,41 @@ _OUTLET_BEFORE = re.compile(normalize(r"(?:تلقته|تلقتها|تلقت|نق
 # A country is the scene only when the text puts something in it ("في سوريا"، "داخل العراق").
 _IN_COUNTRY = re.compile(normalize(r"(?:في|داخل|ب|الأراضي|أراضي)\s*$"))
 # Verbs whose subject is the attacker when it follows them, or which it follows.
-_AGENT_NAMED_LATER = re.compile(normalize(
-    r"(?:^|\s)(?:و|ف)?(?:نصبه|نصبها|نصبته|شنه|شنها|شنته|نفذه|نفذها|نفذته|نفذتها|تبناه|تبنته|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|"
-    r"يقف وراءه|تقف وراءه|المسؤولية عن|مسؤوليته عن)(?:\s+\S+){0,3}\s+(?:ل|ال|لل)?$"))
-_AGENT_BEFORE = re.compile(normalize(
-    r"(?:^|\s)(?:و|ف|ب|ل)?(?:نصبه|نصبها|شنه|شنها|نفذه|نفذها|تبناه|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|من قبل|على يد|بأيدي|بيد|"
-    r"هجوم|هجوما|هجمات|هجمة|كمين|كمينا|اعتداء|قصف|غارة|غارات|ضربة|ضربات|مسلحو|عناصر|خلية|خلايا|اتهم|اتهام|تتهم|يتهم|"
-    r"شن|شنت|نفذ|نفذت|هاجم|هاجمت|اقتحم|اقتحمت|فجر|فجرت|قصفت|أطلق|أطلقت|تمكن|تمكنت|قتل|قتلت|اغتال|خطف|اختطف|أعدم)"
-    r"\s+(?:ل|ال|لل)?$"))
-_AGENT_AFTER = re.compile(normalize(
-    r"^\s*(?:قد\s+|(?:\S+\s+)?قد\s+)?(?:شن|شنت|نفذ|نفذت|هاجم|هاجمت|استهدف|استهدفت|قصف|قصفت|نصب|نصبت|أطلق|أطلقت|فجر|فجرت|اقتحم|اقتحمت|"
-    r"تمكن|تمكنت|قتل|قتلت|اغتال|اغتالت|خطف|اختطف|أعدم|أعدمت|ضرب|ضربت|يشن|تشن|ينفذ|تنفذ|يهاجم|تهاجم|"
-    r"تستهدف|يستهدف|حاول|حاولت)(?:\s|$)"))
-_TARGET_BEFORE = re.compile(normalize(
-    r"(?:^|\s)(?:و|ف|ب|ل)?(?:على|ضد|مقر|مقرا|مقرات|رتل|رتلا|دورية|دوريه|نقطة|ثكنة|قوة من|قوة|"
-    r"موقع|موقعا|مواقع|مواقع ل|عجلة|آلية|سيارة|منزل|حاجز|كمين ل|بحق)\s+(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
+_AGENT_NAMED_LATER = re.compile(
+    normalize(
+        r"(?:^|\s)(?:و|ف)?(?:نصبه|نصبها|نصبته|شنه|شنها|شنته|نفذه|نفذها|نفذته|نفذتها|تبناه|تبنته|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|"
+        r"يقف وراءه|تقف وراءه|المسؤولية عن|مسؤوليته عن)(?:\s+\S+){0,3}\s+(?:ل|ال|لل)?$"
+    )
+)
+_AGENT_BEFORE = re.compile(
+    normalize(
+        r"(?:^|\s)(?:و|ف|ب|ل)?(?:نصبه|نصبها|شنه|شنها|نفذه|نفذها|تبناه|تبنى|تبنت|نسب|ونسب|ينسب|تنسب|نسبت|من قبل|على يد|بأيدي|بيد|"
+        r"هجوم|هجوما|هجمات|هجمة|كمين|كمينا|اعتداء|قصف|غارة|غارات|ضربة|ضربات|مسلحو|عناصر|خلية|خلايا|اتهم|اتهام|تتهم|يتهم|"
+        r"شن|شنت|نفذ|نفذت|هاجم|هاجمت|اقتحم|اقتحمت|فجر|فجرت|قصفت|أطلق|أطلقت|تمكن|تمكنت|قتل|قتلت|اغتال|خطف|اختطف|أعدم)"
+        r"\s+(?:ل|ال|لل)?$"
+    )
+)
+_AGENT_AFTER = re.compile(
+    normalize(
+        r"^\s*(?:قد\s+|(?:\S+\s+)?قد\s+)?(?:شن|شنت|نفذ|نفذت|هاجم|هاجمت|استهدف|استهدفت|قصف|قصفت|نصب|نصبت|أطلق|أطلقت|فجر|فجرت|اقتحم|اقتحمت|"
+        r"تمكن|تمكنت|قتل|قتلت|اغتال|اغتالت|خطف|اختطف|أعدم|أعدمت|ضرب|ضربت|يشن|تشن|ينفذ|تنفذ|يهاجم|تهاجم|"
+        r"تستهدف|يستهدف|حاول|حاولت)(?:\s|$)"
+    )
+)
+_TARGET_BEFORE = re.compile(
+    normalize(
+        r"(?:^|\s)(?:و|ف|ب|ل)?(?:على|ضد|مقر|مقرا|مقرات|رتل|رتلا|دورية|دوريه|نقطة|ثكنة|قوة من|قوة|"
+        r"موقع|موقعا|مواقع|مواقع ل|عجلة|آلية|سيارة|منزل|حاجز|كمين ل|بحق)\s+(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"
+    )
+)
 # "هجوم استهدف X" names the target; a bare "استهدفت X" (verb first) names the attacker.
-_TARGET_OF_EVENT = re.compile(normalize(
-    r"(?:هجوم|هجوما|هجمة|تفجير|انفجار|عبوة|عبوات|غارة|غارات|ضربة|ضربات|قصف|كمين|قذيفة|قذائف|صاروخ|صواريخ|"
-    r"اعتداء|عملية|الهجوم|التفجير|الانفجار|العبوة|الغارة|الضربة|القصف|الكمين)(?:\s+\S+){0,3}\s+"
-    r"(?:استهدف|استهدفت|يستهدف|تستهدف|طال|طالت)\s+(?:\S+\s+)?(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"))
+_TARGET_OF_EVENT = re.compile(
+    normalize(
+        r"(?:هجوم|هجوما|هجمة|تفجير|انفجار|عبوة|عبوات|غارة|غارات|ضربة|ضربات|قصف|كمين|قذيفة|قذائف|صاروخ|صواريخ|"
+        r"اعتداء|عملية|الهجوم|التفجير|الانفجار|العبوة|الغارة|الضربة|القصف|الكمين)(?:\s+\S+){0,3}\s+"
+        r"(?:استهدف|استهدفت|يستهدف|تستهدف|طال|طالت)\s+(?:\S+\s+)?(?:ل|ال|لل|من)?\s*(?:\S+\s+)?$"
+    )
+)
 _SOURCE_AFTER = re.compile(normalize(r"^\s*(?:في|،)?\s*(?:بيان|تصريح|مؤتمر صحفي|إن|ان|أن)(?:\s|$)"))
 # "من قبل مجهولين"، "على يد داعش": the attacker, whatever comes before.
 _BY_AGENT = re.compile(normalize(r"(?:من قبل|على يد|على أيدي|بأيدي|بيد)\s+(?:ل|ال|لل)?$"))
@@ -102,35 +134,45 @@ _INITIATOR_BEFORE = re.compile(normalize(r"(?:^|\s)(?:هجوم|هجوما|هجم
 _OWN_MEN = re.compile(normalize(r"(?:مقاتلي|مقاتل|عناصر|منتسبي|جنود|أفراد|افراد)(?:ها|ه|هم)(?!\w)"))
 _BETWEEN = re.compile(r"(?:^|\s)بين(?:\s+\S+){0,2}\s+$")
 _TARGET_AFTER = re.compile(normalize(r"^\s*(?:تعرض|تعرضت|تعرضوا)"))
-_FEATURE_RANK = {"site": 7, "village": 6, "town": 5, "city": 5, "admin3": 4, "admin2": 3, "admin1": 2,
-                 "region": 1, "country": 0}
+_FEATURE_RANK = {
+    "site": 7,
+    "village": 6,
+    "town": 5,
+    "city": 5,
+    "admin3": 4,
+    "admin2": 3,
+    "admin1": 2,
+    "region": 1,
+    "country": 0,
+}
 
 
 @dataclass
 class _Unit:
     """A sentence or clause as read: its original text and what was found in it."""
+
     index: int
     text: str
     norm: str
-    sentence: int = 0      # clauses of one sentence share it
+    sentence: int = 0  # clauses of one sentence share it
     mentions: list[CasualtyMention] = field(default_factory=list)
     dates: list[DateMatch] = field(default_factory=list)
     place_matches: list = field(default_factory=list)  # LexMatch, read once per unit
-    places: list = field(default_factory=list)        # (LexMatch, weight)
-    triggers: list = field(default_factory=list)      # LexMatch
-    actors: list = field(default_factory=list)        # LexMatch
+    places: list = field(default_factory=list)  # (LexMatch, weight)
+    triggers: list = field(default_factory=list)  # LexMatch
+    actors: list = field(default_factory=list)  # LexMatch
     agents: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
-    parties: list[str] = field(default_factory=list)    # "اشتباكات بين X و Y"
-    sources: list[str] = field(default_factory=list)    # who tells it: "قال مصدر في الشرطة"
-    victims: list[str] = field(default_factory=list)    # actors named inside a casualty phrase
-    strong_agents: int = 0   # agents[:strong_agents] were named as doers ("نفذته"، "على يد"، "قصف تركي")
+    parties: list[str] = field(default_factory=list)  # "اشتباكات بين X و Y"
+    sources: list[str] = field(default_factory=list)  # who tells it: "قال مصدر في الشرطة"
+    victims: list[str] = field(default_factory=list)  # actors named inside a casualty phrase
+    strong_agents: int = 0  # agents[:strong_agents] were named as doers ("نفذته"، "على يد"، "قصف تركي")
     trigger: object | None = None
     no_casualties: bool = False
     survived: bool = False
     anaphora: bool = False
     new_incident: bool = False
-    another_incident: bool = False   # "ضربة ثانية"، "هجوم آخر": a further incident of the same kind
+    another_incident: bool = False  # "ضربة ثانية"، "هجوم آخر": a further incident of the same kind
     background: bool = False
 
     @property
@@ -156,8 +198,11 @@ class Extractor:
         self.parser = CasualtyParser(lexicon.victim_nouns, lexicon.casualty_terms, lexicon.find_actors)
         self.cues = _Cues(lexicon.cues)
         # victim nouns that name fighters of a side the text does not give ("عنصراً"، "مقاتلين")
-        self._fighter_nouns = {noun for noun in lexicon.victim_nouns
-                               if any(noun.startswith(normalize(w)) for w in ("عنصر", "عناصر", "مقاتل", "مسلح", "فرد", "افراد"))}
+        self._fighter_nouns = {
+            noun
+            for noun in lexicon.victim_nouns
+            if any(noun.startswith(normalize(w)) for w in ("عنصر", "عناصر", "مقاتل", "مسلح", "فرد", "افراد"))
+        }
         # governorate name -> its admin1 row, for reports placed only by the article's governorate
         self._admin1_place = {}
         for pid, place in lexicon.places.items():
@@ -172,8 +217,15 @@ class Extractor:
                 clause = clause.strip(" ،,")
                 if clause:
                     norm = normalize(clause)
-                    units.append(_Unit(index=len(units), text=clause, norm=norm, sentence=number,
-                                       place_matches=self.lex.find_places(norm)))
+                    units.append(
+                        _Unit(
+                            index=len(units),
+                            text=clause,
+                            norm=norm,
+                            sentence=number,
+                            place_matches=self.lex.find_places(norm),
+                        )
+                    )
         return units
 
     def _clauses(self, sentence: str) -> list[str]:
@@ -194,14 +246,20 @@ class Extractor:
         country = self._unit_country(unit) or country_hint
         unit.triggers = self.lex.find_triggers(norm)
         cues = self.cues.scan(norm)
-        unit.background = bool(cues & _NOT_AN_INCIDENT) or ("non_conflict" in cues and not self._conflict_trigger(
-            unit.triggers)) or self._lists_governorates(unit)
+        unit.background = (
+            bool(cues & _NOT_AN_INCIDENT)
+            or ("non_conflict" in cues and not self._conflict_trigger(unit.triggers))
+            or self._lists_governorates(unit)
+        )
         dates = actors = None
         if not unit.background and self.parser.may_mention(norm):
             # a number inside a date is never a count ("3 آذار 2024 إصابة 4 عناصر")
             dates, actors = find_dates(norm, published), self.lex.find_actors(norm)
-            unit.mentions = [m for m in self.parser.parse(norm, country, [(d.start, d.end) for d in dates], actors)
-                             if not self._threat(norm, m)]
+            unit.mentions = [
+                m
+                for m in self.parser.parse(norm, country, [(d.start, d.end) for d in dates], actors)
+                if not self._threat(norm, m)
+            ]
             if unit.mentions and _UPDATE.search(norm):
                 for m in unit.mentions:
                     m.updated = True
@@ -211,7 +269,7 @@ class Extractor:
         unit.new_incident = bool(self.cues.new_incident.match(norm))
         unit.another_incident = bool(self.cues.another_incident.search(norm))
         if not (unit.has_casualties or unit.triggers or unit.anaphora):
-            return    # a sentence with no figure, no trigger and no back-reference joins no incident
+            return  # a sentence with no figure, no trigger and no back-reference joins no incident
         unit.dates = dates if dates is not None else find_dates(norm, published)
         unit.actors = _named_over_generic(norm, actors if actors is not None else self.lex.find_actors(norm))
         if unit.triggers:
@@ -219,14 +277,14 @@ class Extractor:
         self._roles(unit)
 
     def _lists_governorates(self, unit: _Unit) -> bool:
-        """"في محافظات المثنى والأنبار وديالى": governorates listed after a plural "محافظات", or three
+        """ "في محافظات المثنى والأنبار وديالى": governorates listed after a plural "محافظات", or three
         side by side ("بين بغداد وأربيل" names two parties, not two scenes)."""
         run = 1
         for (a, _), (b, _) in zip(unit.places, unit.places[1:]):
             admin_a, admin_b = self._place_key(a)[1], self._place_key(b)[1]
-            if admin_a and admin_b and admin_a != admin_b and _LISTED.match(unit.norm[a.end:b.start]):
+            if admin_a and admin_b and admin_a != admin_b and _LISTED.match(unit.norm[a.end : b.start]):
                 run += 1
-                if run >= 3 or _GOVERNORATES_BEFORE.search(unit.norm[max(0, a.start - 14):a.start]):
+                if run >= 3 or _GOVERNORATES_BEFORE.search(unit.norm[max(0, a.start - 14) : a.start]):
                     return True
             else:
                 run = 1
@@ -237,24 +295,24 @@ class Extractor:
 
     @staticmethod
     def _threat(norm: str, mention: CasualtyMention) -> bool:
-        """"يهدد بقتل"، "محاولة اغتيال": no one was harmed by the words themselves."""
-        return bool(_FUTURE_OR_THREAT.search(norm[max(0, mention.start - 14):mention.start]))
+        """ "يهدد بقتل"، "محاولة اغتيال": no one was harmed by the words themselves."""
+        return bool(_FUTURE_OR_THREAT.search(norm[max(0, mention.start - 14) : mention.start]))
 
     def _weighted_places(self, norm: str, matches: list) -> list:
         """Places in the unit with a weight: reference points and speakers' cities count little."""
         out = []
         for match in matches:
-            before = norm[max(0, match.start - 40):match.start]
+            before = norm[max(0, match.start - 40) : match.start]
             weight = 1.0
             if _REFERENCE_BEFORE.search(before):
                 weight = 0.4
             if _REFERENCE_CONTEXT.search(before):
                 weight = 0.2
-            if not before.strip(' "\'') and _DATELINE_AFTER.match(norm[match.end:match.end + 25]):
+            if not before.strip(" \"'") and _DATELINE_AFTER.match(norm[match.end : match.end + 25]):
                 out.append((match, 0.05))
                 continue
             if _OUTLET_BEFORE.search(before):
-                out.append((match, 0.05))   # "في بيان تلقته "بغداد اليوم"": a news outlet, not a place
+                out.append((match, 0.05))  # "في بيان تلقته "بغداد اليوم"": a news outlet, not a place
                 continue
             if _EXPLICIT_ADMIN.search(before):
                 weight += 0.5
@@ -292,23 +350,29 @@ class Extractor:
         """Attackers and targets from the words around each actor mention."""
         norm = unit.norm
         for first, second in zip(unit.actors, unit.actors[1:]):
-            between = norm[first.end:second.start]
-            if _BETWEEN.search(norm[max(0, first.start - 25):first.start]) and re.fullmatch(r"\s*(?:\S+\s+){0,3}و\s*", between):
+            between = norm[first.end : second.start]
+            if _BETWEEN.search(norm[max(0, first.start - 25) : first.start]) and re.fullmatch(
+                r"\s*(?:\S+\s+){0,3}و\s*", between
+            ):
                 unit.parties.extend([first.entry_id, second.entry_id])
         victim_spans = [(m.start, m.end) for m in unit.mentions]
         for match in unit.actors:
-            before = norm[max(0, match.start - 30):match.start]
-            after = norm[match.end:match.end + 20]
+            before = norm[max(0, match.start - 30) : match.start]
+            after = norm[match.end : match.end + 20]
             if self.cues.source_before.search(before) or _SOURCE_AFTER.search(after):
                 unit.sources.append(match.entry_id)
-            elif _BY_AGENT.search(before) or _AGENT_NAMED_LATER.search(before) or WEAPON_START.match(match.surface) \
-                    or _INITIATOR_BEFORE.search(before):
-                unit.agents.insert(unit.strong_agents, match.entry_id)   # named as the doer: before weaker cues
+            elif (
+                _BY_AGENT.search(before)
+                or _AGENT_NAMED_LATER.search(before)
+                or WEAPON_START.match(match.surface)
+                or _INITIATOR_BEFORE.search(before)
+            ):
+                unit.agents.insert(unit.strong_agents, match.entry_id)  # named as the doer: before weaker cues
                 unit.strong_agents += 1
             elif _TARGET_AFTER.search(after) or _TARGET_BEFORE.search(before) or _TARGET_OF_EVENT.search(before):
                 unit.targets.append(match.entry_id)
             elif any(a <= match.start < b for a, b in victim_spans):
-                unit.victims.append(match.entry_id)   # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
+                unit.victims.append(match.entry_id)  # "قتل ثلاثة من عناصر الأمن": the victims, not the attacker
             elif _AGENT_BEFORE.search(before) or _AGENT_AFTER.search(after):
                 unit.agents.append(match.entry_id)
 
@@ -346,7 +410,10 @@ class Extractor:
             return False
         if not self._same_day(earlier_report, report):
             return False
-        here, there = self.lex.places.get(earlier_report.place_id or "", {}), self.lex.places.get(report.place_id or "", {})
+        here, there = (
+            self.lex.places.get(earlier_report.place_id or "", {}),
+            self.lex.places.get(report.place_id or "", {}),
+        )
         for key in ("country", "admin1"):
             if here.get(key) and there.get(key) and here[key] != there[key]:
                 return False
@@ -355,10 +422,15 @@ class Extractor:
             return False
         attackers = {earlier_report.actor1_id, report.actor1_id}
         if None not in attackers and len(attackers - {"unidentified_gunmen"}) == 2:
-            return False   # "وردت قوات النظام بقصف ...": another attacker, another incident
+            return False  # "وردت قوات النظام بقصف ...": another attacker, another incident
         scenes, other_scenes = _scenes(earlier.units), _scenes(incident.units)
-        if scenes and other_scenes and not _named_in(scenes, incident.units) and not _named_in(other_scenes, earlier.units):
-            return False   # "بلدة النيرب" and "بلدة الخوين", named or not in the gazetteer
+        if (
+            scenes
+            and other_scenes
+            and not _named_in(scenes, incident.units)
+            and not _named_in(other_scenes, earlier.units)
+        ):
+            return False  # "بلدة النيرب" and "بلدة الخوين", named or not in the gazetteer
         return self._figures_agree(earlier_report, report) or incident.units[0].anaphora
 
     @staticmethod
@@ -366,7 +438,7 @@ class Extractor:
         """Dates one incident may carry: the same precision, a day apart at most. A date that only
         falls back to the publication day fits any day-precision date within a day of it."""
         if a.event_date is None or b.event_date is None:
-            return True    # an undated retelling ("وكان الهجوم قد أسفر عن ...") fits any date
+            return True  # an undated retelling ("وكان الهجوم قد أسفر عن ...") fits any date
         if a.date_precision != b.date_precision:
             return False
         return abs((a.event_date - b.event_date).days) <= (1 if a.date_precision == "day" else 0)
@@ -375,15 +447,23 @@ class Extractor:
     def _figures_agree(a: Report, b: Report) -> bool:
         """Both tell the same toll, or one tells none, or one is an update of the other: figures
         of one kind that differ while the other kind is the same or unknown."""
+
         def same(x, y):
             return x is None or y is None or x == y
+
         if same(a.killed, b.killed) and same(a.wounded, b.wounded):
             return True
+
         def within(x, y):
             return x is None or (y is not None and x <= y)
-        if within(b.killed, a.killed) and within(b.wounded, a.wounded) or \
-                within(a.killed, b.killed) and within(a.wounded, b.wounded):
-            return True    # "قتل الطفلان ..." beside "قتل 37 شخصاً": some of the victims, told again
+
+        if (
+            within(b.killed, a.killed)
+            and within(b.wounded, a.wounded)
+            or within(a.killed, b.killed)
+            and within(a.wounded, b.wounded)
+        ):
+            return True  # "قتل الطفلان ..." beside "قتل 37 شخصاً": some of the victims, told again
         return b.killed_rule is not None and "update" in (b.killed_rule + (b.wounded_rule or ""))
 
     def _article_country(self, units: list[_Unit]) -> str | None:
@@ -398,19 +478,28 @@ class Extractor:
 
     def _eventful_without_casualties(self, unit: _Unit) -> bool:
         """A specific attack or strike on a stated day, named with who or where."""
-        return unit.trigger is not None and any(d.precision == "day" for d in unit.dates) and \
-            bool(unit.actors or unit.places) and int(self.lex.triggers[unit.trigger.entry_id]["priority"]) >= 70
+        return (
+            unit.trigger is not None
+            and any(d.precision == "day" for d in unit.dates)
+            and bool(unit.actors or unit.places)
+            and int(self.lex.triggers[unit.trigger.entry_id]["priority"]) >= 70
+        )
 
     def _group(self, units: list[_Unit]) -> list[_Incident]:
         incidents: list[_Incident] = []
         current: _Incident | None = None
         for unit in units:
             if current and (unit.new_incident or unit.another_incident or self._elsewhere(current, unit)):
-                current = None   # "أما في محافظة ديالى، فقد تعرض مقر آخر ...": what follows is another incident
+                current = None  # "أما في محافظة ديالى، فقد تعرض مقر آخر ...": what follows is another incident
             if not self._eventful(unit):
                 # details of the incident just told: "هجومهم الذي وقع ... في منطقة حاوي العظيم"
-                if current and unit.anaphora and not unit.background and unit.index - current.last_index <= 2 \
-                        and self._compatible(current, unit):
+                if (
+                    current
+                    and unit.anaphora
+                    and not unit.background
+                    and unit.index - current.last_index <= 2
+                    and self._compatible(current, unit)
+                ):
                     current.context.append(unit)
                 continue
             if current and self._continues(current, unit):
@@ -422,9 +511,14 @@ class Extractor:
                 # is set one sentence before the figures
                 # "سلسلة انفجارات ضربت جرف الصخر ليل الثلاثاء، فيما يعتقد مقتل اثنين": a clause of the same
                 # sentence sets the scene too
-                if previous is not None and not self._eventful(previous) and not previous.background \
-                        and previous.trigger and (unit.anaphora or previous.sentence == unit.sentence) \
-                        and (not unit.places or not unit.dates):
+                if (
+                    previous is not None
+                    and not self._eventful(previous)
+                    and not previous.background
+                    and previous.trigger
+                    and (unit.anaphora or previous.sentence == unit.sentence)
+                    and (not unit.places or not unit.dates)
+                ):
                     current.context.append(previous)
                 incidents.append(current)
         return incidents
@@ -434,11 +528,14 @@ class Extractor:
         if not _OPENS_ON_PLACE.match(unit.norm):
             return False
         own = [m for m, w in unit.places if w >= 0.9]
-        if not own:   # "وفي بلدة الخوين": a settlement the gazetteer does not know is still another scene
+        if not own:  # "وفي بلدة الخوين": a settlement the gazetteer does not know is still another scene
             return bool(_SCENE.match(unit.norm)) and not _scenes([unit]) & _scenes(incident.units + incident.context)
         theirs = [m for u in incident.units + incident.context for m, w in u.places if w >= 0.9]
-        return bool(theirs) and not {m.entry_id for m in own} & {m.entry_id for m in theirs} and \
-            (self._place_key(own[0])[1] != self._place_key(theirs[0])[1] or self._specific(own[0]))
+        return (
+            bool(theirs)
+            and not {m.entry_id for m in own} & {m.entry_id for m in theirs}
+            and (self._place_key(own[0])[1] != self._place_key(theirs[0])[1] or self._specific(own[0]))
+        )
 
     def _specific(self, match) -> bool:
         return _FEATURE_RANK.get(self.lex.places[match.entry_id].get("feature_type"), 0) >= _FEATURE_RANK["city"]
@@ -452,13 +549,16 @@ class Extractor:
         if unit.anaphora:
             return True
         # new figures with no word pointing back start another incident
-        if any(m.count is not None for m in unit.mentions) and \
-                any(m.count is not None for u in incident.units for m in u.mentions):
+        if any(m.count is not None for m in unit.mentions) and any(
+            m.count is not None for u in incident.units for m in u.mentions
+        ):
             return False
         prev_trigger = next((u.trigger for u in reversed(incident.units) if u.trigger), None)
         if unit.trigger and prev_trigger:
-            return self.lex.triggers[unit.trigger.entry_id]["event_type"] == \
-                self.lex.triggers[prev_trigger.entry_id]["event_type"]
+            return (
+                self.lex.triggers[unit.trigger.entry_id]["event_type"]
+                == self.lex.triggers[prev_trigger.entry_id]["event_type"]
+            )
         return True
 
     def _compatible(self, incident: _Incident, unit: _Unit) -> bool:
@@ -481,22 +581,28 @@ class Extractor:
         """The incident's date in this unit: not a date things are counted from ("منذ دحره في آذار
         2019"; a day a fight broke out is kept), preferably not the day a statement was made, then
         the date nearest the casualty figure or trigger, then the most precise."""
-        dated = [d for d in unit.dates if d.precision in ("day", "week", "month")
-                 and (d.precision == "day" or not _SINCE.search(unit.norm[max(0, d.start - 30):d.start]))]
+        dated = [
+            d
+            for d in unit.dates
+            if d.precision in ("day", "week", "month")
+            and (d.precision == "day" or not _SINCE.search(unit.norm[max(0, d.start - 30) : d.start]))
+        ]
         if not dated:
             return None
         anchor = unit.mentions[0].start if unit.mentions else (unit.trigger.start if unit.trigger else 0)
 
         def rank(d: DateMatch):
-            said = bool(self.cues.statement_before.search(unit.norm[max(0, d.start - 45):d.start]))
+            said = bool(self.cues.statement_before.search(unit.norm[max(0, d.start - 45) : d.start]))
             distance = d.start - anchor if d.start >= anchor else anchor - d.end
             return (said, ("day", "week", "month").index(d.precision) > 0, distance)
+
         best = min(dated, key=rank)
         ordinal = _ORDINAL_DAY.search(unit.norm)
         if ordinal and best.precision == "day":
             back = _ORDINALS.get(ordinal.group(1), 1) - 1
-            return DateMatch(best.start, best.end, best.date - dt.timedelta(days=back), "day",
-                             best.rule + "+ordinal_day", best.text)
+            return DateMatch(
+                best.start, best.end, best.date - dt.timedelta(days=back), "day", best.rule + "+ordinal_day", best.text
+            )
         return best
 
     def _incident_date(self, units: list[_Unit]) -> DateMatch | None:
@@ -518,21 +624,26 @@ class Extractor:
         in_scope = [(m, w) for m, w in candidates if self.lex.places[m.entry_id].get("country") in self.lex.in_scope]
         candidates = in_scope or candidates
         admin_weight = self._votes(candidates)
+
         # a country or region mention fits every governorate of its country: a governorate named
         # with enough weight wins over it
         def score(key):
             country, admin1 = key
             return (admin1 is not None and admin_weight[key] >= 0.4, admin_weight[key])
+
         best_key = max(admin_weight, key=score)
         in_best = [(m, w) for m, w in candidates if self._place_key(m) == best_key]
         strong = [(m, w) for m, w in in_best if w >= 0.4] or in_best
-        match, _ = max(strong, key=lambda mw: (_FEATURE_RANK.get(self.lex.places[mw[0].entry_id].get("feature_type"), 0), mw[1]))
+        match, _ = max(
+            strong, key=lambda mw: (_FEATURE_RANK.get(self.lex.places[mw[0].entry_id].get("feature_type"), 0), mw[1])
+        )
         return match
 
     def _actors(self, incident: _Incident, victims: dict[str | None, dict[str, int | None]]):
         units = incident.units + incident.context
-        agents = [a for u in units for a in u.agents[:u.strong_agents]] + \
-            [a for u in units for a in u.agents[u.strong_agents:]]
+        agents = [a for u in units for a in u.agents[: u.strong_agents]] + [
+            a for u in units for a in u.agents[u.strong_agents :]
+        ]
         targets = [t for u in units for t in u.targets]
         sources = {a for u in units for a in u.sources}
         named_victims = [a for u in units for a in u.victims]
@@ -546,19 +657,24 @@ class Extractor:
         elif agents:
             actor1 = agents[0]
         parties = [p for u in units for p in u.parties]
-        if actor1 is None and parties:   # a clash "بين X و Y": both sides fight
+        if actor1 is None and parties:  # a clash "بين X و Y": both sides fight
             actor1 = parties[0]
             targets = [p for p in parties[1:] if p != actor1] + targets
         # the target among the victims: an armed side before civilians caught with it, then the most hit
-        victim_groups = sorted((g for g in victims if g), key=lambda g: (
-            not self._is_armed(g), -((victims[g].get(KILLED) or 0) + (victims[g].get(WOUNDED) or 0))))
+        victim_groups = sorted(
+            (g for g in victims if g),
+            key=lambda g: (not self._is_armed(g), -((victims[g].get(KILLED) or 0) + (victims[g].get(WOUNDED) or 0))),
+        )
         if actor1 is None:
             if "isis" in mentioned and "isis" not in victim_groups[:1] and "isis" not in targets[:1]:
                 actor1 = "isis"
             else:
                 # a named armed actor that is neither hit nor counted among the dead is the likely attacker
-                others = [a for a in mentioned if a not in targets and a not in victim_groups and a != "civilians"
-                          and a not in named_victims]
+                others = [
+                    a
+                    for a in mentioned
+                    if a not in targets and a not in victim_groups and a != "civilians" and a not in named_victims
+                ]
                 actor1 = others[0] if others else None
         if actor1 is None and victim_groups[:1] == ["isis"]:
             # "أعلنت قيادة العمليات مقتل 9 إرهابيين": forces announcing the jihadists' dead killed them
@@ -571,11 +687,15 @@ class Extractor:
         if actor2 in (None, "civilians") and any(_OWN_MEN.search(u.norm) for u in incident.units):
             # "أعلنت قسد مقتل 3 من مقاتليها": the source's own fighters are the victims
             actor2 = next((a for u in units for a in u.sources if self._is_armed(a) and a != actor1), actor2)
-        if actor2 is None and any((m.count or 0) > 0 for u in incident.units for m in u.mentions) \
-                and not any(self._is_armed(g) for g in victim_groups) and not any(m.noun in self._fighter_nouns for u in units for m in u.mentions):
-            actor2 = "civilians"   # people killed or hurt with no side named: civilians, as ACLED codes them
+        if (
+            actor2 is None
+            and any((m.count or 0) > 0 for u in incident.units for m in u.mentions)
+            and not any(self._is_armed(g) for g in victim_groups)
+            and not any(m.noun in self._fighter_nouns for u in units for m in u.mentions)
+        ):
+            actor2 = "civilians"  # people killed or hurt with no side named: civilians, as ACLED codes them
         if actor2 is None and actor1 == "tribal_fighters":
-            actor2 = actor1      # "نزاع عشائري": tribesmen on both sides
+            actor2 = actor1  # "نزاع عشائري": tribesmen on both sides
         if actor1 is None and actor2 == "tribal_fighters" and not targets:
             actor1 = actor2
         return actor1, actor2
@@ -586,8 +706,13 @@ class Extractor:
     def _successor(self, actor_id: str | None, date: dt.date | None) -> str | None:
         """The actor the same words name on `date` ("الجيش السوري" after 8 December 2024)."""
         row = self.lex.actors.get(actor_id or "")
-        if row and date and row.get("succeeded_by") and row.get("succeeded_on") \
-                and date >= dt.date.fromisoformat(row["succeeded_on"]):
+        if (
+            row
+            and date
+            and row.get("succeeded_by")
+            and row.get("succeeded_on")
+            and date >= dt.date.fromisoformat(row["succeeded_on"])
+        ):
             return row["succeeded_by"]
         return actor_id
 
@@ -606,7 +731,7 @@ class Extractor:
             return None
         best = max(votes, key=votes.get)
         if votes[best] < 2 * sum(v for k, v in votes.items() if k != best):
-            return None   # several governorates: a report without a place is not given one
+            return None  # several governorates: a report without a place is not given one
         return self._admin1_place.get(best)
 
     def _report(self, incident: _Incident, published, article_country, seq, scene=None) -> Report | None:
@@ -623,12 +748,12 @@ class Extractor:
         if not has_figure and not has_trigger:
             return None
         if not has_figure and not any(self._eventful_without_casualties(u) for u in units):
-            return None   # "هجمات أوقعت عددا من الضحايا": no figure and no specific incident
+            return None  # "هجمات أوقعت عددا من الضحايا": no figure and no specific incident
 
         date = self._incident_date(units) or self._incident_date(incident.context)
         all_dates = [d for u in units for d in u.dates]
         if date is None and any(d.precision == "year" for d in all_dates):
-            return None   # history: only a year is given ("قتل زعيم التنظيم عام 2019")
+            return None  # history: only a year is given ("قتل زعيم التنظيم عام 2019")
         if date is None and _PLUPERFECT.search(units[0].norm):
             date_value, precision, rule, date_text = None, None, "earlier_undated", None
         elif date is None:
@@ -644,14 +769,23 @@ class Extractor:
         place = self._place(units + incident.context)
         country = self.lex.places[place.entry_id].get("country") if place else article_country
         if country and country not in self.lex.in_scope:
-            return None   # Gaza, Lebanon, Turkey...: outside what this pipeline codes
-        if scene and (place is None or self.lex.places[place.entry_id].get("feature_type") == "country") \
-                and self.lex.places[scene].get("country") == country:
-            place = None    # "تعرض المطار لهجوم": the article's one governorate is the scene
+            return None  # Gaza, Lebanon, Turkey...: outside what this pipeline codes
+        if (
+            scene
+            and (place is None or self.lex.places[place.entry_id].get("feature_type") == "country")
+            and self.lex.places[scene].get("country") == country
+        ):
+            place = None  # "تعرض المطار لهجوم": the article's one governorate is the scene
             place_id, location_text = scene, None
         elif place is None and article_country:
-            country_place = next((pid for pid, p in self.lex.places.items()
-                                  if p.get("feature_type") == "country" and p.get("country") == article_country), None)
+            country_place = next(
+                (
+                    pid
+                    for pid, p in self.lex.places.items()
+                    if p.get("feature_type") == "country" and p.get("country") == article_country
+                ),
+                None,
+            )
             place_id, location_text = country_place, None
         else:
             place_id, location_text = (place.entry_id, place.surface) if place else (None, None)
@@ -662,22 +796,44 @@ class Extractor:
         for group, count in victims_w.items():
             victims.setdefault(group, {})[WOUNDED] = count
         actor1, actor2 = self._actors(incident, victims)
-        trigger = max((u.trigger for u in units + incident.context if u.trigger),
-                      key=lambda t: int(self.lex.triggers[t.entry_id]["priority"]), default=None)
-        if actor1 is None and trigger and self.lex.triggers[trigger.entry_id]["event_type"] in _VIOLENT_TYPES \
-                and (killed or wounded or actor2):
-            actor1 = "unidentified_gunmen"   # unclaimed drones, unnamed gunmen: an unidentified armed group
+        trigger = max(
+            (u.trigger for u in units + incident.context if u.trigger),
+            key=lambda t: int(self.lex.triggers[t.entry_id]["priority"]),
+            default=None,
+        )
+        if (
+            actor1 is None
+            and trigger
+            and self.lex.triggers[trigger.entry_id]["event_type"] in _VIOLENT_TYPES
+            and (killed or wounded or actor2)
+        ):
+            actor1 = "unidentified_gunmen"  # unclaimed drones, unnamed gunmen: an unidentified armed group
         actor1, actor2 = self._successor(actor1, date_value), self._successor(actor2, date_value)
         vague = "; ".join(m.vague_text for m in mentions if m.vague_text) or None
         evidence = " … ".join(u.text for u in units)
         return Report(
-            seq=seq, event_date=date_value, date_precision=precision, date_rule=rule, date_text=date_text,
-            place_id=place_id, location_text=location_text,
-            trigger_id=trigger.entry_id if trigger else None, trigger_text=trigger.surface if trigger else None,
-            actor1_id=actor1, actor2_id=actor2, killed=killed, wounded=wounded,
-            killed_rule=killed_rule, wounded_rule=wounded_rule, vague_text=vague, evidence=evidence,
-            victims=[Victim(actor_id=g, killed=v.get(KILLED), wounded=v.get(WOUNDED), evidence=evidence)
-                     for g, v in victims.items() if g],
+            seq=seq,
+            event_date=date_value,
+            date_precision=precision,
+            date_rule=rule,
+            date_text=date_text,
+            place_id=place_id,
+            location_text=location_text,
+            trigger_id=trigger.entry_id if trigger else None,
+            trigger_text=trigger.surface if trigger else None,
+            actor1_id=actor1,
+            actor2_id=actor2,
+            killed=killed,
+            wounded=wounded,
+            killed_rule=killed_rule,
+            wounded_rule=wounded_rule,
+            vague_text=vague,
+            evidence=evidence,
+            victims=[
+                Victim(actor_id=g, killed=v.get(KILLED), wounded=v.get(WOUNDED), evidence=evidence)
+                for g, v in victims.items()
+                if g
+            ],
         )
 
 
@@ -688,8 +844,11 @@ _OF_THE = re.compile(r"^\s*(?:من|تابعين|تابعه|تابع|ينتمون
 
 
 # A settlement a reporter names by its kind: "بلدة الخوين"، "قرية الصفرة"، "حي المقوس".
-_SCENE = re.compile(normalize(
-    r"(?:^|\s)(?:(?:و|ف)?(?:في|ب)\s+)?(?:و|ب)?(?:بلدة|قرية|مدينة|حي|مخيم)\s+(?!ال(?:بلدة|قرية|مدينة|منطقة)\b)(\S+)"))
+_SCENE = re.compile(
+    normalize(
+        r"(?:^|\s)(?:(?:و|ف)?(?:في|ب)\s+)?(?:و|ب)?(?:بلدة|قرية|مدينة|حي|مخيم)\s+(?!ال(?:بلدة|قرية|مدينة|منطقة)\b)(\S+)"
+    )
+)
 
 
 def _scenes(units: list[_Unit]) -> set[str]:
@@ -697,18 +856,34 @@ def _scenes(units: list[_Unit]) -> set[str]:
 
 
 # Dates told against the incident just reported: "وفي اليوم ذاته"، "وسبق ذلك بأيام"، "قبل ذلك بيومين".
-_BEFORE_PREVIOUS = re.compile(normalize(r"(?:سبق ذلك|سبقه|سبقها|قبل ذلك|قبلها|قبله)\s+(ب(?:يوم|يومين|أيام|ايام|أسبوع|اسبوع|ساعات|ساعه))"))
-_DAYS_BEFORE = {normalize(k): v for k, v in {"بيوم": (1, "day"), "بيومين": (2, "day"), "بساعات": (0, "day"),
-                                             "بساعه": (0, "day"), "بأسبوع": (7, "week"), "باسبوع": (7, "week"),
-                                             "بأيام": (None, "month"), "بايام": (None, "month")}.items()}
+_BEFORE_PREVIOUS = re.compile(
+    normalize(r"(?:سبق ذلك|سبقه|سبقها|قبل ذلك|قبلها|قبله)\s+(ب(?:يوم|يومين|أيام|ايام|أسبوع|اسبوع|ساعات|ساعه))")
+)
+_DAYS_BEFORE = {
+    normalize(k): v
+    for k, v in {
+        "بيوم": (1, "day"),
+        "بيومين": (2, "day"),
+        "بساعات": (0, "day"),
+        "بساعه": (0, "day"),
+        "بأسبوع": (7, "week"),
+        "باسبوع": (7, "week"),
+        "بأيام": (None, "month"),
+        "بايام": (None, "month"),
+    }.items()
+}
 _NO_OWN_DATE = ("published_date", "unknown", "earlier_undated")
 
 
 def _attacker_from_previous(report: Report, first: _Unit, previous: Report) -> None:
-    """"ضربة ثانية على مصنع"، "وفي بلدة الخوين استشهد شخص آخر نتيجة القصف": a further incident of the
+    """ "ضربة ثانية على مصنع"، "وفي بلدة الخوين استشهد شخص آخر نتيجة القصف": a further incident of the
     same kind, or one pointing back at the attack told before, has the same attacker when it names none."""
-    if report.actor1_id in (None, "unidentified_gunmen") and (first.another_incident or first.anaphora) \
-            and previous.actor1_id not in (None, "unidentified_gunmen") and previous.actor1_id != report.actor2_id:
+    if (
+        report.actor1_id in (None, "unidentified_gunmen")
+        and (first.another_incident or first.anaphora)
+        and previous.actor1_id not in (None, "unidentified_gunmen")
+        and previous.actor1_id != report.actor2_id
+    ):
         report.actor1_id = previous.actor1_id
 
 
@@ -718,12 +893,16 @@ def _named_in(scenes: set[str], units: list[_Unit]) -> bool:
 
 
 def _named_over_generic(norm: str, matches: list) -> list:
-    """"مسلحين من داعش": gunmen followed by the group they belong to are that group."""
+    """ "مسلحين من داعش": gunmen followed by the group they belong to are that group."""
     out = []
     for match in matches:
-        if out and out[-1].entry_id in _GENERIC_ACTORS and match.entry_id not in _GENERIC_ACTORS \
-                and _OF_THE.match(norm[out[-1].end:match.start]):
-            out[-1] = type(match)(out[-1].start, match.end, match.entry_id, norm[out[-1].start:match.end])
+        if (
+            out
+            and out[-1].entry_id in _GENERIC_ACTORS
+            and match.entry_id not in _GENERIC_ACTORS
+            and _OF_THE.match(norm[out[-1].end : match.start])
+        ):
+            out[-1] = type(match)(out[-1].start, match.end, match.entry_id, norm[out[-1].start : match.end])
             continue
         out.append(match)
     return out
@@ -749,22 +928,22 @@ def _toll(mentions: list[CasualtyMention], kind: str) -> tuple[int | None, str |
     counted = [m for m in of_kind if m.count is not None]
     if not counted:
         return None, ("vague" if of_kind else None), {}
-    if any(m.updated for m in counted):   # the latest toll replaces the earlier ones, never adds to them
+    if any(m.updated for m in counted):  # the latest toll replaces the earlier ones, never adds to them
         counted = [m for m in counted if m.updated]
     groups: dict[object, int] = {}
     listed: dict[tuple[int, str], int] = {}
     for idx, m in enumerate(counted):
         if m.subset:
             continue
-        if m.group is None and m.listed:   # an unnamed side in a list of sides: adds up, is not a total
+        if m.group is None and m.listed:  # an unnamed side in a list of sides: adds up, is not a total
             groups[("side", idx)] = m.count
-        elif m.listed:                     # "قتل شاب وفتى": the items of one list add up
+        elif m.listed:  # "قتل شاب وفتى": the items of one list add up
             listed[(m.chain, m.group)] = listed.get((m.chain, m.group), 0) + m.count
         elif m.additive and m.group in groups:
             groups[m.group] += m.count
         else:
             groups[m.group] = max(groups.get(m.group, 0), m.count)
-    for (_, group), count in listed.items():   # the same side told again elsewhere: the larger figure
+    for (_, group), count in listed.items():  # the same side told again elsewhere: the larger figure
         groups[group] = max(groups.get(group, 0), count)
     shares: dict[str | None, int] = {}
     for m in counted:
@@ -785,9 +964,11 @@ _DENIAL_OR_MEMORY = r"(?:^|\s)(?:و)?{}(?!\w)"
 # "أعلنت الخلية، اليوم الثلاثاء،": the day something was said, not always the day it happened.
 _STATEMENT_BEFORE = r"{}(?:\s+\S+){{0,4}}[\s،,]*(?:في\s+)?$"
 # "قال مصدر في الشرطة"، "بحسب المرصد"، "المتحدث باسم قسد": who tells the news is not who did it.
-_SOURCE_BEFORE = (r"(?:^|\s)(?:و|ف)?{}" + normalize(
-    r"(?:\s+(?:مؤسسة|مؤسسه|مديرية|قيادة|هيئة|وزارة|دائرة|مكتب|جهاز|خلية|مركز|إدارة|ادارة|قوات|وكالة))?")
-    + r"\s+(?:ل|ال|لل)?$")
+_SOURCE_BEFORE = (
+    r"(?:^|\s)(?:و|ف)?{}"
+    + normalize(r"(?:\s+(?:مؤسسة|مؤسسه|مديرية|قيادة|هيئة|وزارة|دائرة|مكتب|جهاز|خلية|مركز|إدارة|ادارة|قوات|وكالة))?")
+    + r"\s+(?:ل|ال|لل)?$"
+)
 # A sentence holding one of these cues tells no incident of its own (non_conflict: unless a conflict trigger).
 _NOT_AN_INCIDENT = {"running_total", "judicial", "overview", "denial_or_memory"}
 
@@ -808,12 +989,23 @@ class _Cues:
                 alternatives = first[1:-1].split("|") if first.startswith("(") else [first]
                 self._scan_firsts.update(w.rstrip("*")[:4] if w.endswith("*") else w for w in alternatives)
         # the cues that make a sentence no incident, found in one pass over it
-        self._scan = re.compile("|".join(
-            [f"(?P<{name}>{alternation(cues[name])}(?!\\w))" for name in ("running_total", "non_conflict", "judicial", "overview")]
-            + ["(?P<denial_or_memory>" + _DENIAL_OR_MEMORY.format(alternation(cues["denial"] + cues["memory"])) + ")"]))
+        self._scan = re.compile(
+            "|".join(
+                [
+                    f"(?P<{name}>{alternation(cues[name])}(?!\\w))"
+                    for name in ("running_total", "non_conflict", "judicial", "overview")
+                ]
+                + [
+                    "(?P<denial_or_memory>"
+                    + _DENIAL_OR_MEMORY.format(alternation(cues["denial"] + cues["memory"]))
+                    + ")"
+                ]
+            )
+        )
         self.new_incident = re.compile(r"(?:و)?" + alternation(cues["new_incident"]) + r"(?!\w)")
-        self.another_incident = re.compile(alternation(cues["incident_noun"]) + r"\s+" +
-                                           alternation(cues["another_mark"]) + r"(?!\w)")
+        self.another_incident = re.compile(
+            alternation(cues["incident_noun"]) + r"\s+" + alternation(cues["another_mark"]) + r"(?!\w)"
+        )
         self.same_day_as_previous = re.compile(r"(?:و)?" + alternation(cues["same_day_as_previous"]) + r"(?!\w)")
         self.same_time_as_previous = re.compile(r"(?:و)?" + alternation(cues["same_time_as_previous"]) + r"(?!\w)")
 
@@ -821,7 +1013,7 @@ class _Cues:
         """The no-incident cues in a sentence: running_total, non_conflict, judicial, overview, denial_or_memory."""
         firsts = self._scan_firsts
         if not any(w in firsts or w[1:] in firsts or w[:4] in firsts for w in norm.split()):
-            return set()    # no word a cue phrase starts with: most sentences
+            return set()  # no word a cue phrase starts with: most sentences
         return {m.lastgroup for m in self._scan.finditer(norm)}
 
     def date_from_previous(self, report: Report, norm: str, previous: Report) -> None:
@@ -834,7 +1026,7 @@ class _Cues:
         elif self.same_time_as_previous.search(norm):
             report.event_date, report.date_precision = previous.event_date.replace(day=1), "month"
             report.date_rule, report.date_text = "same_time_as_previous", None
-        elif (before := _BEFORE_PREVIOUS.search(norm)):
+        elif before := _BEFORE_PREVIOUS.search(norm):
             days, precision = _DAYS_BEFORE[before.group(1)]
             date = previous.event_date if days is None else previous.event_date - dt.timedelta(days=days)
             report.event_date = date.replace(day=1) if precision == "month" else date

@@ -11,6 +11,7 @@ alike are one word. Every row is checked: a known kind, a value that is an integ
 range (or empty for kinds without one), and no word given two different values. A malformed row
 is an error naming the file and line, never a row silently skipped.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,18 +28,17 @@ COLUMNS = ("word_ar", "kind", "value", "note")
 
 @dataclass(frozen=True)
 class Word:
-    word: str            # normalize()d, single spaces
+    word: str  # normalize()d, single spaces
     kind: str
     value: int | None
-    line: int            # line in the CSV file, for messages
+    line: int  # line in the CSV file, for messages
 
 
 class LanguageDataError(ValueError):
     """A malformed row in a language-data CSV (the message names the file and line)."""
 
 
-def load_words(name: str, kinds: dict[str, Collection[int] | None],
-               seeds_dir: Path | None = None) -> list[Word]:
+def load_words(name: str, kinds: dict[str, Collection[int] | None], seeds_dir: Path | None = None) -> list[Word]:
     """The rows of seeds file `name`, in file order, validated.
 
     `kinds` maps every allowed kind to the values it may take (a range or a set), or None when
@@ -50,26 +50,26 @@ def load_words(name: str, kinds: dict[str, Collection[int] | None],
     except OSError as exc:
         raise LanguageDataError(f"{path}: cannot read the language data file ({exc})") from exc
     words: list[Word] = []
-    valued: dict[str, Word] = {}     # normalised word -> first row giving it a value
+    valued: dict[str, Word] = {}  # normalised word -> first row giving it a value
     with handle:
         reader = csv.DictReader(handle)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
         if missing:
-            raise LanguageDataError(f"{path}:1: header must have the columns {', '.join(COLUMNS)}; "
-                                    f"missing {', '.join(missing)}")
+            raise LanguageDataError(
+                f"{path}:1: header must have the columns {', '.join(COLUMNS)}; missing {', '.join(missing)}"
+            )
         for row in reader:
             line = reader.line_num
             if None in row or any(v is None for v in row.values()):
                 raise LanguageDataError(f"{path}:{line}: expected {len(reader.fieldnames)} fields; got {row}")
             raw, kind, value = row["word_ar"].strip(), row["kind"].strip(), row["value"].strip()
             if not raw and not kind and not value:
-                continue                                   # blank line
+                continue  # blank line
             word = " ".join(normalize(raw).split())
             if not word:
                 raise LanguageDataError(f"{path}:{line}: word_ar is empty; got {row}")
             if kind not in kinds:
-                raise LanguageDataError(f"{path}:{line}: kind {kind!r} is not one of "
-                                        f"{', '.join(kinds)}; got {row}")
+                raise LanguageDataError(f"{path}:{line}: kind {kind!r} is not one of {', '.join(kinds)}; got {row}")
             allowed = kinds[kind]
             if allowed is None:
                 if value:
@@ -79,15 +79,18 @@ def load_words(name: str, kinds: dict[str, Collection[int] | None],
                 try:
                     number = int(value)
                 except ValueError:
-                    raise LanguageDataError(f"{path}:{line}: kind {kind!r} needs an integer value; "
-                                            f"got {row}") from None
+                    raise LanguageDataError(f"{path}:{line}: kind {kind!r} needs an integer value; got {row}") from None
                 if number not in allowed:
-                    raise LanguageDataError(f"{path}:{line}: value {number} is not allowed for kind "
-                                            f"{kind!r} ({_describe(allowed)}); got {row}")
+                    raise LanguageDataError(
+                        f"{path}:{line}: value {number} is not allowed for kind "
+                        f"{kind!r} ({_describe(allowed)}); got {row}"
+                    )
                 other = valued.setdefault(word, Word(word, kind, number, line))
                 if other.value != number:
-                    raise LanguageDataError(f"{path}:{line}: {raw!r} ({word}) already has the value "
-                                            f"{other.value} ({other.kind}) on line {other.line}; got {row}")
+                    raise LanguageDataError(
+                        f"{path}:{line}: {raw!r} ({word}) already has the value "
+                        f"{other.value} ({other.kind}) on line {other.line}; got {row}"
+                    )
             words.append(Word(word, kind, number, line))
     return words
 

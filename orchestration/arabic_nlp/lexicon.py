@@ -29,6 +29,7 @@ Place aliases starting with "ريف " also match with a direction after them ("�
 
 Pure Python: no dagster / duckdb imports.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,25 +49,34 @@ from .normalize import normalize
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Longest first so "وب" is tried before "و"; every prefix is stripped at most once.
 _CLITICS = ("", "وب", "ول", "فب", "فل", "وك", "فك", "و", "ف", "ب", "ل", "ك")
-_LAM_CLITICS = ("ل", "ول", "فل")   # ل + ال contracts to لل
+_LAM_CLITICS = ("ل", "ول", "فل")  # ل + ال contracts to لل
 _AL = "ال"
-_DIRECTIONS = ("الشرقي", "الغربي", "الشمالي", "الجنوبي", "الشمالي الشرقي", "الشمالي الغربي",
-               "الجنوبي الشرقي", "الجنوبي الغربي", "الاوسط")
-_MIN_CORE = 2   # letters left after removing ال; shorter aliases are ignored
+_DIRECTIONS = (
+    "الشرقي",
+    "الغربي",
+    "الشمالي",
+    "الجنوبي",
+    "الشمالي الشرقي",
+    "الشمالي الغربي",
+    "الجنوبي الشرقي",
+    "الجنوبي الغربي",
+    "الاوسط",
+)
+_MIN_CORE = 2  # letters left after removing ال; shorter aliases are ignored
 
 
 @dataclass(frozen=True)
 class LexMatch:
-    start: int        # offsets into the normalised text passed to find_*
+    start: int  # offsets into the normalised text passed to find_*
     end: int
-    entry_id: str     # place_id / actor_id / trigger_id
-    surface: str      # text[start:end] (the clitic is not included)
+    entry_id: str  # place_id / actor_id / trigger_id
+    surface: str  # text[start:end] (the clitic is not included)
 
 
 @dataclass
 class _Entry:
-    rest: tuple[str, ...]    # words after the first one
-    needs_al: bool           # alias written with ال: text must have it too
+    rest: tuple[str, ...]  # words after the first one
+    needs_al: bool  # alias written with ال: text must have it too
     entry_id: str
     n_chars: int
 
@@ -105,18 +115,19 @@ class _Index:
     def _entries_started_by(self, word: str) -> tuple[tuple[int, bool, list[_Entry]], ...]:
         """(offset of the match start in `word`, text had ال, entries) for the readings of `word`
         that are the first word of some entry, in `_candidates` order."""
-        return tuple((offset, has_al, self.by_first[bare])
-                     for offset, bare, has_al in _candidates(word) if bare in self.by_first)
+        return tuple(
+            (offset, has_al, self.by_first[bare]) for offset, bare, has_al in _candidates(word) if bare in self.by_first
+        )
 
     def find(self, text: str) -> list[LexMatch]:
         words, spans = _words(text)
-        starts = list(map(self._starts, words))   # empty for most words
+        starts = list(map(self._starts, words))  # empty for most words
         out: list[LexMatch] = []
-        free = 0         # the first word not inside a match already made
+        free = 0  # the first word not inside a match already made
         for i in itertools.compress(range(len(words)), starts):
             if i < free:
                 continue
-            best: tuple[int, int, int, str] | None = None   # (n_words, n_chars, start, entry_id)
+            best: tuple[int, int, int, str] | None = None  # (n_words, n_chars, start, entry_id)
             t_start = spans[i][0]
             for offset, has_al, entries in starts[i]:
                 for entry in entries:
@@ -125,17 +136,17 @@ class _Index:
                     n = len(entry.rest)
                     if i + n >= len(words):
                         continue
-                    if words[i + 1:i + 1 + n] != entry.rest:
+                    if words[i + 1 : i + 1 + n] != entry.rest:
                         continue
                     end = spans[i + n][1]
                     cand = (n + 1, end - (t_start + offset), t_start + offset, entry.entry_id)
                     if best is None or cand[:2] > best[:2]:
                         best = cand
-                    break   # entries are sorted longest first
+                    break  # entries are sorted longest first
             if best is None:
                 continue
             n_words, n_chars, start, entry_id = best
-            out.append(LexMatch(start, start + n_chars, entry_id, text[start:start + n_chars]))
+            out.append(LexMatch(start, start + n_chars, entry_id, text[start : start + n_chars]))
             free = i + n_words
         return out
 
@@ -164,7 +175,7 @@ def _readings(word: str):
     for clitic in _CLITICS:
         if clitic and not word.startswith(clitic):
             continue
-        rest = word[len(clitic):]
+        rest = word[len(clitic) :]
         if len(rest) < _MIN_CORE:
             continue
         options = [(len(clitic), rest, False)]
@@ -202,10 +213,20 @@ def _read(path: Path) -> list[dict]:
 GAZETTEERS = tuple(config.dbt_var("gazetteers"))
 ARMED_ACTOR_TYPES = frozenset(config.dbt_var("armed_actor_types"))
 
-LEXICON_FILES = ("places.csv", "places_geonames.csv", "places_foreign.csv", "actors.csv", "event_triggers.csv",
-                 "victim_nouns.csv", "casualty_terms.csv", "cue_phrases.csv", "countries.csv",
-                 # language data read at import by numbers.py and dates.py (langdata.py)
-                 "number_words.csv", "date_words.csv")
+LEXICON_FILES = (
+    "places.csv",
+    "places_geonames.csv",
+    "places_foreign.csv",
+    "actors.csv",
+    "event_triggers.csv",
+    "victim_nouns.csv",
+    "casualty_terms.csv",
+    "cue_phrases.csv",
+    "countries.csv",
+    # language data read at import by numbers.py and dates.py (langdata.py)
+    "number_words.csv",
+    "date_words.csv",
+)
 
 
 def in_scope_countries(seeds_dir: Path) -> frozenset[str]:

@@ -6,6 +6,7 @@ once at import. Gender and case variants are all listed
 (ثلاثه/ثلاث، ثمانيه/ثماني/ثمان، اثنان/اثنين/اثنتين/اثنتان) because reporters use them
 interchangeably. A clitic و/ب/ل before a number word is allowed ("وخمسه" = 5).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,13 +17,13 @@ from .langdata import load_words, of_kind
 # The words are data: dbt_project/seeds/number_words.csv (see langdata.py). Their kinds, and the
 # values each kind may take, are the grammar below.
 NUMBER_WORD_KINDS = {
-    "unit": range(1, 10),                 # ثلاثة، ثلاث
-    "ten": range(10, 11),                 # عشرة: after a unit, a teen (ثلاثة عشر = 13)
-    "tens": range(20, 100, 10),           # عشرون، عشرين
-    "hundred": range(100, 1000, 100),     # مئة (after a unit, multiplies: ثلاث مئة), مئتان، ثلاثمئة
+    "unit": range(1, 10),  # ثلاثة، ثلاث
+    "ten": range(10, 11),  # عشرة: after a unit, a teen (ثلاثة عشر = 13)
+    "tens": range(20, 100, 10),  # عشرون، عشرين
+    "hundred": range(100, 1000, 100),  # مئة (after a unit, multiplies: ثلاث مئة), مئتان، ثلاثمئة
     "thousand": range(1000, 10000, 1000),  # ألف، ألفان
     "thousand_plural": range(1000, 1001),  # آلاف, after a count: ثلاثة آلاف
-    "vague": None,                        # an amount without a figure: عدد من، عشرات
+    "vague": None,  # an amount without a figure: عدد من، عشرات
 }
 NUMBER_WORDS_FILE = "number_words.csv"
 _ROWS = load_words(NUMBER_WORDS_FILE, NUMBER_WORD_KINDS)
@@ -52,11 +53,11 @@ _TOKEN = re.compile(rf"(?<![\w])({_CLITIC})({_DIGITS}|{_WORD})(?![\w])")
 
 @dataclass(frozen=True)
 class NumberMatch:
-    start: int   # offset of the number itself (after any clitic)
+    start: int  # offset of the number itself (after any clitic)
     end: int
     value: int
     text: str
-    kind: str    # 'digits' | 'words'
+    kind: str  # 'digits' | 'words'
 
 
 def _word_value(word: str) -> int | None:
@@ -75,9 +76,9 @@ def find_numbers(text: str) -> list[NumberMatch]:
     tokens = []
     for m in _TOKEN.finditer(text):
         tok = m.group(2)
-        before, after = text[max(0, m.start(2) - 1):m.start(2)], text[m.end(2):m.end(2) + 2]
+        before, after = text[max(0, m.start(2) - 1) : m.start(2)], text[m.end(2) : m.end(2) + 2]
         if tok[0].isdigit():
-            slashed = before == "/" and after[:1] == "/" and not after[1:2].isdigit()   # "مقتل /10/ عناصر"
+            slashed = before == "/" and after[:1] == "/" and not after[1:2].isdigit()  # "مقتل /10/ عناصر"
             if not slashed and (before in {":", ".", "/", "-"} or re.match(r"[:.]\d|/\d|-\d", after)):
                 continue
             tokens.append((m.start(2), m.end(2), int(tok.replace(",", "")), "digits", m.group(1)))
@@ -90,7 +91,7 @@ def find_numbers(text: str) -> list[NumberMatch]:
         if kind == "digits":
             # "3 آلاف" / "3 الاف" → 3000
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if nxt and nxt[3] == "words" and text[nxt[0]:nxt[1]] in THOUSANDS and text[end:nxt[0]].strip() == "":
+            if nxt and nxt[3] == "words" and text[nxt[0] : nxt[1]] in THOUSANDS and text[end : nxt[0]].strip() == "":
                 value, end = value * 1000, nxt[1]
                 i += 1
             out.append(NumberMatch(start, end, value, text[start:end], kind))
@@ -100,10 +101,10 @@ def find_numbers(text: str) -> list[NumberMatch]:
         j = i + 1
         # join following number words separated by one space, or by " و" ("خمسه وعشرين")
         while j < len(tokens) and tokens[j][3] == "words":
-            gap = text[tokens[j - 1][1]:tokens[j][0]]
+            gap = text[tokens[j - 1][1] : tokens[j][0]]
             if gap not in (" ", " و"):
                 break
-            words.append(text[tokens[j][0]:tokens[j][1]])
+            words.append(text[tokens[j][0] : tokens[j][1]])
             end = tokens[j][1]
             j += 1
         value = _compound_value(words)
@@ -120,11 +121,13 @@ def _compound_value(words: list[str]) -> int | None:
         value = _word_value(word)
         if value is None:
             return None
-        if word in TEN and current and current < 10:           # teens: ثلاثه عشر = 13
+        if word in TEN and current and current < 10:  # teens: ثلاثه عشر = 13
             current += 10
         elif word in HUNDRED_WORDS and current and current < 10:  # ثلاث مئه = 300
             current *= 100
-        elif word in THOUSANDS and word in THOUSAND_PLURAL and current or word in THOUSANDS and current and k > 0:  # ثلاثه الاف = 3000
+        elif (
+            word in THOUSANDS and word in THOUSAND_PLURAL and current or word in THOUSANDS and current and k > 0
+        ):  # ثلاثه الاف = 3000
             total += current * 1000
             current = 0
         else:

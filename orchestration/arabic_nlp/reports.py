@@ -1,4 +1,5 @@
 """The extractor's output records: one `Report` per incident as one article tells it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Victim:
     """Casualties of one side in one report (actor_id 'civilians' for civilians)."""
+
     actor_id: str | None
     killed: int | None = None
     wounded: int | None = None
@@ -17,9 +19,10 @@ class Victim:
 @dataclass
 class Report:
     """One incident as one article reports it; every figure carries the rule that produced it."""
+
     seq: int
     event_date: dt.date | None = None
-    date_precision: str | None = None   # day | week | month | year
+    date_precision: str | None = None  # day | week | month | year
     date_rule: str | None = None
     date_text: str | None = None
     place_id: str | None = None

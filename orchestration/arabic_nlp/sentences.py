@@ -6,6 +6,7 @@ Arabic news chains clauses with them. A '.' does not end a sentence inside a num
 letter or digit ("rudaw.net"), or inside short parentheses ("(20.12.2022)", "(ت. 2020)").
 Sentences keep the original (un-normalised) text.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,46 @@ _TERMINATOR = re.compile(f"[{re.escape(_TERMINATORS)}]")
 _CLOSERS = "\"'”’»)]›"
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "no", "jr", "sr", "gen", "col", "lt", "sgt", "capt",
-    "maj", "vs", "etc", "e.g", "i.e", "u.s", "u.n", "u.k", "inc", "co", "corp", "ltd", "fig",
-    "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "no",
+    "jr",
+    "sr",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "maj",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.n",
+    "u.k",
+    "inc",
+    "co",
+    "corp",
+    "ltd",
+    "fig",
+    "approx",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
 }
 _MAX_PAREN = 150  # longer "parentheses" are more likely unbalanced punctuation than an aside
 
@@ -42,7 +80,7 @@ def _token_before(line: str, end: int) -> str | None:
     # a short window first: searching the whole line before every '.' is quadratic in its length
     window = max(0, end - _TOKEN_WINDOW)
     m = _LAST_TOKEN.search(line, window, end)
-    if m and m.start() == window and window:   # the token may begin before the window
+    if m and m.start() == window and window:  # the token may begin before the window
         m = _LAST_TOKEN.search(line, 0, end)
     return m.group() if m else None
 

@@ -5,6 +5,7 @@ The only http(s) addresses in the page are the source articles' links (`<a class
 Every value from the marts is text: it goes through html.escape (or md_cell), so article markup
 such as <script> shows as text; a URL becomes a link only when it is http(s) with a host.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,9 +15,11 @@ from urllib.parse import urlsplit
 from orchestration.brief import charts, geo
 from orchestration.brief.data import BriefData, NewEvent, Period
 
-ARABIC_FONTS = ('"Noto Naskh Arabic", "Amiri", "Scheherazade New", "Noto Sans Arabic", "DejaVu Sans", '
-                '"Geeza Pro", "Arabic Typesetting", "Traditional Arabic", "Segoe UI", Tahoma, Arial, serif')
-LATIN_FONTS = ('system-ui, "Segoe UI", "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif')
+ARABIC_FONTS = (
+    '"Noto Naskh Arabic", "Amiri", "Scheherazade New", "Noto Sans Arabic", "DejaVu Sans", '
+    '"Geeza Pro", "Arabic Typesetting", "Traditional Arabic", "Segoe UI", Tahoma, Arial, serif'
+)
+LATIN_FONTS = 'system-ui, "Segoe UI", "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif'
 
 CSS = f"""
 :root {{ color-scheme: light; }}
@@ -116,23 +119,34 @@ def _period_dates(p: Period) -> str:
 def headline_html(brief: BriefData) -> str:
     h = brief.headline
     if not h:
-        return '<p>No dated event in the marts: nothing to count.</p>'
+        return "<p>No dated event in the marts: nothing to count.</p>"
     pairs = [("last 24 h", "previous 24 h"), ("last 7 days", "previous 7 days")]
     if "selected range" in h:
         pairs.append(("selected range", "previous range"))
-    head = "".join(f'<th class="num">{esc(a)}<br><span class="small">{esc(_period_dates(h[a]))}</span></th>'
-                   f'<th class="num">{esc(b)}<br><span class="small">{esc(_period_dates(h[b]))}</span></th>'
-                   '<th class="num">change</th>' for a, b in pairs)
+    head = "".join(
+        f'<th class="num">{esc(a)}<br><span class="small">{esc(_period_dates(h[a]))}</span></th>'
+        f'<th class="num">{esc(b)}<br><span class="small">{esc(_period_dates(h[b]))}</span></th>'
+        '<th class="num">change</th>'
+        for a, b in pairs
+    )
     rows = []
-    for label, get in (("events", lambda p: p.events), ("killed (best)", lambda p: p.killed_best),
-                       ("wounded (best)", lambda p: p.wounded_best)):
+    for label, get in (
+        ("events", lambda p: p.events),
+        ("killed (best)", lambda p: p.killed_best),
+        ("wounded (best)", lambda p: p.wounded_best),
+    ):
         cells = []
         for a, b in pairs:
-            cells.append(f'<td class="num">{get(h[a])}</td><td class="num">{get(h[b])}</td>'
-                         f'<td class="num">{_change(get(h[a]), get(h[b]))}</td>')
+            cells.append(
+                f'<td class="num">{get(h[a])}</td><td class="num">{get(h[b])}</td>'
+                f'<td class="num">{_change(get(h[a]), get(h[b]))}</td>'
+            )
         rows.append(f"<tr><th>{label}</th>{''.join(cells)}</tr>")
-    ranges = "".join(f'<td class="num">{h[a].killed_low}–{h[a].killed_high}</td>'
-                     f'<td class="num">{h[b].killed_low}–{h[b].killed_high}</td><td></td>' for a, b in pairs)
+    ranges = "".join(
+        f'<td class="num">{h[a].killed_low}–{h[a].killed_high}</td>'
+        f'<td class="num">{h[b].killed_low}–{h[b].killed_high}</td><td></td>'
+        for a, b in pairs
+    )
     rows.insert(2, f'<tr><th class="small">killed, low–high</th>{ranges}</tr>')
     countries = sorted({c for p in brief.periods for c, _, _ in p.by_country})
     by_country = []
@@ -144,8 +158,10 @@ def headline_html(brief: BriefData) -> str:
                 cells.append(f'<td class="num">{n} / {k}</td>')
             cells.append("<td></td>")
         by_country.append(f"<tr><td>{esc(c)} <span class='small'>events / killed</span></td>{''.join(cells)}</tr>")
-    return (f'<table class="headline"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}'
-            f'{"".join(by_country)}</tbody></table>')
+    return (
+        f'<table class="headline"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}'
+        f"{''.join(by_country)}</tbody></table>"
+    )
 
 
 def _place(e: NewEvent) -> str:
@@ -171,15 +187,19 @@ def _sources(e: NewEvent) -> str:
 def new_events_html(brief: BriefData) -> str:
     intro = f"<p class='small'>{esc(brief.new_rule)}"
     if brief.n_updated_events:
-        intro += (f" {brief.n_updated_events} earlier event{'s' * (brief.n_updated_events != 1)} received "
-                  "new reports (not listed).")
+        intro += (
+            f" {brief.n_updated_events} earlier event{'s' * (brief.n_updated_events != 1)} received "
+            "new reports (not listed)."
+        )
     intro += "</p>"
     if not brief.new_events:
         return intro + "<p><strong>No new events.</strong></p>"
     more = ""
     if brief.n_new_events > len(brief.new_events):
-        more = (f"<p class='small'>Showing the {len(brief.new_events)} largest of {brief.n_new_events} new "
-                "events; the rest are in marts.fct_events.</p>")
+        more = (
+            f"<p class='small'>Showing the {len(brief.new_events)} largest of {brief.n_new_events} new "
+            "events; the rest are in marts.fct_events.</p>"
+        )
     rows = []
     for e in brief.new_events:
         date = f"{esc(e.event_date or 'unknown')}<br><span class='small'>{esc(e.date_precision or '')}</span>"
@@ -195,57 +215,78 @@ def new_events_html(brief: BriefData) -> str:
             f"<td class='num'>{esc(triple(*e.fatalities))}</td><td class='num'>{esc(triple(*e.injured))}</td>"
             f"<td class='num'>{e.n_sources}<br><span class='small'>{e.n_reports} report{'s' * (e.n_reports != 1)}"
             f"</span></td><td class='note'>{note}</td>"
-            f"<td class='ar' dir='rtl' lang='ar'>{evidence}</td><td class='links'>{_sources(e)}</td></tr>")
-    head = ("<tr><th>date</th><th>place<br><span class='small'>governorate › district › location</span></th>"
-            "<th>event type<br><span class='small'>actor 1 → actor 2</span></th>"
-            "<th class='num'>killed<br><span class='small'>best (low–high)</span></th>"
-            "<th class='num'>wounded</th><th class='num'>sources</th><th>note</th>"
-            "<th class='ar' dir='rtl' lang='ar'>الدليل <span class='small'>(evidence)</span></th>"
-            "<th>source</th></tr>")
+            f"<td class='ar' dir='rtl' lang='ar'>{evidence}</td><td class='links'>{_sources(e)}</td></tr>"
+        )
+    head = (
+        "<tr><th>date</th><th>place<br><span class='small'>governorate › district › location</span></th>"
+        "<th>event type<br><span class='small'>actor 1 → actor 2</span></th>"
+        "<th class='num'>killed<br><span class='small'>best (low–high)</span></th>"
+        "<th class='num'>wounded</th><th class='num'>sources</th><th>note</th>"
+        "<th class='ar' dir='rtl' lang='ar'>الدليل <span class='small'>(evidence)</span></th>"
+        "<th>source</th></tr>"
+    )
     return f"{intro}{more}<table class='events'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def quality_html(brief: BriefData) -> str:
     parts = [f"<h3>Review queue: {brief.review_total} report{'s' * (brief.review_total != 1)}</h3>"]
     if brief.review_by_issue:
-        parts.append("<table><thead><tr><th>why</th><th class='num'>reports</th></tr></thead><tbody>"
-                     + "".join(f"<tr><td>{esc(k)}</td><td class='num'>{n}</td></tr>" for k, n in brief.review_by_issue)
-                     + "</tbody></table><p class='small'>marts.report_review_queue: quality_issue and "
-                       "review_hint say what to check.</p>")
+        parts.append(
+            "<table><thead><tr><th>why</th><th class='num'>reports</th></tr></thead><tbody>"
+            + "".join(f"<tr><td>{esc(k)}</td><td class='num'>{n}</td></tr>" for k, n in brief.review_by_issue)
+            + "</tbody></table><p class='small'>marts.report_review_queue: quality_issue and "
+            "review_hint say what to check.</p>"
+        )
     if brief.rejected is None:
         parts.append(f"<h3>Rejected inputs</h3><p class='small'>Not shown: {esc(brief.rejected_scope)}.</p>")
     else:
         n = sum(r[2] for r in brief.rejected)
         parts.append(f"<h3>Rejected inputs ({esc(brief.rejected_scope)}): {n}</h3>")
         if brief.rejected:
-            parts.append("<table><thead><tr><th>reason</th><th>example</th><th class='num'>inputs</th></tr></thead>"
-                         "<tbody>" + "".join(f"<tr><td>{esc(r)}</td><td>{esc(p)}</td><td class='num'>{k}</td></tr>"
-                                             for r, p, k in brief.rejected)
-                         + "</tbody></table><p class='small'>ops.rejected_inputs in the warehouse.</p>")
+            parts.append(
+                "<table><thead><tr><th>reason</th><th>example</th><th class='num'>inputs</th></tr></thead>"
+                "<tbody>"
+                + "".join(
+                    f"<tr><td>{esc(r)}</td><td>{esc(p)}</td><td class='num'>{k}</td></tr>" for r, p, k in brief.rejected
+                )
+                + "</tbody></table><p class='small'>ops.rejected_inputs in the warehouse.</p>"
+            )
     if brief.checks is None:
         parts.append(f"<h3>Checks</h3><p class='small'>Not shown: {esc(brief.checks_scope)}.</p>")
     else:
         failed = [c for c in brief.checks if not c["passed"]]
         gx = [c for c in brief.checks if c["name"].startswith("gx_")]
         others = [c for c in brief.checks if not c["name"].startswith("gx_")]
-        parts.append(f"<h3>Checks ({esc(brief.checks_scope)}): {len(brief.checks) - len(failed)} of "
-                     f"{len(brief.checks)} passed</h3>")
+        parts.append(
+            f"<h3>Checks ({esc(brief.checks_scope)}): {len(brief.checks) - len(failed)} of "
+            f"{len(brief.checks)} passed</h3>"
+        )
         if others:
             n_ok = sum(c["passed"] for c in others)
-            parts.append(f"<p class='small'>dbt tests: {n_ok} of {len(others)} passed"
-                         + ("; the failures are listed below." if n_ok < len(others) else ".") + "</p>")
+            parts.append(
+                f"<p class='small'>dbt tests: {n_ok} of {len(others)} passed"
+                + ("; the failures are listed below." if n_ok < len(others) else ".")
+                + "</p>"
+            )
         shown = gx + [c for c in others if not c["passed"]]
         if shown:
             rows = []
             for c in sorted(shown, key=lambda c: (c["passed"], c["name"])):
-                status = ("<span class='ok'>passed</span>" if c["passed"] else
-                          f"<span class='{'err' if c['severity'] == 'ERROR' else 'warn'}'>failed "
-                          f"({esc(c['severity'])})</span>")
-                rows.append(f"<tr><td class='check'>{esc(c['name'])}</td><td class='check'>{esc(c['target'])}</td>"
-                            f"<td>{status}</td><td class='small'>{esc(c.get('detail') or '')}</td></tr>")
-            parts.append("<table><thead><tr><th>check</th><th>on</th><th>outcome</th><th>detail</th></tr></thead>"
-                         f"<tbody>{''.join(rows)}</tbody></table><p class='small'>GX results in full: the GX "
-                         "Data Docs (GX_DOCS_DIR/index.html).</p>")
+                status = (
+                    "<span class='ok'>passed</span>"
+                    if c["passed"]
+                    else f"<span class='{'err' if c['severity'] == 'ERROR' else 'warn'}'>failed "
+                    f"({esc(c['severity'])})</span>"
+                )
+                rows.append(
+                    f"<tr><td class='check'>{esc(c['name'])}</td><td class='check'>{esc(c['target'])}</td>"
+                    f"<td>{status}</td><td class='small'>{esc(c.get('detail') or '')}</td></tr>"
+                )
+            parts.append(
+                "<table><thead><tr><th>check</th><th>on</th><th>outcome</th><th>detail</th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table><p class='small'>GX results in full: the GX "
+                "Data Docs (GX_DOCS_DIR/index.html).</p>"
+            )
     return "".join(parts)
 
 
@@ -262,11 +303,19 @@ def build_charts(brief: BriefData) -> dict[str, charts.Chart]:
 
 
 def html_page(brief: BriefData, drawn: dict[str, charts.Chart], title: str) -> str:
-    no_xy = (f" {brief.n_map_without_coordinates} event{'s' * (brief.n_map_without_coordinates != 1)} of the "
-             "window have no coordinates and are not drawn." if brief.n_map_without_coordinates else "")
-    coarse = (f" {brief.n_coarse_dates} of the {brief.n_events_total} events are dated only to the week, month "
-              "or year (or not at all) and are left out of the windows and charts; the new-events table lists "
-              "them." if brief.n_coarse_dates else "")
+    no_xy = (
+        f" {brief.n_map_without_coordinates} event{'s' * (brief.n_map_without_coordinates != 1)} of the "
+        "window have no coordinates and are not drawn."
+        if brief.n_map_without_coordinates
+        else ""
+    )
+    coarse = (
+        f" {brief.n_coarse_dates} of the {brief.n_events_total} events are dated only to the week, month "
+        "or year (or not at all) and are left out of the windows and charts; the new-events table lists "
+        "them."
+        if brief.n_coarse_dates
+        else ""
+    )
     generated = brief.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip()
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -330,21 +379,32 @@ def markdown_preview(brief: BriefData, chart_png: bytes, brief_path: str, top: i
         labels = ["last 24 h", "previous 24 h", "last 7 days", "previous 7 days"]
         lines += ["| | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
         lines.append("| events | " + " | ".join(str(h[x].events) for x in labels) + " |")
-        lines.append("| killed (best, low–high) | " + " | ".join(
-            f"{h[x].killed_best} ({h[x].killed_low}–{h[x].killed_high})" for x in labels) + " |")
+        lines.append(
+            "| killed (best, low–high) | "
+            + " | ".join(f"{h[x].killed_best} ({h[x].killed_low}–{h[x].killed_high})" for x in labels)
+            + " |"
+        )
         lines.append("| wounded | " + " | ".join(str(h[x].wounded_best) for x in labels) + " |")
         lines.append("")
-    lines.append(f"**New events: {brief.n_new_events}**" + (f" (top {min(top, len(brief.new_events))})"
-                                                           if brief.new_events else ""))
+    lines.append(
+        f"**New events: {brief.n_new_events}**"
+        + (f" (top {min(top, len(brief.new_events))})" if brief.new_events else "")
+    )
     if brief.new_events:
         lines += ["", "| date | place | type | actors | killed | wounded |", "|---|---|---|---|---:|---:|"]
         for e in brief.new_events[:top]:
             place = " › ".join(x for x in (e.admin1, e.location) if x) or (e.country or "?")
-            lines.append(f"| {md_cell(e.event_date)} | {md_cell(place)} | {md_cell(e.sub_event_type or e.event_type)} "
-                         f"| {md_cell(e.actor1 or '?')} → {md_cell(e.actor2 or '–')} | {md_cell(triple(*e.fatalities))} "
-                         f"| {md_cell(triple(*e.injured))} |")
-    lines += ["", f"Review queue: {brief.review_total} reports.", "",
-              f"![Events and killed per day](data:image/png;base64,{base64.b64encode(chart_png).decode('ascii')})",
-              "", f"Full brief: `{brief_path}`"]
+            lines.append(
+                f"| {md_cell(e.event_date)} | {md_cell(place)} | {md_cell(e.sub_event_type or e.event_type)} "
+                f"| {md_cell(e.actor1 or '?')} → {md_cell(e.actor2 or '–')} | {md_cell(triple(*e.fatalities))} "
+                f"| {md_cell(triple(*e.injured))} |"
+            )
+    lines += [
+        "",
+        f"Review queue: {brief.review_total} reports.",
+        "",
+        f"![Events and killed per day](data:image/png;base64,{base64.b64encode(chart_png).decode('ascii')})",
+        "",
+        f"Full brief: `{brief_path}`",
+    ]
     return "\n".join(lines)
-

@@ -9,6 +9,7 @@ were in the marts when the last brief was written; an event none of whose report
 new. It is rewritten only after the brief itself, so events of a run whose brief failed are
 still new in the next one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,10 @@ def _write_ledger(analyst_db: Path, ledger: Path) -> None:
     tmp = ledger.with_name(f".{ledger.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     con = data.connect(analyst_db)
     try:
-        con.execute(f"COPY (SELECT report_id FROM {data.MARTS}.fct_event_reports ORDER BY report_id) "
-                    f"TO '{str(tmp).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+        con.execute(
+            f"COPY (SELECT report_id FROM {data.MARTS}.fct_event_reports ORDER BY report_id) "
+            f"TO '{str(tmp).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)"
+        )
         os.replace(tmp, ledger)
     finally:
         con.close()
@@ -84,25 +87,40 @@ def stored_gx_outcomes(gx_context_dir: Path) -> tuple[list[dict] | None, str]:
         except (OSError, ValueError):
             continue
         failed = [r for r in result.get("results", []) if not r.get("success")]
-        severe = any((r.get("expectation_config", {}).get("meta") or {}).get("severity", "error") == "error"
-                     for r in failed)
+        severe = any(
+            (r.get("expectation_config", {}).get("meta") or {}).get("severity", "error") == "error" for r in failed
+        )
         detail = "; ".join(
-            f"{r['expectation_config'].get('type')}"
-            f"({(r['expectation_config'].get('kwargs') or {}).get('column', '')})" for r in failed[:4])
-        checks.append({"name": f"gx_{suite_dir.name}", "target": result.get("suite_name", suite_dir.name),
-                       "passed": bool(result.get("success")), "severity": "ERROR" if severe else "WARN",
-                       "detail": detail})
+            f"{r['expectation_config'].get('type')}({(r['expectation_config'].get('kwargs') or {}).get('column', '')})"
+            for r in failed[:4]
+        )
+        checks.append(
+            {
+                "name": f"gx_{suite_dir.name}",
+                "target": result.get("suite_name", suite_dir.name),
+                "passed": bool(result.get("success")),
+                "severity": "ERROR" if severe else "WARN",
+                "detail": detail,
+            }
+        )
         times.append(files[-1].parent.name)
     if not checks:
         return None, f"no stored GX validation results under {root}"
     return checks, f"latest stored GX validation of each suite, {min(times)[:8]} to {max(times)[:8]}"
 
 
-def write_brief(analyst_db: Path, briefs_dir: Path, run_date: dt.date, *, mode: str = "run",
-                range_start: dt.date | None = None, warehouse: Path | None = None,
-                rejected_since: dt.datetime | None = None,
-                checks: tuple[list | None, str] = (None, "not read"),
-                generated_at: dt.datetime | None = None) -> BriefResult:
+def write_brief(
+    analyst_db: Path,
+    briefs_dir: Path,
+    run_date: dt.date,
+    *,
+    mode: str = "run",
+    range_start: dt.date | None = None,
+    warehouse: Path | None = None,
+    rejected_since: dt.datetime | None = None,
+    checks: tuple[list | None, str] = (None, "not read"),
+    generated_at: dt.datetime | None = None,
+) -> BriefResult:
     """Write the brief; in mode "run" also latest.html and the ledger of published reports."""
     analyst_db, briefs_dir = Path(analyst_db), Path(briefs_dir)
     if not analyst_db.exists():
@@ -114,10 +132,16 @@ def write_brief(analyst_db: Path, briefs_dir: Path, run_date: dt.date, *, mode: 
         rejected = data.rejected_inputs(warehouse, since=rejected_since)
     else:
         rejected = data.rejected_inputs(warehouse, on_days=(start, run_date))
-    brief = data.collect(analyst_db, run_date, mode=mode,
-                         previously_published=data.read_ledger(ledger) if mode == "run" else None,
-                         range_start=range_start, rejected=rejected, checks=checks,
-                         generated_at=generated_at)
+    brief = data.collect(
+        analyst_db,
+        run_date,
+        mode=mode,
+        previously_published=data.read_ledger(ledger) if mode == "run" else None,
+        range_start=range_start,
+        rejected=rejected,
+        checks=checks,
+        generated_at=generated_at,
+    )
     if mode == "run":
         name, title = f"{run_date}.html", f"Morning brief, {run_date}"
     elif start == run_date:
@@ -141,6 +165,6 @@ def write_brief(analyst_db: Path, briefs_dir: Path, run_date: dt.date, *, mode: 
         latest = briefs_dir / LATEST_NAME
         _write_atomic(latest, page)
         _write_ledger(analyst_db, ledger)
-    return BriefResult(path=path, latest=latest, brief=brief,
-                       markdown=render.markdown_preview(brief, preview_png, str(path)))
-
+    return BriefResult(
+        path=path, latest=latest, brief=brief, markdown=render.markdown_preview(brief, preview_png, str(path))
+    )

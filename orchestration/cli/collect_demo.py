@@ -9,6 +9,7 @@ feeds with If-None-Match / If-Modified-Since, gets 304s and fetches nothing agai
 
     python -m orchestration.cli.collect_demo [--dir data/demo] [--serve-only]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,11 +48,13 @@ def _page(text: str) -> tuple[str, str]:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     title = next((ln for ln in lines if any("\u0600" <= ch <= "\u06ff" for ch in ln)), lines[0] if lines else "")
     body = "\n".join(f"<p>{escape(ln)}</p>" for ln in lines)
-    html = (f"<!doctype html><html lang='ar' dir='rtl'><head><meta charset='utf-8'>"
-            f"<title>{escape(title)}</title></head><body>"
-            f"<header><a href='/'>الرئيسية</a> | <a href='/feeds/rss.xml'>RSS</a></header>"
-            f"<main><article><h1>{escape(title)}</h1>\n{body}\n</article></main>"
-            f"<footer>موقع تجريبي محلي</footer></body></html>")
+    html = (
+        f"<!doctype html><html lang='ar' dir='rtl'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title></head><body>"
+        f"<header><a href='/'>الرئيسية</a> | <a href='/feeds/rss.xml'>RSS</a></header>"
+        f"<main><article><h1>{escape(title)}</h1>\n{body}\n</article></main>"
+        f"<footer>موقع تجريبي محلي</footer></body></html>"
+    )
     return title, html
 
 
@@ -68,46 +71,80 @@ def build_site(articles_dir: Path, base_url: str, other_host_url: str) -> dict[s
         title, html = _page(f.read_text(encoding="utf-8"))
         titles[f.stem] = title
         site[f"/news/{f.stem}.html"] = ("text/html; charset=utf-8", html.encode("utf-8"))
-    site["/robots.txt"] = ("text/plain; charset=utf-8", (
-        f"User-agent: *\nDisallow: /private/\nCrawl-delay: {CRAWL_DELAY_S}\n"
-        f"Sitemap: {base_url}/news-sitemap.xml\n").encode())
+    site["/robots.txt"] = (
+        "text/plain; charset=utf-8",
+        (
+            f"User-agent: *\nDisallow: /private/\nCrawl-delay: {CRAWL_DELAY_S}\nSitemap: {base_url}/news-sitemap.xml\n"
+        ).encode(),
+    )
     site["/private/draft.html"] = ("text/html; charset=utf-8", b"<html><body>draft</body></html>")
 
     items = "".join(
         f"<item><title>{escape(titles[s])}</title><link>/news/{s}.html</link>"
-        f"<pubDate>{format_datetime(_when(s))}</pubDate></item>" for s in RSS_ITEMS if s in titles)
-    items += (f"<item><title>مسودة</title><link>/private/draft.html</link></item>"
-              f"<item><title>موقع آخر</title><link>{escape(other_host_url)}</link></item>")
-    site["/feeds/rss.xml"] = ("application/rss+xml; charset=utf-8", (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>أخبار تجريبية</title>'
-        f"<link>{base_url}/</link><description>demo</description>{items}</channel></rss>").encode())
+        f"<pubDate>{format_datetime(_when(s))}</pubDate></item>"
+        for s in RSS_ITEMS
+        if s in titles
+    )
+    items += (
+        f"<item><title>مسودة</title><link>/private/draft.html</link></item>"
+        f"<item><title>موقع آخر</title><link>{escape(other_host_url)}</link></item>"
+    )
+    site["/feeds/rss.xml"] = (
+        "application/rss+xml; charset=utf-8",
+        (
+            f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>أخبار تجريبية</title>'
+            f"<link>{base_url}/</link><description>demo</description>{items}</channel></rss>"
+        ).encode(),
+    )
 
     entries = "".join(
         f'<entry><title>{escape(titles[s])}</title><link rel="alternate" href="{s}.html"/><id>urn:demo:{s}</id>'
         f"<published>{_when(s).isoformat()}</published><updated>{_when(s).isoformat()}</updated></entry>"
-        for s in ATOM_ITEMS if s in titles)
-    site["/feeds/atom.xml"] = ("application/atom+xml; charset=utf-8", (
-        f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
-        f'xml:base="{base_url}/news/"><title>أخبار تجريبية</title><id>urn:demo</id>'
-        f"<updated>2024-04-09T09:00:00+03:00</updated>{entries}</feed>").encode())
+        for s in ATOM_ITEMS
+        if s in titles
+    )
+    site["/feeds/atom.xml"] = (
+        "application/atom+xml; charset=utf-8",
+        (
+            f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+            f'xml:base="{base_url}/news/"><title>أخبار تجريبية</title><id>urn:demo</id>'
+            f"<updated>2024-04-09T09:00:00+03:00</updated>{entries}</feed>"
+        ).encode(),
+    )
 
     urls = "".join(
         f"<url><loc>{base_url}/news/{s}.html</loc><news:news><news:publication><news:name>demo</news:name>"
         f"<news:language>ar</news:language></news:publication>"
         f"<news:publication_date>{_when(s).isoformat()}</news:publication_date>"
-        f"<news:title>{escape(titles[s])}</news:title></news:news></url>" for s in SITEMAP_ITEMS if s in titles)
-    site["/news-sitemap.xml"] = ("application/xml; charset=utf-8", (
-        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-        f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>').encode())
+        f"<news:title>{escape(titles[s])}</news:title></news:news></url>"
+        for s in SITEMAP_ITEMS
+        if s in titles
+    )
+    site["/news-sitemap.xml"] = (
+        "application/xml; charset=utf-8",
+        (
+            '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{urls}</urlset>'
+        ).encode(),
+    )
     return site
 
 
 def sources_yaml(base_url: str, min_delay_s: float = 0.5) -> str:
     out = ["# written by orchestration/cli/collect_demo.py: the local demo site", "sources:"]
-    for sid, kind, path in (("demo_rss", "rss", "/feeds/rss.xml"), ("demo_atom", "atom", "/feeds/atom.xml"),
-                            ("demo_sitemap", "sitemap", "/news-sitemap.xml")):
-        out += [f"  - id: {sid}", f"    name: Demo site ({kind})", f"    kind: {kind}",
-                f"    url: {base_url}{path}", "    enabled: true", f"    min_delay_s: {min_delay_s}"]
+    for sid, kind, path in (
+        ("demo_rss", "rss", "/feeds/rss.xml"),
+        ("demo_atom", "atom", "/feeds/atom.xml"),
+        ("demo_sitemap", "sitemap", "/news-sitemap.xml"),
+    ):
+        out += [
+            f"  - id: {sid}",
+            f"    name: Demo site ({kind})",
+            f"    kind: {kind}",
+            f"    url: {base_url}{path}",
+            "    enabled: true",
+            f"    min_delay_s: {min_delay_s}",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -116,13 +153,13 @@ def serve(site_for_port, host: str = "127.0.0.1") -> ThreadingHTTPServer:
     pages: dict[str, tuple[str, bytes]] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):   # noqa: N802 - http.server's name
+        def do_GET(self):  # noqa: N802 - http.server's name
             found = pages.get(self.path.split("?")[0])
             if found is None:
                 self.send_error(404)
                 return
             ctype, body = found
-            etag = f"{ETAG_PREFIX}{hashlib.sha256(body).hexdigest()[:16]}\""
+            etag = f'{ETAG_PREFIX}{hashlib.sha256(body).hexdigest()[:16]}"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
                 self.send_header("ETag", etag)
@@ -136,8 +173,10 @@ def serve(site_for_port, host: str = "127.0.0.1") -> ThreadingHTTPServer:
             self.wfile.write(body)
 
         def log_message(self, fmt, *args):
-            sys.stderr.write(f"  demo site: {self.command} {self.path} -> {args[1] if len(args) > 1 else ''} "
-                             f"({self.headers.get('User-Agent', '')})\n")
+            sys.stderr.write(
+                f"  demo site: {self.command} {self.path} -> {args[1] if len(args) > 1 else ''} "
+                f"({self.headers.get('User-Agent', '')})\n"
+            )
 
     server = ThreadingHTTPServer((host, 0), Handler)
     pages.update(site_for_port(server.server_address[1]))
@@ -150,25 +189,33 @@ def _summary(warehouse: Path, analyst: Path) -> None:
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         print("\nPer source and run (ops.collect_source_runs):")
-        con.sql("SELECT run_id[:8] AS run, source_id, status, requests, unchanged, discovered, new_pages, errors, "
-                "skipped FROM ops.collect_source_runs ORDER BY started_at, source_id").show(max_width=200)
+        con.sql(
+            "SELECT run_id[:8] AS run, source_id, status, requests, unchanged, discovered, new_pages, errors, "
+            "skipped FROM ops.collect_source_runs ORDER BY started_at, source_id"
+        ).show(max_width=200)
         print("Requests (ops.collect_fetch_log):")
-        con.sql("SELECT run_id[:8] AS run, regexp_replace(url, '^https?://[^/]+', '') AS path, status, "
-                "if_none_match IS NOT NULL AS conditional FROM ops.collect_fetch_log "
-                "ORDER BY requested_at, rowid").show(max_rows=100, max_width=200)
+        con.sql(
+            "SELECT run_id[:8] AS run, regexp_replace(url, '^https?://[^/]+', '') AS path, status, "
+            "if_none_match IS NOT NULL AS conditional FROM ops.collect_fetch_log "
+            "ORDER BY requested_at, rowid"
+        ).show(max_rows=100, max_width=200)
     with duckdb.connect(str(analyst), read_only=True) as con:
         print("Articles (marts.dim_articles in the analyst copy):")
-        con.sql("SELECT url, published_date, date_source, n_reports FROM marts.dim_articles ORDER BY url"
-                ).show(max_width=200)
+        con.sql("SELECT url, published_date, date_source, n_reports FROM marts.dim_articles ORDER BY url").show(
+            max_width=200
+        )
         print("Events (marts.fct_events):")
-        con.sql("SELECT event_date, admin1, event_type, actor1, fatalities_best, injured_best FROM marts.fct_events "
-                "ORDER BY event_date").show(max_width=200)
+        con.sql(
+            "SELECT event_date, admin1, event_type, actor1, fatalities_best, injured_best FROM marts.fct_events "
+            "ORDER BY event_date"
+        ).show(max_width=200)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--dir", default="data/demo", help="where the demo's inbox, warehouse and outputs go "
-                                                      "(emptied first)")
+    ap.add_argument(
+        "--dir", default="data/demo", help="where the demo's inbox, warehouse and outputs go (emptied first)"
+    )
     ap.add_argument("--serve-only", action="store_true", help="only serve the site until Ctrl-C")
     args = ap.parse_args(argv)
     root = Path(args.dir)
@@ -187,17 +234,27 @@ def main(argv=None) -> int:
         shutil.rmtree(root)
     (root / "inbox").mkdir(parents=True)
     (root / "sources.yml").write_text(sources_yaml(base), encoding="utf-8")
-    env = {**os.environ,
-           "SOURCES_FILE": str(root / "sources.yml"), "ARTICLES_DIR": str(root / "inbox"),
-           "WAREHOUSE_PATH": str(root / "warehouse.duckdb"), "ANALYST_DB_PATH": str(root / "analyst.duckdb"),
-           "EXPORTS_DIR": str(root / "exports"), "GX_DOCS_DIR": str(root / "gx_docs")}
+    env = {
+        **os.environ,
+        "SOURCES_FILE": str(root / "sources.yml"),
+        "ARTICLES_DIR": str(root / "inbox"),
+        "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "ANALYST_DB_PATH": str(root / "analyst.duckdb"),
+        "EXPORTS_DIR": str(root / "exports"),
+        "GX_DOCS_DIR": str(root / "gx_docs"),
+    }
     dagster = str(Path(sys.executable).parent / "dagster")
     try:
         for n in (1, 2):
             print(f"\n=== run {n} of daily_pipeline against {base} ===", flush=True)
-            proc = subprocess.run([dagster, "job", "execute", "-m", "orchestration.definitions", "-j",
-                                   "daily_pipeline"], cwd=config.REPO_ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            proc = subprocess.run(
+                [dagster, "job", "execute", "-m", "orchestration.definitions", "-j", "daily_pipeline"],
+                cwd=config.REPO_ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             if proc.returncode != 0:
                 print(proc.stderr[-4000:], file=sys.stderr)
                 print(f"run {n} failed", file=sys.stderr)

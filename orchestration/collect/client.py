@@ -19,6 +19,7 @@ Every request goes through `PoliteClient.fetch`, which:
 
 Time comes from an injected clock (`now`, `monotonic`, `sleep`), so tests never sleep.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,22 +43,21 @@ from orchestration.config import env_number
 BOT_NAME = "ArabicConflictEventsBot"
 DEFAULT_CONTACT = "https://example.invalid/set-COLLECT_CONTACT"
 MAX_REDIRECTS = 5
-DEFAULT_MAX_BYTES = 5_000_000          # a page or a feed
-ROBOTS_MAX_BYTES = 500_000             # RFC 9309: at least 500 KiB must be read
+DEFAULT_MAX_BYTES = 5_000_000  # a page or a feed
+ROBOTS_MAX_BYTES = 500_000  # RFC 9309: at least 500 KiB must be read
 ROBOTS_TTL = dt.timedelta(hours=24)
-DEFAULT_RETRIES = 2                    # after the first attempt: 3 attempts in all
+DEFAULT_RETRIES = 2  # after the first attempt: 3 attempts in all
 DEFAULT_DEFER = dt.timedelta(hours=1)  # a 429 without Retry-After
 MAX_DEFER = dt.timedelta(days=7)
 RESPONSE_MAX_SECONDS = 120.0
-REDIRECT_STATUSES = (301, 302, 303, 307, 308)           # whole response, against servers that drip bytes
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)  # whole response, against servers that drip bytes
 
-FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
-               "*/*;q=0.5")
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
 class Clock(Protocol):
-    def now(self) -> dt.datetime: ...        # naive UTC
+    def now(self) -> dt.datetime: ...  # naive UTC
     def monotonic(self) -> float: ...
     def sleep(self, seconds: float) -> None: ...
 
@@ -114,10 +114,10 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> dt.datetime | None
 
 @dataclass
 class FetchResult:
-    url: str                      # as asked for
-    outcome: str                  # see OUTCOMES
+    url: str  # as asked for
+    outcome: str  # see OUTCOMES
     final_url: str | None = None  # after redirects
-    status: int | None = None     # HTTP status of the last response
+    status: int | None = None  # HTTP status of the last response
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     etag: str | None = None
@@ -152,7 +152,7 @@ class _TooLarge(Exception):
 
 @dataclass
 class _Robots:
-    parser: Protego | None      # None: allow everything (no robots.txt, 4xx)
+    parser: Protego | None  # None: allow everything (no robots.txt, 4xx)
     disallow_all: bool = False  # unreachable (5xx, network error): nothing may be fetched
     why: str = ""
 
@@ -171,6 +171,7 @@ class _Robots:
 class Store(Protocol):
     """What the client keeps between runs (state.CollectState implements it on the warehouse):
     robots.txt per origin, and hosts that asked to be left alone (429 / 503 + Retry-After)."""
+
     def load(self, origin: str) -> tuple[int, str, dt.datetime] | None: ...
     def save(self, origin: str, status: int, body: str, fetched_at: dt.datetime) -> None: ...
     def deferred_hosts(self, now: dt.datetime) -> dict[str, dt.datetime]: ...
@@ -178,25 +179,37 @@ class Store(Protocol):
 
 
 class PoliteClient:
-    def __init__(self, clock: Clock | None = None, *, store: Store | None = None,
-                 on_request: Callable[[dict], None] | None = None, rng: random.Random | None = None,
-                 retries: int = DEFAULT_RETRIES, backoff_s: float = 1.0,
-                 transport: httpx.BaseTransport | None = None, deadline: float | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        store: Store | None = None,
+        on_request: Callable[[dict], None] | None = None,
+        rng: random.Random | None = None,
+        retries: int = DEFAULT_RETRIES,
+        backoff_s: float = 1.0,
+        transport: httpx.BaseTransport | None = None,
+        deadline: float | None = None,
+    ) -> None:
         self.clock = clock or SystemClock()
         self.store = store
         self.on_request = on_request or (lambda rec: None)
         self.rng = rng or random.Random()
         self.retries = retries
         self.backoff_s = backoff_s
-        self.deadline = deadline              # clock.monotonic() after which no request starts
+        self.deadline = deadline  # clock.monotonic() after which no request starts
         self.user_agent = user_agent()
         self._robots: dict[str, _Robots] = {}
         self._last_request: dict[str, float] = {}
         self._deferred: dict[str, dt.datetime] = dict(store.deferred_hosts(self.clock.now())) if store else {}
         self._http = httpx.Client(
             headers={"User-Agent": self.user_agent, "Accept-Language": "ar, en;q=0.5"},
-            timeout=timeouts(), follow_redirects=False, verify=True, trust_env=False,
-            transport=transport)
+            timeout=timeouts(),
+            follow_redirects=False,
+            verify=True,
+            trust_env=False,
+            transport=transport,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -259,8 +272,9 @@ class PoliteClient:
             try:
                 resp, body = self._send(url, {}, ROBOTS_MAX_BYTES, source_id, "robots")
             except _TooLarge:
-                return _Robots(None, disallow_all=True,
-                               why=f"robots.txt over {ROBOTS_MAX_BYTES} bytes: nothing fetched this run")
+                return _Robots(
+                    None, disallow_all=True, why=f"robots.txt over {ROBOTS_MAX_BYTES} bytes: nothing fetched this run"
+                )
             except httpx.HTTPError as exc:
                 return _Robots(None, disallow_all=True, why=f"robots.txt unreachable ({_err(exc)})")
             if resp.status_code in REDIRECT_STATUSES and resp.headers.get("location"):
@@ -271,8 +285,9 @@ class PoliteClient:
                 continue
             status = resp.status_code
             if status == 429 or status >= 500:
-                return _Robots(None, disallow_all=True,
-                               why=f"robots.txt unreachable (HTTP {status}): nothing fetched this run")
+                return _Robots(
+                    None, disallow_all=True, why=f"robots.txt unreachable (HTTP {status}): nothing fetched this run"
+                )
             text = body.decode("utf-8", errors="replace") if 200 <= status < 300 else ""
             if self.store:
                 self.store.save(origin, status, text, self.clock.now())
@@ -281,14 +296,23 @@ class PoliteClient:
 
     # ------------------------------------------------------------------ requests
 
-    def _send(self, url: str, headers: dict, cap: int, source_id: str | None, purpose: str,
-              attempt: int = 1) -> tuple[httpx.Response, bytes]:
+    def _send(
+        self, url: str, headers: dict, cap: int, source_id: str | None, purpose: str, attempt: int = 1
+    ) -> tuple[httpx.Response, bytes]:
         """One GET, body streamed up to `cap` bytes; every request lands in the fetch log."""
         started = time.monotonic()
-        rec = {"url": url, "source_id": source_id, "purpose": purpose, "attempt": attempt,
-               "requested_at": self.clock.now(), "status": None, "n_bytes": None, "error": None,
-               "if_none_match": headers.get("If-None-Match"),
-               "if_modified_since": headers.get("If-Modified-Since")}
+        rec = {
+            "url": url,
+            "source_id": source_id,
+            "purpose": purpose,
+            "attempt": attempt,
+            "requested_at": self.clock.now(),
+            "status": None,
+            "n_bytes": None,
+            "error": None,
+            "if_none_match": headers.get("If-None-Match"),
+            "if_modified_since": headers.get("If-Modified-Since"),
+        }
         try:
             with self._http.stream("GET", url, headers=headers) as resp:
                 rec["status"] = resp.status_code
@@ -313,10 +337,20 @@ class PoliteClient:
             rec["elapsed_ms"] = int((time.monotonic() - started) * 1000)
             self.on_request(rec)
 
-    def fetch(self, url: str, *, may_fetch: Callable[[str], bool], min_delay: float = 0.0,
-              etag: str | None = None, last_modified: str | None = None, known_sha256: str | None = None,
-              cap: int | None = None, accept: str = PAGE_ACCEPT, source_id: str | None = None,
-              purpose: str = "page") -> FetchResult:
+    def fetch(
+        self,
+        url: str,
+        *,
+        may_fetch: Callable[[str], bool],
+        min_delay: float = 0.0,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        known_sha256: str | None = None,
+        cap: int | None = None,
+        accept: str = PAGE_ACCEPT,
+        source_id: str | None = None,
+        purpose: str = "page",
+    ) -> FetchResult:
         cap = max_bytes() if cap is None else cap
         res = FetchResult(url=url, outcome="ok")
         current = url
@@ -324,8 +358,11 @@ class PoliteClient:
             host = url_host_key(current)
             if host is None or not may_fetch(current):
                 res.outcome, res.final_url = "off_host", current
-                res.error = (f"redirected to {current}, a host this source may not fetch" if hop
-                             else f"{current}: not on the source's host nor in its allowed_hosts")
+                res.error = (
+                    f"redirected to {current}, a host this source may not fetch"
+                    if hop
+                    else f"{current}: not on the source's host nor in its allowed_hosts"
+                )
                 return res
             if host in self._deferred:
                 res.outcome, res.final_url, res.next_fetch_at = "deferred", current, self._deferred[host]
@@ -339,7 +376,7 @@ class PoliteClient:
                 res.outcome, res.final_url = "disallowed", current
                 res.error = rules.why if rules.disallow_all else f"robots.txt disallows {urlsplit(current).path}"
                 return res
-            if self._out_of_time(host, min_delay):   # Crawl-delay now known
+            if self._out_of_time(host, min_delay):  # Crawl-delay now known
                 res.outcome, res.final_url, res.error = "out_of_time", current, "collection time budget spent"
                 return res
             headers = {"Accept": accept}

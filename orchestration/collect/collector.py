@@ -14,6 +14,7 @@ A source whose listing cannot be fetched or read is 'failed' for this run (ops.c
 it never stops the other sources. A 429 / 503 with Retry-After leaves the host alone until
 next_fetch_at.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,7 +33,7 @@ from orchestration.config import env_number
 
 COLLECTED_SUBDIR = "collected"
 DEFAULT_BUDGET_S = 1800.0
-MAX_CHILD_SITEMAPS = 20           # child sitemaps of an index fetched per run, newest first
+MAX_CHILD_SITEMAPS = 20  # child sitemaps of an index fetched per run, newest first
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # page outcomes that end a URL for good (its status is the outcome)
 TERMINAL = {"not_found", "gone", "too_large", "off_host", "disallowed", "redirect_error"}
@@ -43,15 +44,15 @@ class SourceRun:
     source_id: str
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
-    status: str = "ok"            # ok | failed | deferred
+    status: str = "ok"  # ok | failed | deferred
     requests: int = 0
-    unchanged: int = 0            # listings answered 304 or with the same body
-    discovered: int = 0           # URLs new to the warehouse
-    new_pages: int = 0            # pages written into the inbox
+    unchanged: int = 0  # listings answered 304 or with the same body
+    discovered: int = 0  # URLs new to the warehouse
+    new_pages: int = 0  # pages written into the inbox
     errors: int = 0
     next_fetch_at: dt.datetime | None = None
     error: str | None = None
-    skipped: dict = field(default_factory=dict)   # reason -> count (off_host, too_old, disallowed, ...)
+    skipped: dict = field(default_factory=dict)  # reason -> count (off_host, too_old, disallowed, ...)
 
 
 def budget_s() -> float:
@@ -77,7 +78,7 @@ def _charset(content_type: str | None) -> str | None:
     for part in (content_type or "").split(";")[1:]:
         k, _, v = part.strip().partition("=")
         if k.lower() == "charset" and v.strip():
-            return v.strip().strip('"\'')
+            return v.strip().strip("\"'")
     return None
 
 
@@ -105,10 +106,18 @@ def write_record(path: Path, record: dict) -> None:
 
 
 class Collector:
-    def __init__(self, con, sources: list[Source], inbox_dir: Path, *, run_id: str,
-                 clock: client_mod.Clock | None = None, log: Callable[[str], None] | None = None,
-                 client_factory: Callable[..., client_mod.PoliteClient] | None = None,
-                 budget: float | None = None) -> None:
+    def __init__(
+        self,
+        con,
+        sources: list[Source],
+        inbox_dir: Path,
+        *,
+        run_id: str,
+        clock: client_mod.Clock | None = None,
+        log: Callable[[str], None] | None = None,
+        client_factory: Callable[..., client_mod.PoliteClient] | None = None,
+        budget: float | None = None,
+    ) -> None:
         self.sources = [s for s in sources if s.enabled]
         self.inbox_dir = Path(inbox_dir)
         self.clock = clock or client_mod.SystemClock()
@@ -117,8 +126,9 @@ class Collector:
         self.runs: dict[str, SourceRun] = {}
         self.budget = budget_s() if budget is None else budget
         factory = client_factory or client_mod.PoliteClient
-        self.client = factory(self.clock, store=self.state, on_request=self._on_request,
-                              deadline=self.clock.monotonic() + self.budget)
+        self.client = factory(
+            self.clock, store=self.state, on_request=self._on_request, deadline=self.clock.monotonic() + self.budget
+        )
 
     def _on_request(self, rec: dict) -> None:
         self.state.log_request(rec)
@@ -145,10 +155,12 @@ class Collector:
             run = self.runs[src.id]
             run.finished_at = self.clock.now()
             self.state.record_source_run({**asdict(run), "skipped": json.dumps(run.skipped, sort_keys=True)})
-            self.log(f"source {src.id}: {run.status}, {run.requests} requests, {run.unchanged} unchanged, "
-                     f"{run.new_pages} new pages, {run.errors} errors"
-                     + (f", next try after {run.next_fetch_at:%Y-%m-%d %H:%M} UTC" if run.next_fetch_at else "")
-                     + (f": {run.error}" if run.error else ""))
+            self.log(
+                f"source {src.id}: {run.status}, {run.requests} requests, {run.unchanged} unchanged, "
+                f"{run.new_pages} new pages, {run.errors} errors"
+                + (f", next try after {run.next_fetch_at:%Y-%m-%d %H:%M} UTC" if run.next_fetch_at else "")
+                + (f": {run.error}" if run.error else "")
+            )
         return [self.runs[s.id] for s in self.sources]
 
     # ------------------------------------------------------------------ listings
@@ -160,17 +172,28 @@ class Collector:
         if row["next_fetch_at"] is not None and row["next_fetch_at"] > now:
             return None, row
         res = self.client.fetch(
-            url, may_fetch=src.may_fetch, min_delay=src.min_delay_s, etag=row["etag"],
-            last_modified=row["last_modified"], known_sha256=row["body_sha256"],
-            accept=client_mod.FEED_ACCEPT, source_id=src.id, purpose=kind)
+            url,
+            may_fetch=src.may_fetch,
+            min_delay=src.min_delay_s,
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            known_sha256=row["body_sha256"],
+            accept=client_mod.FEED_ACCEPT,
+            source_id=src.id,
+            purpose=kind,
+        )
         return res, row
 
     def _record_listing(self, key: str, res: client_mod.FetchResult, error: str | None = None) -> None:
-        values = {"last_fetched_at": self.clock.now(), "http_status": res.status, "final_url": res.final_url,
-                  "error": error or res.error, "next_fetch_at": res.next_fetch_at}
+        values = {
+            "last_fetched_at": self.clock.now(),
+            "http_status": res.status,
+            "final_url": res.final_url,
+            "error": error or res.error,
+            "next_fetch_at": res.next_fetch_at,
+        }
         if res.outcome == "ok" and error is None:
-            values.update(status="listed", etag=res.etag, last_modified=res.last_modified,
-                          body_sha256=res.body_sha256)
+            values.update(status="listed", etag=res.etag, last_modified=res.last_modified, body_sha256=res.body_sha256)
         elif res.outcome in ("not_modified", "unchanged"):
             values.update(status="listed")
         else:
@@ -188,7 +211,7 @@ class Collector:
             run.status, run.next_fetch_at = "deferred", row["next_fetch_at"]
             run.error = f"listing not due before {row['next_fetch_at']:%Y-%m-%d %H:%M} UTC ({row['error']})"
             return
-        if res.outcome == "out_of_time":   # the run's time budget: not the source's fault
+        if res.outcome == "out_of_time":  # the run's time budget: not the source's fault
             run.status, run.error = "deferred", res.error
             return
         if res.outcome in ("not_modified", "unchanged"):
@@ -211,7 +234,7 @@ class Collector:
             return
         self._discover(src, [i for i in items if not i.is_sitemap], res.final_url, run)
         self._children(src, [i for i in items if i.is_sitemap], run)
-        self._record_listing(row["url"], res)   # only now: its items are safe in the warehouse
+        self._record_listing(row["url"], res)  # only now: its items are safe in the warehouse
 
     def _cutoff(self, src: Source) -> dt.datetime | None:
         return self.clock.now() - dt.timedelta(days=src.max_age_days) if src.max_age_days else None
@@ -228,9 +251,14 @@ class Collector:
                 run.skipped["too_old"] = run.skipped.get("too_old", 0) + 1
                 continue
             row = self.state.url_row(canonical(child.url))
-            if row and row["status"] == "listed" and child.published and row["last_fetched_at"] \
-                    and child.published <= row["last_fetched_at"]:
-                continue   # not modified since we read it (by the index's lastmod)
+            if (
+                row
+                and row["status"] == "listed"
+                and child.published
+                and row["last_fetched_at"]
+                and child.published <= row["last_fetched_at"]
+            ):
+                continue  # not modified since we read it (by the index's lastmod)
             todo.append(child)
         todo.sort(key=lambda c: c.published or dt.datetime.max, reverse=True)
         for child in todo[:MAX_CHILD_SITEMAPS]:
@@ -267,8 +295,21 @@ class Collector:
             if cutoff and it.published and it.published < cutoff:
                 run.skipped["too_old"] = run.skipped.get("too_old", 0) + 1
                 continue
-            rows.append([canonical(it.url), it.url, src.id, "page", "pending", now, 0, it.title,
-                         it.date_text, it.published, self.state.run_id])
+            rows.append(
+                [
+                    canonical(it.url),
+                    it.url,
+                    src.id,
+                    "page",
+                    "pending",
+                    now,
+                    0,
+                    it.title,
+                    it.date_text,
+                    it.published,
+                    self.state.run_id,
+                ]
+            )
         run.discovered += self.state.add_discovered(rows, src.id, listing_url, now)
 
     # ------------------------------------------------------------------ pages
@@ -284,9 +325,12 @@ class Collector:
                     queues[sid].append(row)
         # interleave: always the source whose host may be asked soonest
         while any(queues.values()):
-            sid = min((s for s in queues if queues[s]),
-                      key=lambda s: self.client.ready_at(url_host_key(queues[s][0]["listed_url"]) or "",
-                                                         by_id[s].min_delay_s))
+            sid = min(
+                (s for s in queues if queues[s]),
+                key=lambda s: self.client.ready_at(
+                    url_host_key(queues[s][0]["listed_url"]) or "", by_id[s].min_delay_s
+                ),
+            )
             row = queues[sid].pop(0)
             src, run = by_id[sid], self.runs[sid]
             try:
@@ -295,24 +339,39 @@ class Collector:
                     break
             except Exception as exc:  # noqa: BLE001 - one page never stops the run
                 run.errors += 1
-                self.state.update_url(row["url"], status="error", error=f"{type(exc).__name__}: {exc}",
-                                      n_attempts=(row["n_attempts"] or 0) + 1)
+                self.state.update_url(
+                    row["url"],
+                    status="error",
+                    error=f"{type(exc).__name__}: {exc}",
+                    n_attempts=(row["n_attempts"] or 0) + 1,
+                )
 
     def _page(self, src: Source, row: dict, run: SourceRun) -> str:
         path = inbox_path_for(self.inbox_dir, src.id, row["url"])
-        if path.exists():   # written by a run that stopped before marking it: done, not fetched again
+        if path.exists():  # written by a run that stopped before marking it: done, not fetched again
             self.state.update_url(row["url"], status=FETCHED, inbox_path=str(path), error=None)
             return FETCHED
-        res = self.client.fetch(row["listed_url"], may_fetch=src.may_fetch, min_delay=src.min_delay_s,
-                                accept=client_mod.PAGE_ACCEPT, source_id=src.id, purpose="page")
+        res = self.client.fetch(
+            row["listed_url"],
+            may_fetch=src.may_fetch,
+            min_delay=src.min_delay_s,
+            accept=client_mod.PAGE_ACCEPT,
+            source_id=src.id,
+            purpose="page",
+        )
         now = self.clock.now()
         base = {"last_fetched_at": now, "http_status": res.status, "final_url": res.final_url, "error": res.error}
         if res.outcome == "out_of_time":
             return res.outcome
         if res.outcome == "deferred":
             run.next_fetch_at = max(filter(None, [run.next_fetch_at, res.next_fetch_at]))
-            self.state.update_url(row["url"], status="deferred", next_fetch_at=res.next_fetch_at, error=res.error,
-                                  **({"http_status": res.status} if res.status else {}))
+            self.state.update_url(
+                row["url"],
+                status="deferred",
+                next_fetch_at=res.next_fetch_at,
+                error=res.error,
+                **({"http_status": res.status} if res.status else {}),
+            )
             return res.outcome
         if res.outcome in TERMINAL:
             run.skipped[res.outcome] = run.skipped.get(res.outcome, 0) + 1
@@ -320,11 +379,12 @@ class Collector:
                 run.errors += 1
             self.state.update_url(row["url"], status=res.outcome, **base)
             return res.outcome
-        if res.outcome not in ("ok", "unchanged"):   # network / 5xx after retries, other 4xx
+        if res.outcome not in ("ok", "unchanged"):  # network / 5xx after retries, other 4xx
             run.errors += 1
             attempts = (row["n_attempts"] or 0) + 1
-            self.state.update_url(row["url"], status="error" if attempts < MAX_PAGE_ATTEMPTS else "failed",
-                                  n_attempts=attempts, **base)
+            self.state.update_url(
+                row["url"], status="error" if attempts < MAX_PAGE_ATTEMPTS else "failed", n_attempts=attempts, **base
+            )
             return res.outcome
         content_type = res.headers.get("content-type", "")
         if content_type and content_type.split(";")[0].strip().lower() not in HTML_TYPES:
@@ -337,14 +397,29 @@ class Collector:
             run.errors += 1
             self.state.update_url(row["url"], status="not_html", **{**base, "error": str(exc)})
             return "not_html"
-        write_record(path, {
-            "url": res.final_url, "html": html, "feed_title": row["listing_title"],
-            "feed_date": row["listing_date"], "source_id": src.id, "listed_url": row["listed_url"],
-            "fetched_at": now.isoformat(timespec="seconds") + "Z",
-        })
+        write_record(
+            path,
+            {
+                "url": res.final_url,
+                "html": html,
+                "feed_title": row["listing_title"],
+                "feed_date": row["listing_date"],
+                "source_id": src.id,
+                "listed_url": row["listed_url"],
+                "fetched_at": now.isoformat(timespec="seconds") + "Z",
+            },
+        )
         run.new_pages += 1
-        self.state.update_url(row["url"], status=FETCHED, inbox_path=str(path), body_sha256=res.body_sha256,
-                              etag=res.etag, last_modified=res.last_modified, next_fetch_at=None, **base)
+        self.state.update_url(
+            row["url"],
+            status=FETCHED,
+            inbox_path=str(path),
+            body_sha256=res.body_sha256,
+            etag=res.etag,
+            last_modified=res.last_modified,
+            next_fetch_at=None,
+            **base,
+        )
         return FETCHED
 
 

@@ -4,6 +4,7 @@ Both give `Item`s: an absolute URL, the title and date the listing gives (if any
 the URL is an article page or a child sitemap (sitemap indexes). Nothing here makes a request:
 feedparser gets the bytes already fetched (as a stream, so it never opens a URL or a file).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-MAX_SITEMAP_BYTES = 50_000_000     # sitemaps.org: at most 50 MB uncompressed
+MAX_SITEMAP_BYTES = 50_000_000  # sitemaps.org: at most 50 MB uncompressed
 
 
 class ListingError(ValueError):
@@ -27,9 +28,9 @@ class ListingError(ValueError):
 class Item:
     url: str
     title: str | None = None
-    date_text: str | None = None        # the listing's own date text (publication date, else updated/lastmod)
+    date_text: str | None = None  # the listing's own date text (publication date, else updated/lastmod)
     published: dt.datetime | None = None  # the same as naive UTC, for max_age_days and ordering
-    is_sitemap: bool = False            # a child sitemap of a sitemap index
+    is_sitemap: bool = False  # a child sitemap of a sitemap index
 
 
 def parse_date(text: str | None) -> dt.datetime | None:
@@ -78,7 +79,7 @@ def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> l
     items = []
     for entry in parsed.entries:
         link = entry.get("link")
-        if not link:   # Atom entry without an alternate link: an http id is the article URL
+        if not link:  # Atom entry without an alternate link: an http id is the article URL
             ident = entry.get("id") or ""
             link = ident if ident.startswith(("http://", "https://")) else None
         url = _http_url(link, base_url)
@@ -131,8 +132,9 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Item]:
     Keeps news:publication_date (else lastmod) and news:title. Entities and network access are
     off in the XML parser (no XXE, no billion laughs)."""
     body = _inflate(body)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True, remove_pis=True
+    )
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
@@ -154,6 +156,9 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Item]:
             continue
         news_date = _child_text(node, "news", "publication_date")
         date_text = news_date or lastmod
-        items.append(Item(url=url, title=_child_text(node, "news", "title"), date_text=date_text,
-                          published=parse_date(date_text)))
+        items.append(
+            Item(
+                url=url, title=_child_text(node, "news", "title"), date_text=date_text, published=parse_date(date_text)
+            )
+        )
     return items

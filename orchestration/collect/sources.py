@@ -17,6 +17,7 @@ sources:
 Every entry is validated on load; a bad file raises SourcesError listing every bad entry
 (position, id, field, what is wrong), so the run fails before any request is made.
 """
+
 from __future__ import annotations
 
 import os
@@ -100,8 +101,10 @@ class Source(BaseModel):
             except ValueError:
                 raise ValueError(f"{h!r} has a bad port") from None
             if not parts.hostname or parts.path or parts.query or "@" in h or "/" in h:
-                raise ValueError(f"{h!r} is not a bare host name (write 'news.example.com', "
-                                 f"optionally with ':port', without scheme or path)")
+                raise ValueError(
+                    f"{h!r} is not a bare host name (write 'news.example.com', "
+                    f"optionally with ':port', without scheme or path)"
+                )
             out.append(host_key(parts.hostname, port))
         return tuple(out)
 
@@ -131,7 +134,7 @@ def _describe(err: ValidationError) -> list[str]:
         elif e["type"] == "missing":
             msg = "required field missing"
         elif isinstance(e.get("input"), (str, int, float, bool)) or e.get("input") is None:
-            msg += f" (got {e.get('input')!r})"   # e.g. YAML reads a bare `off` or `no` as false
+            msg += f" (got {e.get('input')!r})"  # e.g. YAML reads a bare `off` or `no` as false
         out.append(f"{where}: {msg}")
     return out
 
@@ -174,8 +177,9 @@ def load_sources(path: Path | str | None = None) -> list[Source]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SourcesError(f"sources file {path} cannot be read ({exc.strerror or exc}); "
-                           f"set SOURCES_FILE to an existing file") from None
+        raise SourcesError(
+            f"sources file {path} cannot be read ({exc.strerror or exc}); set SOURCES_FILE to an existing file"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -1,4 +1,5 @@
 """The dbt project as dagster-dbt sees it, and its manifest (what @dbt_assets are built from)."""
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,7 @@ def ensure_dbt_manifest(reparse: bool = False) -> Path | None:
     manifest = Path(dbt_project.manifest_path)
     if reparse or not manifest.exists():
         manifest.unlink(missing_ok=True)
-        os.environ["WAREHOUSE_PATH"] = str(config.warehouse_path())   # profiles.yml reads it
+        os.environ["WAREHOUSE_PATH"] = str(config.warehouse_path())  # profiles.yml reads it
         (
             DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
             .cli(["--quiet", "parse"], target_path=Path(dbt_project.target_path))

@@ -6,6 +6,7 @@ makes that hold for `dagster job execute` (which has no run queue or pool limits
 and saves a process start per step. The extractor still uses both cores through its own
 process pool when the batch is large.
 """
+
 import dagster as dg
 
 daily_pipeline = dg.define_asset_job(
@@ -13,7 +14,7 @@ daily_pipeline = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
     description="Collect the enabled news sources into the inbox, ingest the inbox, clean, extract, dbt build (seeds, models, tests), GX checks, "
-                "publish the analyst copy and exports.",
+    "publish the analyst copy and exports.",
 )
 
 # Collection alone, for a schedule more frequent than the daily run (news sitemaps keep only two

@@ -1,5 +1,6 @@
 """Daily run at 06:00 Baghdad time (articles of the previous day are in by then); collection
 every 4 hours (off by default: turn it on in the UI once sources are enabled)."""
+
 import dagster as dg
 
 from orchestration.defs.jobs import collect_news, daily_pipeline

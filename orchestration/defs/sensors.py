@@ -9,6 +9,7 @@ The runs it requests leave collection out (every asset but collected_pages): the
 so there is something to ingest, and when the change is pages that a collection just wrote,
 collecting again at once would only poll every feed a second time.
 """
+
 import hashlib
 import os
 from pathlib import Path
@@ -27,8 +28,10 @@ def assets_after_collection(context) -> list[dg.AssetKey] | None:
         graph = context.repository_def.asset_graph
     except Exception:  # noqa: BLE001 - a context built without definitions
         return None
-    return sorted((k for k in graph.get_all_asset_keys() if k != COLLECTION_KEY and graph.get(k).is_materializable),
-                  key=lambda k: k.to_user_string())
+    return sorted(
+        (k for k in graph.get_all_asset_keys() if k != COLLECTION_KEY and graph.get(k).is_materializable),
+        key=lambda k: k.to_user_string(),
+    )
 
 
 def inbox_state(articles_dir: Path) -> tuple[str, int]:
@@ -53,15 +56,18 @@ def inbox_state(articles_dir: Path) -> tuple[str, int]:
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Runs daily_pipeline (without collection) when files are added to, changed in or removed "
-                "from ARTICLES_DIR.",
+    "from ARTICLES_DIR.",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext):
-    articles_dir = config.existing_articles_dir()   # a missing inbox fails the tick, naming it
+    articles_dir = config.existing_articles_dir()  # a missing inbox fails the tick, naming it
     digest, n_files = inbox_state(articles_dir)
     if digest == context.cursor:
         return dg.SkipReason(f"no change in {articles_dir} ({n_files} files)")
     context.update_cursor(digest)
     if n_files == 0:
         return dg.SkipReason(f"{articles_dir} is empty")
-    return dg.RunRequest(run_key=f"inbox-{digest[:16]}", tags={"inbox_files": str(n_files)},
-                         asset_selection=assets_after_collection(context))
+    return dg.RunRequest(
+        run_key=f"inbox-{digest[:16]}",
+        tags={"inbox_files": str(n_files)},
+        asset_selection=assets_after_collection(context),
+    )

@@ -1,4 +1,5 @@
 """Bytes to text: BOMs, strict UTF-8, the declared charset, windows-1256 / windows-1252 when plausible, and binary content recognised and rejected."""
+
 from __future__ import annotations
 
 import codecs
@@ -9,21 +10,32 @@ from orchestration.arabic_nlp.normalize import arabic_share
 from orchestration.inbox.records import Rejected
 
 _MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
-    (b"%PDF-", "pdf"), (b"PK\x03\x04", "zip"), (b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"),
-    (b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!", "rar"), (b"\x7fELF", "elf"), (b"RIFF", "riff"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"%PDF-", "pdf"),
+    (b"PK\x03\x04", "zip"),
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!", "rar"),
+    (b"\x7fELF", "elf"),
+    (b"RIFF", "riff"),
     (b"SQLite format 3\x00", "sqlite"),
 )
 
 
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 
 
 _ARABIC_BLOCKS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
@@ -32,8 +44,9 @@ _ARABIC_BLOCKS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufd
 # decoding
 # Text made only of these (ASCII, Latin-1, Arabic blocks, general punctuation) has no control,
 # surrogate, private-use or unassigned character: no need to look at each one.
-_PLAIN_TEXT = re.compile("[\t\n\r\f\v\x20-\x7e\xa0-\xff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff"
-                         "\ufb50-\ufdff\ufe70-\ufefe\u2000-\u206f]*")
+_PLAIN_TEXT = re.compile(
+    "[\t\n\r\f\v\x20-\x7e\xa0-\xff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefe\u2000-\u206f]*"
+)
 
 
 def _bad_char_share(text: str) -> float:
@@ -56,7 +69,7 @@ def _script_share(text: str) -> float:
     ok = 0
     for ch in text:
         o = ord(ch)
-        if o < 0x250 or 0x2000 <= o <= 0x206f or _ARABIC_BLOCKS.match(ch):
+        if o < 0x250 or 0x2000 <= o <= 0x206F or _ARABIC_BLOCKS.match(ch):
             ok += 1
     return ok / len(text)
 
@@ -73,7 +86,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(enc), enc
+                return data[len(bom) :].decode(enc), enc
             except UnicodeDecodeError:
                 raise Rejected("binary content") from None
     if _sniff_binary(data):

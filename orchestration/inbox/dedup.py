@@ -1,4 +1,5 @@
 """What is already known (file digests, unchanged files) and in-inbox dedup: first in walk order wins."""
+
 from __future__ import annotations
 
 import hashlib
@@ -71,11 +72,12 @@ def _merge_file(sp: str, res: _FileResult, batch: InboxBatch, seen_ids: set[str]
 @dataclass
 class _FileResult:
     """Outcome of phase 1 for one regular file (no dedup applied yet)."""
-    sha: str | None = None               # None: content already known -> no outcome
+
+    sha: str | None = None  # None: content already known -> no outcome
     size: int = 0
     mtime_ns: int | None = None
-    reject: str | None = None            # whole-file reject reason
-    records: list = field(default_factory=list)   # [(line, ArticleRecord | reject reason str)]
-    tail_reject: str | None = None       # a reject raised mid-file after some records
-    deferred: bool = False               # still being written: not read, no outcome
-    known_stat: tuple | None = None      # sha known but new stat: (sha, size, mtime_ns)
+    reject: str | None = None  # whole-file reject reason
+    records: list = field(default_factory=list)  # [(line, ArticleRecord | reject reason str)]
+    tail_reject: str | None = None  # a reject raised mid-file after some records
+    deferred: bool = False  # still being written: not read, no outcome
+    known_stat: tuple | None = None  # sha known but new stat: (sha, size, mtime_ns)

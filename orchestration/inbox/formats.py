@@ -1,4 +1,5 @@
 """One inbox file (html, txt, json, jsonl) to article records, each bad record a reject with its reason."""
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,16 @@ def _read_records(kind: str, data: bytes, today: date | None, html_limit: int | 
         yield None, {"url": None, "title": None, "site": None, "published": None, "text": body}
     elif kind == "html":
         ex = extract_html(text, None, today, html_limit)
-        yield None, {"url": ex.url, "title": ex.title, "site": ex.site or _host(ex.url),
-                     "published": ex.published, "text": ex.text}
+        yield (
+            None,
+            {
+                "url": ex.url,
+                "title": ex.title,
+                "site": ex.site or _host(ex.url),
+                "published": ex.published,
+                "text": ex.text,
+            },
+        )
     elif kind == "json":
         try:
             obj = json.loads(text)

@@ -1,4 +1,5 @@
 """HTML pages to article text and metadata with trafilatura, bounded so that no page costs more than a few seconds."""
+
 from __future__ import annotations
 
 import json
@@ -17,14 +18,34 @@ FULL_MODE_MAX_ELEMENTS = 3_000
 
 MAX_HTML_ELEMENTS = 40_000
 
-_INLINE_TAGS = ("b", "i", "u", "em", "strong", "span", "font", "small", "big", "sup", "sub", "abbr",
-                "mark", "s", "strike", "tt", "bdi", "bdo", "wbr")
+_INLINE_TAGS = (
+    "b",
+    "i",
+    "u",
+    "em",
+    "strong",
+    "span",
+    "font",
+    "small",
+    "big",
+    "sup",
+    "sub",
+    "abbr",
+    "mark",
+    "s",
+    "strike",
+    "tt",
+    "bdi",
+    "bdo",
+    "wbr",
+)
 
 
 _WALL = re.compile(
     r"cookie|consent|javascript|enable js|privacy (policy|settings)|ad ?blocker|subscribe to (read|continue)"
     r"|ملفات تعريف الارتباط|الكوكيز|جافا ?سكريبت|سياسة الخصوصية|اشترك (لقراءة|للمتابعة|الآن لقراءة)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 _WALL_MAX_CHARS = 600
@@ -38,11 +59,29 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 # meta names/properties/itemprops that carry the publication date (lower-case)
 _DATE_META = {
-    "article:published_time", "og:article:published_time", "og:published_time", "article:published",
-    "datepublished", "pubdate", "publishdate", "publish-date", "publish_date", "published_time",
-    "article.published", "date", "dc.date", "dc.date.issued", "dcterms.issued", "dcterms.created",
-    "dcterms.date", "sailthru.date", "parsely-pub-date", "citation_publication_date",
-    "originalpublicationdate", "article_date_original", "cxenseparse:recs:publishtime",
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "article:published",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "published_time",
+    "article.published",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "dcterms.date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "citation_publication_date",
+    "originalpublicationdate",
+    "article_date_original",
+    "cxenseparse:recs:publishtime",
 }
 
 
@@ -80,10 +119,10 @@ def _strip_blocks(html: str) -> str:
             out.append(html[pos:])
             break
         if m.group(1) == "script" and "ld+json" in m.group(0):
-            out.append(html[pos:m.end()])
+            out.append(html[pos : m.end()])
             pos = m.end()
             continue
-        out.append(html[pos:m.start()])
+        out.append(html[pos : m.start()])
         closer = "-->" if m.group(0) == "<!--" else f"</{m.group(1)}"
         end = low.find(closer, m.end())
         if end < 0:  # unclosed block: the rest of the document is inside it
@@ -146,8 +185,9 @@ class _Extracted:
     published: date | None
 
 
-def extract_html(html: str, url: str | None = None, today: date | None = None,
-                 html_limit: int | None = None) -> _Extracted:
+def extract_html(
+    html: str, url: str | None = None, today: date | None = None, html_limit: int | None = None
+) -> _Extracted:
     """Main text + metadata of one HTML page via trafilatura; raises Rejected('no article text')."""
     import trafilatura
     from trafilatura.utils import load_html
@@ -170,9 +210,14 @@ def extract_html(html: str, url: str | None = None, today: date | None = None,
             n_elements = _count_elements(tree)
     published = _meta_published(tree, today)
     doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
         fast=n_elements > FULL_MODE_MAX_ELEMENTS,
-        date_extraction_params={"extensive_search": False, "original_date": True})
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
     text = _clean_text(getattr(doc, "text", None) or "") if doc is not None else ""
     if _letters(text) < _MIN_LETTERS or (len(text) < _WALL_MAX_CHARS and _WALL.search(text)):
         raise Rejected("no article text")

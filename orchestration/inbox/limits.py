@@ -1,4 +1,5 @@
 """Size and timing limits of the inbox reader, each overridable from the environment."""
+
 from __future__ import annotations
 
 from orchestration.config import env_number

@@ -50,6 +50,7 @@ Behaviours decided (see the report in the commit history / tests/inbox/test_inbo
   wrong canonical) is stored but not used as identity.
 - Duplicates inside a batch (same article_id or same text_fingerprint): first in walk order wins.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -123,9 +124,16 @@ def _n_workers() -> int:
     return max(1, min(n, os.cpu_count() or 1))
 
 
-def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str] = frozenset(), *,
-               known_files=None, max_bytes: int | None = None, html_limit: int | None = None,
-               today: date | None = None, parallel: bool | None = None) -> InboxBatch:
+def scan_inbox(
+    articles_dir: Path | str,
+    known_sha256: set[str] | frozenset[str] = frozenset(),
+    *,
+    known_files=None,
+    max_bytes: int | None = None,
+    html_limit: int | None = None,
+    today: date | None = None,
+    parallel: bool | None = None,
+) -> InboxBatch:
     """Read every new inbox file into articles, rejects and file outcomes (never raises per file).
 
     known_files: (source_path, size_bytes, mtime_ns) of files already recorded (or pass a
@@ -134,8 +142,16 @@ def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     True/False force it (tests).
     """
     whole = InboxBatch()
-    for part in iter_inbox(articles_dir, known_sha256, known_files=known_files, max_bytes=max_bytes,
-                           html_limit=html_limit, today=today, parallel=parallel, batch_files=None):
+    for part in iter_inbox(
+        articles_dir,
+        known_sha256,
+        known_files=known_files,
+        max_bytes=max_bytes,
+        html_limit=html_limit,
+        today=today,
+        parallel=parallel,
+        batch_files=None,
+    ):
         for name in ("articles", "rejects", "files", "skipped", "refreshed"):
             getattr(whole, name).extend(getattr(part, name))
         whole.n_unchanged += part.n_unchanged
@@ -143,10 +159,17 @@ def scan_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     return whole
 
 
-def iter_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str] = frozenset(), *,
-               known_files=None, max_bytes: int | None = None, html_limit: int | None = None,
-               today: date | None = None, parallel: bool | None = None,
-               batch_files: int | None = BATCH_FILES) -> Iterator[InboxBatch]:
+def iter_inbox(
+    articles_dir: Path | str,
+    known_sha256: set[str] | frozenset[str] = frozenset(),
+    *,
+    known_files=None,
+    max_bytes: int | None = None,
+    html_limit: int | None = None,
+    today: date | None = None,
+    parallel: bool | None = None,
+    batch_files: int | None = BATCH_FILES,
+) -> Iterator[InboxBatch]:
     """`scan_inbox` in slices of `batch_files` files (walk order; None: one slice), so a caller
     holds one slice of article texts at a time however large the inbox. Each yielded batch has
     the outcomes of its own files; the first also the skipped files and the unchanged count.
@@ -164,7 +187,7 @@ def iter_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     scan_start_ns = time.time_ns()
 
     # phase 0 (parent): walk in sorted order, cheap outcomes, stat-skip; the rest is a task
-    plan: list = []          # walk order: FileOutcome/RejectedInput pairs or task indexes
+    plan: list = []  # walk order: FileOutcome/RejectedInput pairs or task indexes
     tasks: list[tuple[str, str, str]] = []
     for path, kind, detail in _walk(root):
         sp = str(path)
@@ -180,10 +203,12 @@ def iter_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
             head.skipped.append(SkippedFile(sp, f"temporary/hidden file ({detail})"))
             continue
         if kind != "file":
-            reason = {"symlink_outside": "symlink outside inbox",
-                      "symlink_dir": "symlink to directory (not followed)",
-                      "broken_symlink": "broken symlink",
-                      "special": "not a regular file"}[kind]
+            reason = {
+                "symlink_outside": "symlink outside inbox",
+                "symlink_dir": "symlink to directory (not followed)",
+                "broken_symlink": "broken symlink",
+                "special": "not a regular file",
+            }[kind]
             try:
                 link = os.readlink(path).encode("utf-8", "surrogateescape") if path.is_symlink() else b""
             except OSError:
@@ -211,14 +236,24 @@ def iter_inbox(articles_dir: Path | str, known_sha256: set[str] | frozenset[str]
     seen_ids: set[str] = set()
     seen_fps: set[str] = set()
     size = batch_files or max(1, len(plan))
-    with WorkerPool(len(tasks), threshold=0, use_pool=use_pool and bool(tasks), n_workers=_n_workers(),
-                    initializer=_init_worker, initargs=(ctx,)) as read:
+    with WorkerPool(
+        len(tasks),
+        threshold=0,
+        use_pool=use_pool and bool(tasks),
+        n_workers=_n_workers(),
+        initializer=_init_worker,
+        initargs=(ctx,),
+    ) as read:
         for start in range(0, max(1, len(plan)), size):
             part = head if start == 0 else InboxBatch()
-            items = plan[start:start + size]
+            items = plan[start : start + size]
             task_ids = [i for i in items if not isinstance(i, tuple)]
-            results = dict(zip(task_ids, read.map(_read_chunk, [tasks[i] for i in task_ids],
-                                                   _chunk_size(len(task_ids), read.n_workers))))
+            results = dict(
+                zip(
+                    task_ids,
+                    read.map(_read_chunk, [tasks[i] for i in task_ids], _chunk_size(len(task_ids), read.n_workers)),
+                )
+            )
             for item in items:
                 if isinstance(item, tuple):
                     part.rejects.append(item[0])
@@ -271,9 +306,18 @@ def _settled(real: str, settle_ns: int) -> os.stat_result | None:
     return st if (again.st_size, again.st_mtime_ns) == (st.st_size, st.st_mtime_ns) else None
 
 
-def _read_file_inner(sp: str, real: str, ext: str, limit: int, today: date | None,
-                     html_limit: int | None, known: set[str], scan_start_ns: int,
-                     max_chars: int = DEFAULT_MAX_ARTICLE_CHARS, settle_ns: int = 0) -> _FileResult:
+def _read_file_inner(
+    sp: str,
+    real: str,
+    ext: str,
+    limit: int,
+    today: date | None,
+    html_limit: int | None,
+    known: set[str],
+    scan_start_ns: int,
+    max_chars: int = DEFAULT_MAX_ARTICLE_CHARS,
+    settle_ns: int = 0,
+) -> _FileResult:
     # read at most limit+1 bytes (a growing file cannot push us past the limit)
     try:
         st = _settled(real, settle_ns)
@@ -302,7 +346,7 @@ def _read_file_inner(sp: str, real: str, ext: str, limit: int, today: date | Non
     except OSError:
         after = None
     if after is None or (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-        return _FileResult(deferred=True)          # changed while we read it: next run
+        return _FileResult(deferred=True)  # changed while we read it: next run
     # the stat key recorded for the next scan: only if the file was stable while we read it
     mtime = st.st_mtime_ns
     if size != st.st_size or mtime > scan_start_ns - RACY_MTIME_NS:
@@ -334,15 +378,29 @@ def _read_file_inner(sp: str, real: str, ext: str, limit: int, today: date | Non
                 records.append((line, str(rec)))
                 continue
             if len(rec["text"]) > max_chars:
-                records.append((line, f"article text too long ({len(rec['text'])} characters > {max_chars}, "
-                                      "MAX_ARTICLE_CHARS)"))
+                records.append(
+                    (line, f"article text too long ({len(rec['text'])} characters > {max_chars}, MAX_ARTICLE_CHARS)")
+                )
                 continue
             fp = text_fingerprint(rec["text"])
-            records.append((line, ArticleRecord(
-                article_id=make_article_id(rec["url"], fp), source_path=sp, source_type=kind,
-                source_line=line if kind == "jsonl" else None, content_sha256=sha,
-                text_fingerprint=fp, url=rec["url"], title=rec["title"], site=rec["site"],
-                published_meta=rec["published"], raw_text=rec["text"])))
+            records.append(
+                (
+                    line,
+                    ArticleRecord(
+                        article_id=make_article_id(rec["url"], fp),
+                        source_path=sp,
+                        source_type=kind,
+                        source_line=line if kind == "jsonl" else None,
+                        content_sha256=sha,
+                        text_fingerprint=fp,
+                        url=rec["url"],
+                        title=rec["title"],
+                        site=rec["site"],
+                        published_meta=rec["published"],
+                        raw_text=rec["text"],
+                    ),
+                )
+            )
     except Rejected as rej:
         if records:  # a reject raised mid-file after some records: keep accounting
             res.tail_reject = str(rej)

@@ -1,4 +1,5 @@
 """What the reader produces (articles, rejects, file outcomes) and the identity of an article: canonical URL, text fingerprint, article id, metadata dates."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,10 +21,11 @@ _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 @dataclass(frozen=True)
 class ArticleRecord:
     """One distinct article: the columns of raw.articles except ingested_at."""
+
     article_id: str
     source_path: str
-    source_type: str            # 'html' | 'txt' | 'json' | 'jsonl'
-    source_line: int | None     # 1-based line for jsonl, else None
+    source_type: str  # 'html' | 'txt' | 'json' | 'jsonl'
+    source_line: int | None  # 1-based line for jsonl, else None
     content_sha256: str
     text_fingerprint: str
     url: str | None
@@ -45,7 +47,7 @@ class FileOutcome:
     source_path: str
     content_sha256: str
     size_bytes: int
-    status: str                 # 'ingested' | 'partial' | 'duplicate' | 'rejected'
+    status: str  # 'ingested' | 'partial' | 'duplicate' | 'rejected'
     n_articles: int
     # st_mtime_ns when read (None if the file was still changing): with source_path and
     # size_bytes the key that lets the next scan skip the file without reading it
@@ -55,6 +57,7 @@ class FileOutcome:
 @dataclass(frozen=True)
 class SkippedFile:
     """A hidden/temporary file that was ignored (not an input yet); for logging only."""
+
     source_path: str
     reason: str
 
@@ -68,7 +71,7 @@ class InboxBatch:
     # files whose content was already known but whose stat key was not (touched, or recorded
     # before mtimes were): status 'known'; the caller may record the new key, nothing else
     refreshed: list[FileOutcome] = field(default_factory=list)
-    n_unchanged: int = field(default=0, compare=False)   # skipped by stat key, not opened
+    n_unchanged: int = field(default=0, compare=False)  # skipped by stat key, not opened
     mode: str = field(default="sequential", compare=False)
 
 
@@ -92,8 +95,9 @@ def canonical_url(url: object) -> str | None:
     netloc = host.lower()
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         netloc = f"{netloc}:{port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not k.lower().startswith("utm_")])
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")]
+    )
     path = parts.path.rstrip("/")
     return urlunsplit((scheme, netloc, path, query, ""))
 

@@ -1,4 +1,5 @@
 """The inbox directory walk: sorted, symlinks judged not followed, temporary and hidden files ignored."""
+
 from __future__ import annotations
 
 import os

@@ -17,6 +17,7 @@ file (its only remote load, an analytics script, is off because the manifest rec
 send_anonymous_usage_stats false, which generate() checks), and the GX site is made offline by
 gx_docs_offline.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,28 +60,48 @@ def generate(base: Path | None = None, analyst_db: Path | None = None) -> Path:
     base = base or docs_dir()
     analyst_db = analyst_db or config.analyst_db_path()
     if not analyst_db.is_file():
-        raise DocsError(f"no analyst copy at {analyst_db} (ANALYST_DB_PATH): run `make run` first; "
-                        f"the dbt docs' catalog is read from its schema marts")
-    snapshot = base / "catalog_db" / "analyst.duckdb"     # the file name is the catalog's database name
+        raise DocsError(
+            f"no analyst copy at {analyst_db} (ANALYST_DB_PATH): run `make run` first; "
+            f"the dbt docs' catalog is read from its schema marts"
+        )
+    snapshot = base / "catalog_db" / "analyst.duckdb"  # the file name is the catalog's database name
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     tmp = snapshot.with_name(snapshot.name + ".tmp")
-    shutil.copyfile(analyst_db, tmp)                       # the publish swaps whole files: a complete copy
+    shutil.copyfile(analyst_db, tmp)  # the publish swaps whole files: a complete copy
     tmp.replace(snapshot)
     site = site_dir(base)
     dbt = Path(sys.executable).parent / "dbt"
-    env = {**os.environ, "WAREHOUSE_PATH": str(snapshot), "DBT_LOG_PATH": str(base / "logs"),
-           "PIPELINE_INBOX_DIR": str(config.articles_dir()),   # compiled SQL as the pipeline's
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
-    cmd = [str(dbt if dbt.exists() else "dbt"), "docs", "generate", "--static",
-           "--project-dir", str(config.DBT_PROJECT_DIR), "--profiles-dir", str(config.DBT_PROJECT_DIR),
-           "--target-path", str(site)]
+    env = {
+        **os.environ,
+        "WAREHOUSE_PATH": str(snapshot),
+        "DBT_LOG_PATH": str(base / "logs"),
+        "PIPELINE_INBOX_DIR": str(config.articles_dir()),  # compiled SQL as the pipeline's
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    cmd = [
+        str(dbt if dbt.exists() else "dbt"),
+        "docs",
+        "generate",
+        "--static",
+        "--project-dir",
+        str(config.DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(config.DBT_PROJECT_DIR),
+        "--target-path",
+        str(site),
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise DocsError(f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+        raise DocsError(
+            f"`{' '.join(cmd)}` failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}"
+        )
     manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
     if manifest["metadata"].get("send_anonymous_usage_stats") is not False:
-        raise DocsError(f"{site / 'manifest.json'} allows usage stats: its index.html would load an analytics "
-                        f"script from the network; keep DBT_SEND_ANONYMOUS_USAGE_STATS=false")
+        raise DocsError(
+            f"{site / 'manifest.json'} allows usage stats: its index.html would load an analytics "
+            f"script from the network; keep DBT_SEND_ANONYMOUS_USAGE_STATS=false"
+        )
     return site
 
 
@@ -94,7 +115,7 @@ class _DocsHandler(SimpleHTTPRequestHandler):
     def translate_path(self, path):
         if self.gx_site is not None and urlsplit(path).path.startswith(GX_PREFIX):
             self.directory = str(self.gx_site)
-            path = path[len(GX_PREFIX) - 1:]
+            path = path[len(GX_PREFIX) - 1 :]
         else:
             self.directory = str(self.dbt_site)
         return super().translate_path(path)

@@ -33,6 +33,7 @@ i.e. once per run) instead of once per suite.
 
 Severity lives in each expectation's meta.severity ('error' | 'warn').
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,8 +56,8 @@ TABLE_SUFFIX = "__whole_table"
 DEFAULT_KEEP_VALIDATIONS = 30
 
 _LOCK = threading.RLock()
-_CONTEXTS: dict[str, object] = {}      # GX context root dir -> context (one per process)
-_DOCS_PENDING: set[str] = set()        # context roots with results not yet in the Data Docs
+_CONTEXTS: dict[str, object] = {}  # GX context root dir -> context (one per process)
+_DOCS_PENDING: set[str] = set()  # context roots with results not yet in the Data Docs
 
 
 @dataclass
@@ -66,10 +67,10 @@ class SuiteOutcome:
     n_expectations: int
     error_failures: list[dict] = field(default_factory=list)
     warn_failures: list[dict] = field(default_factory=list)
-    scope: str = "whole table"          # 'batch' (rows written after `since`) | 'whole table'
-    since: dt.datetime | None = None    # rows written after this were validated (None: all)
+    scope: str = "whole table"  # 'batch' (rows written after `since`) | 'whole table'
+    since: dt.datetime | None = None  # rows written after this were validated (None: all)
     watermark: dt.datetime | None = None  # max write time seen; the next run's `since`
-    n_table_rows: int | None = None     # rows of the whole-table (key column) validation
+    n_table_rows: int | None = None  # rows of the whole-table (key column) validation
 
     @property
     def passed(self) -> bool:
@@ -85,8 +86,7 @@ def _site_config() -> dict:
     return {
         "class_name": "SiteBuilder",
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(config.gx_docs_dir())},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(config.gx_docs_dir())},
     }
 
 
@@ -97,7 +97,7 @@ def _context():
     with _LOCK:
         ctx = _CONTEXTS.get(key)
         if ctx is None:
-            offline_environment()   # GX would report usage (no network here) unless told not to
+            offline_environment()  # GX would report usage (no network here) unless told not to
             import great_expectations as gx
 
             root.mkdir(parents=True, exist_ok=True)
@@ -121,14 +121,14 @@ def _get_or_add(getter, adder, name):
 def _describe(result) -> dict:
     cfg = result.expectation_config
     res = result.result or {}
-    exc = (result.exception_info or {})
+    exc = result.exception_info or {}
     out = {
         "expectation": cfg.type,
-        "column": cfg.kwargs.get("column") or
-                  f"{cfg.kwargs.get('column_A')},{cfg.kwargs.get('column_B')}".strip(","),
+        "column": cfg.kwargs.get("column") or f"{cfg.kwargs.get('column_A')},{cfg.kwargs.get('column_B')}".strip(","),
         "severity": (cfg.meta or {}).get("severity", "error"),
         "unexpected_count": res.get("unexpected_count"),
-        "unexpected_percent": None if res.get("unexpected_percent") is None
+        "unexpected_percent": None
+        if res.get("unexpected_percent") is None
         else round(float(res["unexpected_percent"]), 2),
         "sample_unexpected": [str(v)[:120] for v in (res.get("partial_unexpected_list") or [])[:5]],
     }
@@ -148,19 +148,22 @@ def _validate(df, name: str, expectations: list[dict], meta: dict) -> list[dict]
     with _LOCK:
         ds = _get_or_add(ctx.data_sources.get, ctx.data_sources.add_pandas, DATASOURCE)
         asset = _get_or_add(ds.get_asset, ds.add_dataframe_asset, name)
-        batch_def = _get_or_add(asset.get_batch_definition, asset.add_batch_definition_whole_dataframe,
-                                "whole_frame")
-        suite = ctx.suites.add_or_update(ExpectationSuite(
-            name=name, expectations=[dict(e) for e in expectations], meta=dict(meta)))
+        batch_def = _get_or_add(asset.get_batch_definition, asset.add_batch_definition_whole_dataframe, "whole_frame")
+        suite = ctx.suites.add_or_update(
+            ExpectationSuite(name=name, expectations=[dict(e) for e in expectations], meta=dict(meta))
+        )
         vd = ctx.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite))
+            gx.ValidationDefinition(name=f"{name}_validation", data=batch_def, suite=suite)
+        )
         # No UpdateDataDocsAction: the site is rebuilt once per run by build_docs().
-        checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
-            name=f"{name}_checkpoint",
-            validation_definitions=[vd],
-            actions=[],
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10},
-        ))
+        checkpoint = ctx.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=f"{name}_checkpoint",
+                validation_definitions=[vd],
+                actions=[],
+                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10},
+            )
+        )
         run = checkpoint.run(batch_parameters={"dataframe": df})
         _DOCS_PENDING.add(key)
     failures = []
@@ -189,14 +192,16 @@ def unique_failures_sql(con, table_query: str, expectations: list[dict]) -> tupl
             SELECT (SELECT count(*) FROM keys), count(*), list_slice(list(v ORDER BY v), 1, 5)
             FROM keys WHERE v IN (SELECT v FROM duplicated)""").fetchone()
         if n_unexpected:
-            failures.append({
-                "expectation": UNIQUE,
-                "column": column,
-                "severity": (e.get("meta") or {}).get("severity", "error"),
-                "unexpected_count": int(n_unexpected),
-                "unexpected_percent": round(100.0 * n_unexpected / n_values, 2),
-                "sample_unexpected": [str(v)[:120] for v in sample or []],
-            })
+            failures.append(
+                {
+                    "expectation": UNIQUE,
+                    "column": column,
+                    "severity": (e.get("meta") or {}).get("severity", "error"),
+                    "unexpected_count": int(n_unexpected),
+                    "unexpected_percent": round(100.0 * n_unexpected / n_values, 2),
+                    "sample_unexpected": [str(v)[:120] for v in sample or []],
+                }
+            )
     return n_rows, failures
 
 
@@ -228,8 +233,13 @@ def run_suite(con, name: str, since: dt.datetime | None = None, *, build: bool =
     suite_json = load_suite_json(name)
     meta = suite_json.get("meta") or {}
     per_row, table = _split(suite_json)
-    outcome = SuiteOutcome(suite=name, n_rows=0, n_expectations=len(suite_json["expectations"]),
-                           scope="whole table" if since is None else "batch", since=since)
+    outcome = SuiteOutcome(
+        suite=name,
+        n_rows=0,
+        n_expectations=len(suite_json["expectations"]),
+        scope="whole table" if since is None else "batch",
+        since=since,
+    )
     # The watermark is read before the batch so a row committed in between (there is no
     # concurrent writer during a run, but scripts may differ) is validated next time, not lost.
     wm = batch_watermark(con, suite_json)
@@ -302,13 +312,14 @@ def _rebuild_site(key: str, ctx) -> Path:
     """Prune the site's history to the newest GX_KEEP_VALIDATIONS results per suite, make the
     stored results inert, rebuild the site."""
     _, docs = key.split("|", 1)
-    stored = Path(ctx.root_directory)      # the GX project folder, `gx/` under the context root
+    stored = Path(ctx.root_directory)  # the GX project folder, `gx/` under the context root
     prune_validations(stored, Path(docs), keep_validations())
     make_results_inert(stored)
     ctx.build_data_docs(site_names=[SITE_NAME])
-    prune_validations(stored, Path(docs), keep_validations())   # the page of the oldest kept one
+    prune_validations(stored, Path(docs), keep_validations())  # the page of the oldest kept one
     from orchestration.quality.gx_docs_offline import make_offline
-    make_offline(Path(docs))    # local copies of the CDN libraries: the site renders offline
+
+    make_offline(Path(docs))  # local copies of the CDN libraries: the site renders offline
     _DOCS_PENDING.discard(key)
     return Path(docs) / "index.html"
 

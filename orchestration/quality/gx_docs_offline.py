@@ -18,6 +18,7 @@ whose URL carries the data context id. `make_offline(site)` runs after each buil
 Idempotent and cheap: a rewritten page has no remote URL left, so a second pass reads it and
 writes nothing.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,7 +44,9 @@ class OfflineDocsError(RuntimeError):
 # A loaded resource, as opposed to a link a person may follow: src/href/data/poster/srcset of a
 # tag other than <a>, and CSS url() / @import.
 _LOADING_TAG = re.compile(r"<(?!a[\s>])([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>", re.S)
-_LOADING_ATTR = re.compile(r"""\b(?:src|href|data|poster|srcset|background)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
+_LOADING_ATTR = re.compile(
+    r"""\b(?:src|href|data|poster|srcset|background)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I
+)
 _CSS_REMOTE = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*((?:https?:)?//[^"')\s]+)""", re.I)
 
 
@@ -65,7 +68,7 @@ class _Plan:
     def __init__(self, site: Path, root: Path):
         pins = web_vendor.pins()
         self.site, self.root = site, root
-        self.copies: list[tuple[Path, Path]] = []     # (vendored file, file in the site)
+        self.copies: list[tuple[Path, Path]] = []  # (vendored file, file in the site)
         missing = []
         self.package_site_dir = {}
         for name, spec in pins["packages"].items():
@@ -76,8 +79,9 @@ class _Plan:
                 missing.append(f"{name}@{spec['version']}")
                 continue
             for f in spec["files"]:
-                sources = sorted(p for p in (src_dir / f).rglob("*") if p.is_file()) if f.endswith("/") \
-                    else [src_dir / f]
+                sources = (
+                    sorted(p for p in (src_dir / f).rglob("*") if p.is_file()) if f.endswith("/") else [src_dir / f]
+                )
                 for s in sources:
                     if not s.is_file():
                         missing.append(str(s))
@@ -87,18 +91,21 @@ class _Plan:
                 f"the GX Data Docs cannot be made offline: the vendored web libraries are missing from "
                 f"{root} ({', '.join(missing)}). Run `make vendor` (npm pack of the versions pinned in "
                 f"{web_vendor.PINS_FILE}); without them the pages would load Bootstrap, jQuery and Vega "
-                f"from CDNs and render unstyled with an empty results list on a machine with no network.")
-        self.targets: dict[str, Path] = {}     # path of a remote URL -> local file
+                f"from CDNs and render unstyled with an empty results list on a machine with no network."
+            )
+        self.targets: dict[str, Path] = {}  # path of a remote URL -> local file
         for path, target in pins["gx_urls"].items():
             kind, _, rest = target.partition(":")
             if kind == "vendor":
                 name = next(n for n in sorted(pins["packages"], key=len, reverse=True) if rest.startswith(n + "/"))
-                local = self.package_site_dir[name] / rest[len(name) + 1:]
+                local = self.package_site_dir[name] / rest[len(name) + 1 :]
             elif kind == "site":
                 local = site / rest
             else:
-                raise OfflineDocsError(f"{web_vendor.PINS_FILE}: gx_urls[{path!r}] = {target!r} is neither "
-                                       f"'vendor:<package>/<file>' nor 'site:<path>'")
+                raise OfflineDocsError(
+                    f"{web_vendor.PINS_FILE}: gx_urls[{path!r}] = {target!r} is neither "
+                    f"'vendor:<package>/<file>' nor 'site:<path>'"
+                )
             self.targets[path] = local
 
     def copy(self) -> int:
@@ -135,6 +142,7 @@ _REF = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""")
 def _drop_sri(page: Path, text: str) -> str:
     """On tags now pointing at a local file: check GX's integrity hash against it, then drop the
     integrity and crossorigin attributes."""
+
     def fix(m: re.Match) -> str:
         tag = m.group(0)
         sri = _INTEGRITY.search(tag)
@@ -145,9 +153,12 @@ def _drop_sri(page: Path, text: str) -> str:
         for token in sri.group(1).split():
             algo, _, digest = token.partition("-")
             if algo in ("sha256", "sha384", "sha512") and local.is_file() and _sri(local, algo) != digest:
-                raise OfflineDocsError(f"{local} does not match the integrity {token} GX gives it in {page}: "
-                                       f"the version pinned in {web_vendor.PINS_FILE} differs from the one GX expects")
+                raise OfflineDocsError(
+                    f"{local} does not match the integrity {token} GX gives it in {page}: "
+                    f"the version pinned in {web_vendor.PINS_FILE} differs from the one GX expects"
+                )
         return _CROSSORIGIN.sub("", _INTEGRITY.sub("", tag))
+
     return _TAG.sub(fix, text)
 
 
@@ -190,8 +201,11 @@ def make_offline(site: Path, vendor_root: Path | None = None) -> dict:
     site = Path(site)
     plan = _Plan(site, Path(vendor_root) if vendor_root else web_vendor.vendor_root())
     copied = plan.copy()
-    pages = [p for p in site.rglob("*") if p.suffix in PAGE_SUFFIXES and p.is_file()
-             and p.relative_to(site).parts[:2] != SITE_VENDOR_DIR.parts]   # not the libraries
+    pages = [
+        p
+        for p in site.rglob("*")
+        if p.suffix in PAGE_SUFFIXES and p.is_file() and p.relative_to(site).parts[:2] != SITE_VENDOR_DIR.parts
+    ]  # not the libraries
     rewritten = sum(_rewrite(p, plan) for p in pages)
     left = {}
     for p in pages:
@@ -203,7 +217,13 @@ def make_offline(site: Path, vendor_root: Path | None = None) -> dict:
         raise OfflineDocsError(
             f"{len(left)} Data Docs page(s) still load remote resources that {web_vendor.PINS_FILE.name} "
             f"does not map ({sample}): vendor them (add the package to `packages` and the URL's path to "
-            f"`gx_urls`, then `make vendor`)")
-    log.info("GX Data Docs made offline: %d vendored files copied, %d of %d pages rewritten (%s)",
-             copied, rewritten, len(pages), site)
+            f"`gx_urls`, then `make vendor`)"
+        )
+    log.info(
+        "GX Data Docs made offline: %d vendored files copied, %d of %d pages rewritten (%s)",
+        copied,
+        rewritten,
+        len(pages),
+        site,
+    )
     return {"copied": copied, "rewritten": rewritten, "pages": len(pages)}

@@ -9,6 +9,7 @@ Nothing here runs when the pipeline runs: gx_docs_offline only copies from vendo
 
 Standard library only (it runs before anything is imported from the venv).
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,7 +25,7 @@ from pathlib import Path
 
 PINS_FILE = Path(__file__).with_name("web_vendor.json")
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-MARKER = ".vendored"   # in each package dir: the integrity it was extracted from
+MARKER = ".vendored"  # in each package dir: the integrity it was extracted from
 
 
 def pins() -> dict:
@@ -52,8 +53,10 @@ def is_vendored(name: str, spec: dict, root: Path | None = None) -> bool:
     marker = pkg / MARKER
     if not (marker.is_file() and marker.read_text(encoding="utf-8").strip() == spec["integrity"]):
         return False
-    return all(any((pkg / f).iterdir()) if f.endswith("/") and (pkg / f).is_dir() else (pkg / f).is_file()
-               for f in spec["files"])
+    return all(
+        any((pkg / f).iterdir()) if f.endswith("/") and (pkg / f).is_dir() else (pkg / f).is_file()
+        for f in spec["files"]
+    )
 
 
 def _wanted(member: str, files: list[str]) -> str | None:
@@ -61,23 +64,30 @@ def _wanted(member: str, files: list[str]) -> str | None:
     directory ending in '/'), else None."""
     if not member.startswith("package/"):
         return None
-    rel = member[len("package/"):]
+    rel = member[len("package/") :]
     return rel if any(rel == f or (f.endswith("/") and rel.startswith(f)) for f in files) else None
 
 
 def vendor_package(name: str, spec: dict, root: Path | None = None, npm: str = "npm") -> Path:
     dest = package_dir(name, spec, root)
     with tempfile.TemporaryDirectory(prefix="vendor-") as tmp:
-        proc = subprocess.run([npm, "pack", f"{name}@{spec['version']}", "--pack-destination", tmp,
-                               "--silent"], capture_output=True, text=True)
+        proc = subprocess.run(
+            [npm, "pack", f"{name}@{spec['version']}", "--pack-destination", tmp, "--silent"],
+            capture_output=True,
+            text=True,
+        )
         tarballs = list(Path(tmp).glob("*.tgz"))
         if proc.returncode != 0 or len(tarballs) != 1:
-            raise SystemExit(f"vendor: `npm pack {name}@{spec['version']}` failed "
-                             f"(exit {proc.returncode}): {proc.stderr.strip()[-1500:]}")
+            raise SystemExit(
+                f"vendor: `npm pack {name}@{spec['version']}` failed "
+                f"(exit {proc.returncode}): {proc.stderr.strip()[-1500:]}"
+            )
         got = integrity_of(tarballs[0])
         if got != spec["integrity"]:
-            raise SystemExit(f"vendor: {name}@{spec['version']} tarball has integrity {got}, "
-                             f"{PINS_FILE.name} pins {spec['integrity']}: refusing it")
+            raise SystemExit(
+                f"vendor: {name}@{spec['version']} tarball has integrity {got}, "
+                f"{PINS_FILE.name} pins {spec['integrity']}: refusing it"
+            )
         staging = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
         try:
             found = set()
@@ -91,11 +101,15 @@ def vendor_package(name: str, spec: dict, root: Path | None = None, npm: str = "
                     with tar.extractfile(member) as src, open(target, "wb") as out:
                         shutil.copyfileobj(src, out)
                     found.add(rel)
-            missing = [f for f in spec["files"]
-                       if not (f in found or (f.endswith("/") and any(r.startswith(f) for r in found)))]
+            missing = [
+                f
+                for f in spec["files"]
+                if not (f in found or (f.endswith("/") and any(r.startswith(f) for r in found)))
+            ]
             if missing:
-                raise SystemExit(f"vendor: {name}@{spec['version']} has no {missing} "
-                                 f"(files listed in {PINS_FILE.name})")
+                raise SystemExit(
+                    f"vendor: {name}@{spec['version']} has no {missing} (files listed in {PINS_FILE.name})"
+                )
             (staging / MARKER).write_text(spec["integrity"] + "\n", encoding="utf-8")
             shutil.rmtree(dest, ignore_errors=True)
             staging.rename(dest)
@@ -111,8 +125,10 @@ def vendor_all(root: Path | None = None) -> list[str]:
     npm = shutil.which("npm")
     todo = {n: s for n, s in pins()["packages"].items() if not is_vendored(n, s, root)}
     if todo and npm is None:
-        raise SystemExit("vendor: npm is not on the PATH; it is needed once to fetch the GX Data Docs' "
-                         f"web libraries ({', '.join(todo)}) pinned in {PINS_FILE}")
+        raise SystemExit(
+            "vendor: npm is not on the PATH; it is needed once to fetch the GX Data Docs' "
+            f"web libraries ({', '.join(todo)}) pinned in {PINS_FILE}"
+        )
     for name, spec in todo.items():
         print(f"vendor: {name}@{spec['version']} -> {vendor_package(name, spec, root, npm)}")
     return list(todo)
@@ -120,6 +136,5 @@ def vendor_all(root: Path | None = None) -> list[str]:
 
 if __name__ == "__main__":
     fetched = vendor_all()
-    print(f"vendor: {len(fetched)} fetched, {len(pins()['packages']) - len(fetched)} already in "
-          f"{vendor_root()}")
+    print(f"vendor: {len(fetched)} fetched, {len(pins()['packages']) - len(fetched)} already in {vendor_root()}")
     sys.exit(0)

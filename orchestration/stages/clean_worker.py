@@ -1,4 +1,5 @@
 """Worker side of clean_articles: no dagster, no duckdb, so spawned processes start fast."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,17 @@ LOCAL_TZ = ZoneInfo("Asia/Baghdad")
 ARABIC_SHARE_MIN = 0.5
 
 CLEAN_COLUMNS = [
-    "article_id", "clean_text", "title", "n_chars", "arabic_share", "language", "published_date",
-    "date_source", "date_evidence", "n_lines_removed", "cleaned_at",
+    "article_id",
+    "clean_text",
+    "title",
+    "n_chars",
+    "arabic_share",
+    "language",
+    "published_date",
+    "date_source",
+    "date_evidence",
+    "n_lines_removed",
+    "cleaned_at",
 ]
 
 
@@ -35,8 +45,19 @@ def clean_row(article_id, raw_text, title, published_meta, today: dt.date, now: 
     if pub is not None and pub > today:
         evidence = f"rejected future date {pub.isoformat()} ({source}): {evidence or ''}".strip()
         pub, source = None, "rejected_future"
-    return [article_id, text, title, len(text), share, language, pub, source, evidence,
-            int(cleaned.n_lines_removed), now]
+    return [
+        article_id,
+        text,
+        title,
+        len(text),
+        share,
+        language,
+        pub,
+        source,
+        evidence,
+        int(cleaned.n_lines_removed),
+        now,
+    ]
 
 
 def clean_chunk(chunk: list[tuple], today: dt.date, now: dt.datetime) -> list[list]:

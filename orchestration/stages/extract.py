@@ -1,4 +1,5 @@
 """The extraction stage: Arabic clean.articles -> extract.event_reports + extract.report_victims."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,10 +27,27 @@ CHUNK_SIZE = 25
 BATCH_SIZE = 2000
 
 REPORT_COLUMNS = [
-    "report_id", "article_id", "seq", "event_date", "date_precision", "date_rule", "date_text",
-    "place_id", "location_text", "trigger_id", "trigger_text", "actor1_id", "actor2_id",
-    "killed", "wounded", "killed_rule", "wounded_rule", "vague_text", "evidence",
-    "extractor_version", "extracted_at",
+    "report_id",
+    "article_id",
+    "seq",
+    "event_date",
+    "date_precision",
+    "date_rule",
+    "date_text",
+    "place_id",
+    "location_text",
+    "trigger_id",
+    "trigger_text",
+    "actor1_id",
+    "actor2_id",
+    "killed",
+    "wounded",
+    "killed_rule",
+    "wounded_rule",
+    "vague_text",
+    "evidence",
+    "extractor_version",
+    "extracted_at",
 ]
 VICTIM_COLUMNS = ["report_id", "victim_actor_id", "killed", "wounded", "evidence"]
 LOG_COLUMNS = ["article_id", "extractor_version", "n_reports", "extracted_at"]
@@ -45,8 +63,9 @@ def extractor_pool(n_articles: int, seeds_dir) -> WorkerPool:
     on both cores for large backlogs; each process loads the lexicons once."""
     from orchestration.stages import extract_worker
 
-    return WorkerPool(n_articles, threshold=_threshold(), initializer=extract_worker.init_worker,
-                      initargs=(str(seeds_dir),))
+    return WorkerPool(
+        n_articles, threshold=_threshold(), initializer=extract_worker.init_worker, initargs=(str(seeds_dir),)
+    )
 
 
 def extraction_version(seeds_dir) -> str:
@@ -73,14 +92,35 @@ def _article_rows(article_id: str, reports, version: str, now: dt.datetime) -> t
         report_id = f"{article_id}_r{r.seq}"
         killed, killed_rule = _clamp_toll(r.killed, r.killed_rule)
         wounded, wounded_rule = _clamp_toll(r.wounded, r.wounded_rule)
-        report_rows.append([
-            report_id, article_id, r.seq, r.event_date, r.date_precision, r.date_rule, r.date_text,
-            r.place_id, r.location_text, r.trigger_id, r.trigger_text, r.actor1_id, r.actor2_id,
-            killed, wounded, killed_rule, wounded_rule, r.vague_text, r.evidence, version, now,
-        ])
+        report_rows.append(
+            [
+                report_id,
+                article_id,
+                r.seq,
+                r.event_date,
+                r.date_precision,
+                r.date_rule,
+                r.date_text,
+                r.place_id,
+                r.location_text,
+                r.trigger_id,
+                r.trigger_text,
+                r.actor1_id,
+                r.actor2_id,
+                killed,
+                wounded,
+                killed_rule,
+                wounded_rule,
+                r.vague_text,
+                r.evidence,
+                version,
+                now,
+            ]
+        )
         for v in r.victims:
-            victim_rows.append([report_id, v.actor_id, _clamp_toll(v.killed, None)[0],
-                                _clamp_toll(v.wounded, None)[0], v.evidence])
+            victim_rows.append(
+                [report_id, v.actor_id, _clamp_toll(v.killed, None)[0], _clamp_toll(v.wounded, None)[0], v.evidence]
+            )
     return report_rows, victim_rows
 
 
@@ -88,6 +128,7 @@ def _unstorable(rows: dict[str, tuple[list, list]], report_types: dict, victim_t
     """{article_id: reason} of the articles whose rows would not fit the tables (a value outside
     its column's type, a repeated report id). Checked before writing: one failed INSERT would
     abort the stage's transaction, and the same article would then fail every later run."""
+
     def problem(reports: list, victims: list) -> str | None:
         ids = [r[0] for r in reports]
         if len(ids) != len(set(ids)):
@@ -101,10 +142,13 @@ def _unstorable(rows: dict[str, tuple[list, list]], report_types: dict, victim_t
 
     all_reports = [r for reports, _ in rows.values() for r in reports]
     all_victims = [v for _, victims in rows.values() for v in victims]
-    if problem(all_reports, all_victims) is None:   # the usual case: one check for the batch
+    if problem(all_reports, all_victims) is None:  # the usual case: one check for the batch
         return {}
-    return {aid: f"write failed: {why}"[:500] for aid, (reports, victims) in rows.items()
-            if (why := problem(reports, victims)) is not None}
+    return {
+        aid: f"write failed: {why}"[:500]
+        for aid, (reports, victims) in rows.items()
+        if (why := problem(reports, victims)) is not None
+    }
 
 
 def _write_batch(con, results, version: str, now: dt.datetime) -> dict:
@@ -129,7 +173,8 @@ def _write_batch(con, results, version: str, now: dt.datetime) -> dict:
         with arrow_view(con, "_extracted_ids", ["article_id"], ids) as done:
             con.execute(
                 "DELETE FROM extract.report_victims WHERE report_id IN (SELECT report_id FROM "
-                f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {done}))")
+                f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {done}))"
+            )
             for table in ("extract.event_reports", "ops.extraction_log"):
                 con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {done})")
     insert_rows(con, "extract.event_reports", REPORT_COLUMNS, report_rows, report_types)
@@ -142,23 +187,31 @@ def _write_batch(con, results, version: str, now: dt.datetime) -> dict:
             "INSERT INTO ops.rejected_inputs (source_path, source_line, reason, detected_at) "
             "SELECT r.source_path, r.source_line, ?, ? FROM (SELECT ? AS article_id) a "
             "LEFT JOIN raw.articles r USING (article_id)",
-            [[f"{error} (article {aid})", when, aid] for aid, error, when in failures])
-    return {"articles_extracted": len(results), "extraction_failures": len(failures),
-            "reports_written": len(report_rows), "victim_rows_written": len(victim_rows)}
+            [[f"{error} (article {aid})", when, aid] for aid, error, when in failures],
+        )
+    return {
+        "articles_extracted": len(results),
+        "extraction_failures": len(failures),
+        "reports_written": len(report_rows),
+        "victim_rows_written": len(victim_rows),
+    }
 
 
 def extract_new_articles(con, seeds_dir=None) -> dict:
     seeds_dir = seeds_dir or config.DBT_SEEDS_DIR
     version = extraction_version(seeds_dir)
     ensure_tables(con)
-    todo_ids = [r[0] for r in con.execute(
-        """SELECT c.article_id
+    todo_ids = [
+        r[0]
+        for r in con.execute(
+            """SELECT c.article_id
            FROM clean.articles c
            LEFT JOIN ops.extraction_log l USING (article_id)
            WHERE c.language = 'ar' AND l.extractor_version IS DISTINCT FROM ?
            ORDER BY c.article_id""",
-        [version],
-    ).fetchall()]
+            [version],
+        ).fetchall()
+    ]
     stats = {"articles_extracted": 0, "extraction_failures": 0, "reports_written": 0, "victim_rows_written": 0}
     now = write_stamp(con, "extract.event_reports", "extracted_at")
     from orchestration.stages.extract_worker import extract_chunk
@@ -168,7 +221,8 @@ def extract_new_articles(con, seeds_dir=None) -> dict:
             with arrow_view(con, "_batch_ids", ["article_id"], [[aid] for aid in batch]) as ids:
                 todo = con.execute(
                     "SELECT c.article_id, c.clean_text, c.published_date, c.title FROM clean.articles c "
-                    f"SEMI JOIN {ids} USING (article_id) ORDER BY c.article_id").fetchall()
+                    f"SEMI JOIN {ids} USING (article_id) ORDER BY c.article_id"
+                ).fetchall()
             written = _write_batch(con, pool.map(extract_chunk, todo, CHUNK_SIZE), version, now)
             stats = {k: stats[k] + written[k] for k in stats}
     return {

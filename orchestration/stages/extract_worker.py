@@ -2,6 +2,7 @@
 
 The lexicon is loaded once per worker process (initializer), articles arrive in chunks.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The ingest stage: new inbox files -> raw.articles, ops.ingested_files, ops.rejected_inputs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +8,17 @@ from pathlib import PurePath
 from orchestration.warehouse.tables import arrow_view, ensure_tables, insert_rows, transaction, write_stamp
 
 RAW_COLUMNS = [
-    "article_id", "source_path", "source_type", "source_line", "content_sha256", "text_fingerprint",
-    "url", "title", "site", "published_meta", "raw_text",
+    "article_id",
+    "source_path",
+    "source_type",
+    "source_line",
+    "content_sha256",
+    "text_fingerprint",
+    "url",
+    "title",
+    "site",
+    "published_meta",
+    "raw_text",
 ]
 FILE_COLUMNS = ["source_path", "content_sha256", "size_bytes", "status", "n_articles", "processed_at", "mtime_ns"]
 REJECT_COLUMNS = ["source_path", "source_line", "reason", "detected_at"]
@@ -34,17 +44,32 @@ def ingest_inbox(con, articles_dir) -> dict:
     # content hashes (final word) + stat keys: files whose path/size/mtime are recorded are not read
     known = inbox.KnownInputs(
         (r[0] for r in con.execute("SELECT DISTINCT content_sha256 FROM ops.ingested_files").fetchall()),
-        con.execute("SELECT source_path, size_bytes, mtime_ns FROM ops.ingested_files "
-                    "WHERE mtime_ns IS NOT NULL AND NOT (status = 'rejected' AND source_path IN "
-                    # recorded by earlier versions with a stat key: must be looked at again when
-                    # MAX_INPUT_BYTES changes
-                    "(SELECT source_path FROM ops.rejected_inputs WHERE reason LIKE 'file too large%'))").fetchall())
+        con.execute(
+            "SELECT source_path, size_bytes, mtime_ns FROM ops.ingested_files "
+            "WHERE mtime_ns IS NOT NULL AND NOT (status = 'rejected' AND source_path IN "
+            # recorded by earlier versions with a stat key: must be looked at again when
+            # MAX_INPUT_BYTES changes
+            "(SELECT source_path FROM ops.rejected_inputs WHERE reason LIKE 'file too large%'))"
+        ).fetchall(),
+    )
     seen_ids = {r[0] for r in con.execute("SELECT article_id FROM raw.articles").fetchall()}
-    seen_fps = {r[0] for r in con.execute(
-        "SELECT text_fingerprint FROM raw.articles WHERE text_fingerprint IS NOT NULL").fetchall()}
+    seen_fps = {
+        r[0]
+        for r in con.execute("SELECT text_fingerprint FROM raw.articles WHERE text_fingerprint IS NOT NULL").fetchall()
+    }
     now = write_stamp(con, "raw.articles", "ingested_at")
-    stats = {"new_articles": 0, "updated_articles": 0, "duplicates": 0, "rejects": [], "files_scanned": 0, "duplicate_files": 0,
-             "skipped_temporary": 0, "still_being_written": [], "unchanged_files": 0, "scan_mode": "sequential"}
+    stats = {
+        "new_articles": 0,
+        "updated_articles": 0,
+        "duplicates": 0,
+        "rejects": [],
+        "files_scanned": 0,
+        "duplicate_files": 0,
+        "skipped_temporary": 0,
+        "still_being_written": [],
+        "unchanged_files": 0,
+        "scan_mode": "sequential",
+    }
     with transaction(con):
         for batch in inbox.iter_inbox(articles_dir, known):
             _write_slice(con, batch, seen_ids, seen_fps, now, stats)
@@ -60,8 +85,10 @@ _ARTICLE_REJECTS = ("extraction failed%", "write failed%")
 def _delete_articles(con, ids: list[str]) -> None:
     """Remove articles and everything derived from them (a new version of their file replaces them)."""
     with arrow_view(con, "_superseded", ["article_id"], [[i] for i in ids]) as gone:
-        con.execute("DELETE FROM extract.report_victims WHERE report_id IN (SELECT report_id FROM "
-                    f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {gone}))")
+        con.execute(
+            "DELETE FROM extract.report_victims WHERE report_id IN (SELECT report_id FROM "
+            f"extract.event_reports WHERE article_id IN (SELECT article_id FROM {gone}))"
+        )
         for table in ("extract.event_reports", "ops.extraction_log", "clean.articles", "raw.articles"):
             con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {gone})")
 
@@ -69,12 +96,16 @@ def _delete_articles(con, ids: list[str]) -> None:
 def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, stats: dict) -> None:
     # Articles already stored from the files of this slice: a file read again has a new version.
     paths = sorted({str(f.source_path) for f in batch.files})
-    stored: dict[str, tuple] = {}             # article_id -> (source_path, source_line, fingerprint)
+    stored: dict[str, tuple] = {}  # article_id -> (source_path, source_line, fingerprint)
     if paths:
         with arrow_view(con, "_slice_paths", ["source_path"], [[p] for p in paths]) as view:
-            stored = {aid: (sp, line, fp) for aid, sp, line, fp in con.execute(
-                "SELECT article_id, source_path, source_line, text_fingerprint FROM raw.articles "
-                f"SEMI JOIN {view} USING (source_path)").fetchall()}
+            stored = {
+                aid: (sp, line, fp)
+                for aid, sp, line, fp in con.execute(
+                    "SELECT article_id, source_path, source_line, text_fingerprint FROM raw.articles "
+                    f"SEMI JOIN {view} USING (source_path)"
+                ).fetchall()
+            }
     per_path = {}
     for a in batch.articles:
         per_path[str(a.source_path)] = per_path.get(str(a.source_path), 0) + 1
@@ -84,7 +115,7 @@ def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, sta
         sp = str(a.source_path)
         old = stored.get(a.article_id)
         if old is not None and old[0] == sp and old[2] != a.text_fingerprint:
-            superseded.add(a.article_id)       # same article (same URL), edited in place: an update
+            superseded.add(a.article_id)  # same article (same URL), edited in place: an update
             n_updates += 1
         elif a.article_id in seen_ids or (a.text_fingerprint and a.text_fingerprint in seen_fps):
             stats["duplicates"] += 1
@@ -107,8 +138,10 @@ def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, sta
         # one row per inbox file: its latest version, with that version's rejects
         with arrow_view(con, "_slice_paths", ["source_path"], [[p] for p in paths]) as view:
             con.execute(f"DELETE FROM ops.ingested_files WHERE source_path IN (SELECT source_path FROM {view})")
-            con.execute(f"DELETE FROM ops.rejected_inputs WHERE source_path IN (SELECT source_path FROM {view}) "
-                        + "".join(f"AND reason NOT LIKE '{r}' " for r in _ARTICLE_REJECTS))
+            con.execute(
+                f"DELETE FROM ops.rejected_inputs WHERE source_path IN (SELECT source_path FROM {view}) "
+                + "".join(f"AND reason NOT LIKE '{r}' " for r in _ARTICLE_REJECTS)
+            )
 
     new_by_sha: dict[str, int] = {}
     for row in new_rows:
@@ -116,21 +149,42 @@ def _write_slice(con, batch, seen_ids: set, seen_fps: set, now: dt.datetime, sta
         new_by_sha[sha] = new_by_sha.get(sha, 0) + 1
 
     insert_rows(con, "raw.articles", [*RAW_COLUMNS, "ingested_at"], new_rows)
-    insert_rows(con, "ops.ingested_files", FILE_COLUMNS,
-                [[str(f.source_path), f.content_sha256, f.size_bytes, _file_status(f, new_by_sha), f.n_articles,
-                  now, getattr(f, "mtime_ns", None)]
-                 for f in batch.files])
+    insert_rows(
+        con,
+        "ops.ingested_files",
+        FILE_COLUMNS,
+        [
+            [
+                str(f.source_path),
+                f.content_sha256,
+                f.size_bytes,
+                _file_status(f, new_by_sha),
+                f.n_articles,
+                now,
+                getattr(f, "mtime_ns", None),
+            ]
+            for f in batch.files
+        ],
+    )
     # a recorded file touched without a content change: record its new stat key so the next
     # scan skips it again (a copy under a new name has no row and is hashed on each scan)
-    refreshed = [[f.mtime_ns, str(f.source_path), f.content_sha256]
-                 for f in getattr(batch, "refreshed", []) or [] if f.mtime_ns is not None]
+    refreshed = [
+        [f.mtime_ns, str(f.source_path), f.content_sha256]
+        for f in getattr(batch, "refreshed", []) or []
+        if f.mtime_ns is not None
+    ]
     if refreshed:
         with arrow_view(con, "_refreshed", ["mtime_ns", "source_path", "content_sha256"], refreshed) as view:
             con.execute(
                 f"UPDATE ops.ingested_files f SET mtime_ns = r.mtime_ns FROM {view} r "
-                "WHERE f.source_path = r.source_path AND f.content_sha256 = r.content_sha256")
-    insert_rows(con, "ops.rejected_inputs", REJECT_COLUMNS,
-                [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects])
+                "WHERE f.source_path = r.source_path AND f.content_sha256 = r.content_sha256"
+            )
+    insert_rows(
+        con,
+        "ops.rejected_inputs",
+        REJECT_COLUMNS,
+        [[str(r.source_path), r.source_line, r.reason, now] for r in batch.rejects],
+    )
     stats["new_articles"] += len(new_rows) - n_updates
     stats["updated_articles"] += n_updates
     stats["rejects"] += [(str(r.source_path), r.source_line, r.reason) for r in batch.rejects]

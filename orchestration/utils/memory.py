@@ -1,4 +1,5 @@
 """Giving freed memory back to the operating system."""
+
 from __future__ import annotations
 
 import sys
@@ -21,6 +22,5 @@ def release_memory() -> None:
         sys.modules["pyarrow"].default_memory_pool().release_unused()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):   # not glibc
+    except (OSError, AttributeError):  # not glibc
         pass
-

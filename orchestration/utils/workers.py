@@ -2,6 +2,7 @@
 
 Dagster-free on purpose: spawned workers import only the module of the function they run.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -22,7 +23,7 @@ def die_with_parent(parent_pid: int) -> None:
 
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):   # not Linux/glibc: the pool's own shutdown only
+    except (OSError, AttributeError):  # not Linux/glibc: the pool's own shutdown only
         pass
     if os.getppid() != parent_pid:
         os._exit(1)
@@ -37,8 +38,12 @@ def _init_worker(parent_pid: int, initializer: Callable | None, initargs: tuple)
 def start_pool(n_workers: int, initializer: Callable | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
     """A pool of `n_workers` spawned processes that die with this one."""
     # spawn, not fork: the Dagster process has threads, and forking those can deadlock.
-    return ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(os.getpid(), initializer, initargs))
+    return ProcessPoolExecutor(
+        max_workers=n_workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(os.getpid(), initializer, initargs),
+    )
 
 
 class WorkerPool:
@@ -57,8 +62,16 @@ class WorkerPool:
     any work is done here.
     """
 
-    def __init__(self, n_items: int, *, threshold: int, initializer: Callable | None = None,
-                 initargs: tuple = (), use_pool: bool | None = None, n_workers: int = N_WORKERS) -> None:
+    def __init__(
+        self,
+        n_items: int,
+        *,
+        threshold: int,
+        initializer: Callable | None = None,
+        initargs: tuple = (),
+        use_pool: bool | None = None,
+        n_workers: int = N_WORKERS,
+    ) -> None:
         self.n_items, self.n_workers = n_items, n_workers
         self.use_pool = (n_items > threshold) if use_pool is None else use_pool
         self.initializer, self.initargs = initializer, initargs
@@ -102,7 +115,7 @@ class WorkerPool:
             return []
         if self.pool is None:
             return self._here(work, items)
-        chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
+        chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
         try:
             futures = [self.pool.submit(work, c) for c in chunks]
         except Exception:  # noqa: BLE001 - the pool broke: done here below
@@ -122,4 +135,4 @@ class WorkerPool:
 
 def batches(items: Sequence, size: int) -> Iterator[Sequence]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]

@@ -1,4 +1,5 @@
 """Opening the DuckDB warehouse: the memory cap, and a clear error for a damaged file."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only,
-                              config={"memory_limit": config.duckdb_memory_limit()})
+        return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": config.duckdb_memory_limit()})
     except duckdb.Error as exc:
         if duckdb_lock_conflict(exc) or not path.exists():
             raise

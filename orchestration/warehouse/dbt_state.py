@@ -1,5 +1,6 @@
 """What the dbt step knows about its last build: project and source fingerprints, the build
 arguments of a routine run, and where dbt keeps its state for a warehouse. No Dagster import."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,7 @@ def lexicon_only_tests(manifest: dict) -> list[str]:
                 verdict[unique_id] = True
             elif kind in ("model", "test"):
                 verdict[unique_id] = bool(parents) and all(seeds_only(p) for p in parents)
-            else:   # a source, or anything unknown
+            else:  # a source, or anything unknown
                 verdict[unique_id] = False
         return verdict[unique_id]
 
@@ -69,9 +70,9 @@ def project_fingerprint(project_dir: Path | None = None) -> str:
 # stays cheap however large the archive.
 SOURCE_STATE_COLUMNS = {
     "raw.articles": "article_id, source_path, source_type, source_line, content_sha256, text_fingerprint, "
-                    "url, title, site, published_meta, ingested_at",
+    "url, title, site, published_meta, ingested_at",
     "clean.articles": "article_id, title, n_chars, arabic_share, language, published_date, date_source, "
-                      "date_evidence, n_lines_removed, cleaned_at",
+    "date_evidence, n_lines_removed, cleaned_at",
     "extract.event_reports": "*",
     "extract.report_victims": "*",
 }
@@ -87,11 +88,12 @@ def sources_fingerprint(warehouse: Path) -> str | None:
     try:
         digest = hashlib.sha256()
         for table, columns in SOURCE_STATE_COLUMNS.items():
-            row = con.execute(f"select count(*), sum(hash(r)), bit_xor(hash(r)) "
-                              f"from (select {columns} from {table}) as r").fetchone()
+            row = con.execute(
+                f"select count(*), sum(hash(r)), bit_xor(hash(r)) from (select {columns} from {table}) as r"
+            ).fetchone()
             digest.update(f"{table}|{row}\n".encode())
         return digest.hexdigest()
-    except duckdb.CatalogException:   # nothing ingested yet
+    except duckdb.CatalogException:  # nothing ingested yet
         return None
     finally:
         con.close()
@@ -109,7 +111,7 @@ def last_build_state(warehouse: Path) -> dict | None:
         cur = con.execute(f"select * from {BUILD_STATE_TABLE} order by built_at desc limit 1")
         row = cur.fetchone()
         return dict(zip([d[0] for d in cur.description], row)) if row else None
-    except duckdb.CatalogException:   # never built by this code yet
+    except duckdb.CatalogException:  # never built by this code yet
         return None
     finally:
         con.close()
@@ -121,16 +123,18 @@ def record_build_fingerprint(warehouse: Path, fingerprint: str, mode: str, sourc
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("create schema if not exists ops")
-        con.execute(f"create or replace table {BUILD_STATE_TABLE} "
-                    "(fingerprint varchar, mode varchar, built_at timestamp, sources_fingerprint varchar)")
-        con.execute(f"insert into {BUILD_STATE_TABLE} values (?, ?, now()::timestamp, ?)",
-                    [fingerprint, mode, sources])
+        con.execute(
+            f"create or replace table {BUILD_STATE_TABLE} "
+            "(fingerprint varchar, mode varchar, built_at timestamp, sources_fingerprint varchar)"
+        )
+        con.execute(f"insert into {BUILD_STATE_TABLE} values (?, ?, now()::timestamp, ?)", [fingerprint, mode, sources])
     finally:
         con.close()
 
 
-def reason_to_skip(state: dict | None, fingerprint: str, sources: str | None,
-                   published_build: str | None) -> str | None:
+def reason_to_skip(
+    state: dict | None, fingerprint: str, sources: str | None, published_build: str | None
+) -> str | None:
     """Why this run's `dbt build` can be left out, or None when it must run.
 
     It can when the last successful build used this very project and these very source rows
@@ -144,8 +148,10 @@ def reason_to_skip(state: dict | None, fingerprint: str, sources: str | None,
         return None
     if published_build != state["built_at"].isoformat():
         return None
-    return (f"project and sources unchanged since the build of {state['built_at']:%Y-%m-%d %H:%M:%S}, "
-            f"whose marts are published")
+    return (
+        f"project and sources unchanged since the build of {state['built_at']:%Y-%m-%d %H:%M:%S}, "
+        f"whose marts are published"
+    )
 
 
 def dbt_build_args(state: dict | None, fingerprint: str, manifest: dict) -> tuple[list[str], str]:

@@ -13,6 +13,7 @@ file open, so the next run never trips on DuckDB's own file lock.
 
 No Dagster import: the resources in `orchestration.defs.resources` hold this lock for a run.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -70,8 +71,7 @@ def _holder_info(lock_file: Path) -> str:
         return "unknown holder"
     if not info:
         return "unknown holder"
-    return (f"pid {info.get('pid')} on {info.get('host')}, run {info.get('run_id') or '?'}, "
-            f"since {info.get('since')}")
+    return f"pid {info.get('pid')} on {info.get('host')}, run {info.get('run_id') or '?'}, since {info.get('since')}"
 
 
 def unusable_warehouse(warehouse: Path, exc: Exception) -> RuntimeError:
@@ -79,7 +79,8 @@ def unusable_warehouse(warehouse: Path, exc: Exception) -> RuntimeError:
     return RuntimeError(
         f"the warehouse {warehouse} (WAREHOUSE_PATH) cannot be opened: {exc}. It is damaged or not a "
         f"DuckDB file. Restore it from a backup, or move it (and {warehouse}.wal) away: the next run "
-        f"builds a new warehouse from every file in the inbox. The analyst copy keeps the last good data.")
+        f"builds a new warehouse from every file in the inbox. The analyst copy keeps the last good data."
+    )
 
 
 # How long a run waits for a process other than dbt (a reader) to close the warehouse file.
@@ -105,11 +106,13 @@ def _file_holder(message: str) -> dict:
 
 
 def _reader_in_the_way(warehouse: Path, holder: dict) -> str:
-    return (f"warehouse {warehouse} is held open by {holder['what']}, which is not a pipeline run nor "
-            f"its dbt: DuckDB lets no run write while any other process has the file open, even "
-            f"read-only. Close that connection (notebook, duckdb CLI, BI tool) and run again; to read "
-            f"the data, open the analyst copy {config.analyst_db_path()} (ANALYST_DB_PATH) instead, which "
-            f"never blocks a run. Nothing was written by this run.")
+    return (
+        f"warehouse {warehouse} is held open by {holder['what']}, which is not a pipeline run nor "
+        f"its dbt: DuckDB lets no run write while any other process has the file open, even "
+        f"read-only. Close that connection (notebook, duckdb CLI, BI tool) and run again; to read "
+        f"the data, open the analyst copy {config.analyst_db_path()} (ANALYST_DB_PATH) instead, which "
+        f"never blocks a run. Nothing was written by this run."
+    )
 
 
 def duckdb_lock_conflict(exc: Exception) -> bool:
@@ -122,7 +125,7 @@ class _WarehouseLocks:
 
     def __init__(self) -> None:
         self._mutex = threading.Lock()
-        self._held: dict[str, list] = {}   # path -> [fd, refcount]
+        self._held: dict[str, list] = {}  # path -> [fd, refcount]
         # Runs whose resources were torn down. Dagster initialises the resources once more after
         # a run (to build its result, no step executes): that must not wait for the next run.
         self.finished_runs: set[str] = set()
@@ -130,8 +133,9 @@ class _WarehouseLocks:
     def held(self, warehouse: Path) -> bool:
         return str(lock_path_for(Path(warehouse))) in self._held
 
-    def acquire(self, warehouse: Path, run_id: str | None = None, timeout: float | None = None,
-                log=None) -> dict | None:
+    def acquire(
+        self, warehouse: Path, run_id: str | None = None, timeout: float | None = None, log=None
+    ) -> dict | None:
         """Take the lock (re-entrant). Returns what the previous holder wrote in the lock file
         ({pid, host, run_id, since}) when this call took the lock, else None."""
         warehouse = Path(warehouse)
@@ -151,13 +155,17 @@ class _WarehouseLocks:
                     previous = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
                 except (OSError, ValueError):
                     previous = {}
-                info = {"pid": os.getpid(), "host": socket.gethostname(), "run_id": run_id,
-                        "since": _dt.datetime.now().isoformat(timespec="seconds")}
+                info = {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "run_id": run_id,
+                    "since": _dt.datetime.now().isoformat(timespec="seconds"),
+                }
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
                 self._wait_duckdb_free(warehouse, deadline, timeout, log)
             except BaseException:
-                os.close(fd)   # closing the fd drops the flock if we had it
+                os.close(fd)  # closing the fd drops the flock if we had it
                 raise
             self._held[key] = [fd, 1]
             return previous if isinstance(previous, dict) else {}
@@ -172,11 +180,14 @@ class _WarehouseLocks:
                 return _holder_info(lock_file)
 
         _wait_for(
-            attempt, deadline, log,
+            attempt,
+            deadline,
+            log,
             give_up=lambda holder: (
                 f"warehouse {warehouse} is in use by another pipeline run ({holder}); "
                 f"gave up after waiting {timeout:g}s (WAREHOUSE_LOCK_TIMEOUT). Nothing was "
-                f"written by this run; start it again when the other run has finished."),
+                f"written by this run; start it again when the other run has finished."
+            ),
             waiting=lambda holder: f"waiting up to {timeout:g}s for the warehouse lock {lock_file} ({holder})",
         )
 
@@ -193,7 +204,7 @@ class _WarehouseLocks:
 
         def attempt():
             try:
-                duckdb.connect(str(warehouse)).close()   # also replays a WAL left by a crash
+                duckdb.connect(str(warehouse)).close()  # also replays a WAL left by a crash
                 return None
             except duckdb.Error as exc:
                 if not duckdb_lock_conflict(exc):
@@ -204,10 +215,14 @@ class _WarehouseLocks:
                 return holder["what"]
 
         _wait_for(
-            attempt, deadline, log,
-            give_up=lambda what: (f"warehouse {warehouse} is still open in {what} although no pipeline run "
-                                  f"holds its lock (an orphaned dbt of a killed run); gave up after "
-                                  f"{timeout:g}s (WAREHOUSE_LOCK_TIMEOUT): end that process and run again"),
+            attempt,
+            deadline,
+            log,
+            give_up=lambda what: (
+                f"warehouse {warehouse} is still open in {what} although no pipeline run "
+                f"holds its lock (an orphaned dbt of a killed run); gave up after "
+                f"{timeout:g}s (WAREHOUSE_LOCK_TIMEOUT): end that process and run again"
+            ),
             waiting=lambda what: f"warehouse file {warehouse} is open in {what}, waiting",
         )
 
@@ -232,8 +247,9 @@ WAREHOUSE_LOCKS = _WarehouseLocks()
 
 
 @contextmanager
-def warehouse_lock(warehouse: Path, run_id: str | None = None, timeout: float | None = None,
-                   log=None) -> Iterator[None]:
+def warehouse_lock(
+    warehouse: Path, run_id: str | None = None, timeout: float | None = None, log=None
+) -> Iterator[None]:
     WAREHOUSE_LOCKS.acquire(warehouse, run_id=run_id, timeout=timeout, log=log)
     try:
         yield
@@ -249,4 +265,3 @@ def pid_alive(pid) -> bool:
     except (PermissionError, ValueError, TypeError, OverflowError):
         return True
     return True
-

@@ -91,9 +91,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, src_catalog: str, table: str) -> int:
-    con.execute(
-        f'CREATE TABLE {MARTS_SCHEMA}."{table}" AS SELECT * FROM "{src_catalog}".{MARTS_SCHEMA}."{table}"'
-    )
+    con.execute(f'CREATE TABLE {MARTS_SCHEMA}."{table}" AS SELECT * FROM "{src_catalog}".{MARTS_SCHEMA}."{table}"')
     return con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{table}"').fetchone()[0]
 
 
@@ -107,7 +105,9 @@ def _geojson_text(con: duckdb.DuckDBPyConnection, table: str) -> str:
     columns = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position", [MARTS_SCHEMA, table]).fetchall()
+        "ORDER BY ordinal_position",
+        [MARTS_SCHEMA, table],
+    ).fetchall()
     names = {name for name, _ in columns}
     if not {"latitude", "longitude"} <= names:
         return json.dumps({"type": "FeatureCollection", "features": []})
@@ -138,10 +138,15 @@ def _ident(name: str) -> str:
 
 
 def _mart_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_catalog = ? AND table_schema = ? ORDER BY table_name",
-        [catalog, MARTS_SCHEMA]).fetchall() if not DBT_SCRATCH.search(r[0])]
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = ? AND table_schema = ? ORDER BY table_name",
+            [catalog, MARTS_SCHEMA],
+        ).fetchall()
+        if not DBT_SCRATCH.search(r[0])
+    ]
 
 
 def _table_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> str:
@@ -150,9 +155,11 @@ def _table_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, table: str)
     columns = con.execute(
         "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
         "FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ?",
-        [catalog, MARTS_SCHEMA, table]).fetchone()[0]
+        [catalog, MARTS_SCHEMA, table],
+    ).fetchone()[0]
     n, total, xor = con.execute(
-        f'SELECT count(*), sum(hash(r)), bit_xor(hash(r)) FROM "{catalog}".{MARTS_SCHEMA}."{table}" AS r').fetchone()
+        f'SELECT count(*), sum(hash(r)), bit_xor(hash(r)) FROM "{catalog}".{MARTS_SCHEMA}."{table}" AS r'
+    ).fetchone()
     return f"{columns}|{n}|{total}|{xor}"
 
 
@@ -184,9 +191,14 @@ def _attach(con: duckdb.DuckDBPyConnection, warehouse_path: Path) -> str:
         alias += "_"
     path = _sql_str(Path(warehouse_path))
     con.execute(f"ATTACH '{path}' AS \"{alias}\" (READ_ONLY)")
-    views = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
-        "AND table_type = 'VIEW'", [alias, MARTS_SCHEMA]).fetchall()]
+    views = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
+            "AND table_type = 'VIEW'",
+            [alias, MARTS_SCHEMA],
+        ).fetchall()
+    ]
     if not views:
         return alias
     own = duckdb.connect(str(warehouse_path), read_only=True)
@@ -199,7 +211,8 @@ def _attach(con: duckdb.DuckDBPyConnection, warehouse_path: Path) -> str:
         raise RuntimeError(
             f"marts {views} of {warehouse_path} are views, which refer to the warehouse by its catalog name "
             f"'{name}', and that name is already taken here (by the analyst copy, or a name DuckDB reserves). "
-            f"Give WAREHOUSE_PATH or ANALYST_DB_PATH another file name, or materialise those marts as tables.")
+            f"Give WAREHOUSE_PATH or ANALYST_DB_PATH another file name, or materialise those marts as tables."
+        )
     con.execute(f"ATTACH '{path}' AS \"{name}\" (READ_ONLY)")
     return name
 
@@ -221,7 +234,7 @@ def dbt_build_of(warehouse_path: Path) -> str | None:
         src = _attach(con, warehouse_path)
         built_at = con.execute(f'SELECT max(built_at) FROM "{src}".{BUILD_STATE_TABLE}').fetchone()[0]
         return built_at.isoformat() if built_at else None
-    except duckdb.CatalogException:   # no dbt build recorded (marts written by other means)
+    except duckdb.CatalogException:  # no dbt build recorded (marts written by other means)
         return None
     finally:
         con.close()
@@ -262,7 +275,7 @@ def _refresh_base(analyst_path: Path, previous: dict) -> bool:
     """Whether to start from the current copy (refresh in place) instead of an empty file."""
     if not (analyst_path.exists() and previous.get("fingerprint") and previous.get("whole_size")):
         return False
-    if Path(str(analyst_path) + ".wal").exists():   # not ours: the file alone may not be whole
+    if Path(str(analyst_path) + ".wal").exists():  # not ours: the file alone may not be whole
         return False
     return analyst_path.stat().st_size <= REFRESH_GROWTH_LIMIT * previous["whole_size"]
 
@@ -276,10 +289,13 @@ def _apply_row_changes(con: duckdb.DuckDBPyConnection, src_catalog: str, table: 
     warehouse no longer has and inserting those it has anew (a daily run changes a few hundred
     of 160k rows). The caller checks the result against the warehouse's fingerprint."""
     copy, source = f'{MARTS_SCHEMA}."{table}"', f'"{src_catalog}".{MARTS_SCHEMA}."{table}"'
-    con.execute(f"DELETE FROM {copy} WHERE rowid IN (SELECT r.rowid FROM {copy} AS r "
-                f"WHERE hash(r) NOT IN (SELECT hash(s) FROM {source} AS s))")
-    con.execute(f"INSERT INTO {copy} SELECT * FROM {source} AS s "
-                f"WHERE hash(s) NOT IN (SELECT hash(r) FROM {copy} AS r)")
+    con.execute(
+        f"DELETE FROM {copy} WHERE rowid IN (SELECT r.rowid FROM {copy} AS r "
+        f"WHERE hash(r) NOT IN (SELECT hash(s) FROM {source} AS s))"
+    )
+    con.execute(
+        f"INSERT INTO {copy} SELECT * FROM {source} AS s WHERE hash(s) NOT IN (SELECT hash(r) FROM {copy} AS r)"
+    )
     return con.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]
 
 
@@ -319,14 +335,23 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
     previous = published_state(analyst_path)
     damaged = _damage(analyst_path, previous)
     if damaged:
-        previous = {}            # nothing of the damaged copy is trusted: rebuilt whole below
-    if (fingerprint and previous.get("fingerprint") == fingerprint and analyst_path.exists()
-            and all(Path(p).exists() for p in previous.get("exports", []))):
+        previous = {}  # nothing of the damaged copy is trusted: rebuilt whole below
+    if (
+        fingerprint
+        and previous.get("fingerprint") == fingerprint
+        and analyst_path.exists()
+        and all(Path(p).exists() for p in previous.get("exports", []))
+    ):
         if previous.get("dbt_build") != dbt_build:
             _write_state(analyst_path, {**previous, "dbt_build": dbt_build})
-        return {"analyst_db": str(analyst_path), "exports": previous["exports"],
-                "row_counts": previous.get("row_counts", {}), "stale_temporaries_removed": stale,
-                "unchanged": True, "damaged_copy": None}
+        return {
+            "analyst_db": str(analyst_path),
+            "exports": previous["exports"],
+            "row_counts": previous.get("row_counts", {}),
+            "stale_temporaries_removed": stale,
+            "unchanged": True,
+            "damaged_copy": None,
+        }
     base = _refresh_base(analyst_path, previous)
     tmp_db = _tmp_name(analyst_path)
     pending: list[tuple[Path, Path]] = []  # (tmp, final) exports, renamed after the DB
@@ -356,7 +381,7 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
                     row_counts[t] = _apply_row_changes(con, src, t)
                     if _table_fingerprint(con, copy, t) == fingerprint[t]:
                         continue
-                con.execute(f'DROP TABLE IF EXISTS {MARTS_SCHEMA}."{t}"')   # new, reshaped, or duplicate rows
+                con.execute(f'DROP TABLE IF EXISTS {MARTS_SCHEMA}."{t}"')  # new, reshaped, or duplicate rows
                 row_counts[t] = _copy_table(con, src, t)
             con.execute(f'DETACH "{src}"')
             exported = {Path(p).name: p for p in previous.get("exports", []) if base}
@@ -395,8 +420,16 @@ def publish_marts(warehouse_path: Path, analyst_path: Path, exports_dir: Path) -
     }
     # written last: a crash before this line only costs the next run a needless publish
     whole_size = previous.get("whole_size") if base else analyst_path.stat().st_size
-    _write_state(analyst_path, {"fingerprint": fingerprint, "exports": result["exports"],
-                                "row_counts": row_counts, "dbt_build": dbt_build, "whole_size": whole_size})
+    _write_state(
+        analyst_path,
+        {
+            "fingerprint": fingerprint,
+            "exports": result["exports"],
+            "row_counts": row_counts,
+            "dbt_build": dbt_build,
+            "whole_size": whole_size,
+        },
+    )
     return result
 
 

@@ -4,6 +4,7 @@ It says what the copy holds: the marts' fingerprint, the exports written with it
 counts, and the dbt build the marts came from (`ops.dbt_build_state.built_at`), which the dbt
 step reads to know that the marts of its last build are already published.
 """
+
 import json
 from pathlib import Path
 

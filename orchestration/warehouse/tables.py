@@ -1,4 +1,5 @@
 """DDL for the tables the Python assets own (columns per the project contract)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -75,8 +76,15 @@ def transaction(con):
 
 
 # DuckDB column types of the Python-written tables -> the Arrow type a value must fit.
-_ARROW_TYPES = {"INTEGER": "int32", "BIGINT": "int64", "VARCHAR": "string", "DATE": "date32",
-                "TIMESTAMP": "timestamp[us]", "DOUBLE": "float64", "BOOLEAN": "bool"}
+_ARROW_TYPES = {
+    "INTEGER": "int32",
+    "BIGINT": "int64",
+    "VARCHAR": "string",
+    "DATE": "date32",
+    "TIMESTAMP": "timestamp[us]",
+    "DOUBLE": "float64",
+    "BOOLEAN": "bool",
+}
 INTEGER_MAX = 2**31 - 1
 
 
@@ -85,9 +93,11 @@ def column_types(con, table: str) -> dict:
     import pyarrow as pa
 
     schema, name = table.split(".", 1)
-    rows = con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                       "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
-                       [schema, name]).fetchall()
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()
     return {c: pa.type_for_alias(_ARROW_TYPES[t]) for c, t in rows if t in _ARROW_TYPES}
 
 
@@ -101,8 +111,9 @@ def arrow_table(columns: Sequence[str], rows: Sequence[Sequence], types: dict | 
 
 
 @contextmanager
-def arrow_view(con, name: str, columns: Sequence[str], rows: Sequence[Sequence],
-               types: dict | None = None) -> Iterator[str]:
+def arrow_view(
+    con, name: str, columns: Sequence[str], rows: Sequence[Sequence], types: dict | None = None
+) -> Iterator[str]:
     """Expose Python rows to SQL as view `name`, backed by one Arrow table.
 
     Bulk statements over it (INSERT ... SELECT, DELETE ... IN, UPDATE ... FROM) cost one
@@ -117,8 +128,7 @@ def arrow_view(con, name: str, columns: Sequence[str], rows: Sequence[Sequence],
         con.unregister(name)
 
 
-def insert_rows(con, table: str, columns: Sequence[str], rows: Sequence[Sequence],
-                types: dict | None = None) -> None:
+def insert_rows(con, table: str, columns: Sequence[str], rows: Sequence[Sequence], types: dict | None = None) -> None:
     """INSERT rows (lists in `columns` order) into `table` in one statement (`types`: see
     arrow_table)."""
     if not rows:

@@ -1,4 +1,5 @@
 """Casualty mentions in sentences written like Iraqi and Syrian newswire."""
+
 import pytest
 
 from orchestration.arabic_nlp.casualties import CasualtyParser, load_victim_nouns
@@ -10,27 +11,32 @@ from orchestration.arabic_nlp.normalize import normalize
 @pytest.fixture(scope="module")
 def parser():
     lexicon = Lexicon.load(default_seeds_dir())
-    return CasualtyParser(load_victim_nouns(default_seeds_dir() / "victim_nouns.csv"), lexicon.casualty_terms, lexicon.find_actors)
+    return CasualtyParser(
+        load_victim_nouns(default_seeds_dir() / "victim_nouns.csv"), lexicon.casualty_terms, lexicon.find_actors
+    )
 
 
 def figures(parser, sentence, country="Iraq"):
     return [(m.kind, m.count) for m in parser.parse(normalize(sentence), country) if not m.subset]
 
 
-@pytest.mark.parametrize("sentence,expected", [
-    ("قُتل ١٣ مدنياً بقصف مدفعي على قرية في ريف إدلب", [("killed", 13)]),
-    ("أسفر الانفجار عن مقتل خمسة أشخاص وإصابة سبعة آخرين", [("killed", 5), ("wounded", 7)]),
-    ("استشهد ثلاثة جنود وأصيب اثنان بجروح", [("killed", 3), ("wounded", 2)]),
-    ("أعلنت خلية الإعلام الأمني مقتل عنصرين من الحشد الشعبي", [("killed", 2)]),
-    ("وأسفر الهجوم عن مقتل جنديين", [("killed", 2)]),
-    ("ما أدى إلى إصابة شرطيين", [("wounded", 2)]),
-    ("قتل شرطي وأصيب آخر بهجوم مسلح", [("killed", 1), ("wounded", 1)]),
-    ("أودى الهجوم بحياة أحد عشر مقاتلاً", [("killed", 11)]),
-    ("وأسفر القصف عن سقوط 17 قتيلاً و40 جريحاً", [("killed", 17), ("wounded", 40)]),
-    ("ثلاثة عناصر من الشرطة لقوا حتفهم بانفجار عبوة ناسفة", [("killed", 3)]),
-    ("أسفر عن مقتل ما لا يقل عن 20 شخصاً", [("killed", 20)]),
-    ("مقتل طفل وإصابة امرأتين بقذيفة هاون", [("killed", 1), ("wounded", 2)]),
-])
+@pytest.mark.parametrize(
+    "sentence,expected",
+    [
+        ("قُتل ١٣ مدنياً بقصف مدفعي على قرية في ريف إدلب", [("killed", 13)]),
+        ("أسفر الانفجار عن مقتل خمسة أشخاص وإصابة سبعة آخرين", [("killed", 5), ("wounded", 7)]),
+        ("استشهد ثلاثة جنود وأصيب اثنان بجروح", [("killed", 3), ("wounded", 2)]),
+        ("أعلنت خلية الإعلام الأمني مقتل عنصرين من الحشد الشعبي", [("killed", 2)]),
+        ("وأسفر الهجوم عن مقتل جنديين", [("killed", 2)]),
+        ("ما أدى إلى إصابة شرطيين", [("wounded", 2)]),
+        ("قتل شرطي وأصيب آخر بهجوم مسلح", [("killed", 1), ("wounded", 1)]),
+        ("أودى الهجوم بحياة أحد عشر مقاتلاً", [("killed", 11)]),
+        ("وأسفر القصف عن سقوط 17 قتيلاً و40 جريحاً", [("killed", 17), ("wounded", 40)]),
+        ("ثلاثة عناصر من الشرطة لقوا حتفهم بانفجار عبوة ناسفة", [("killed", 3)]),
+        ("أسفر عن مقتل ما لا يقل عن 20 شخصاً", [("killed", 20)]),
+        ("مقتل طفل وإصابة امرأتين بقذيفة هاون", [("killed", 1), ("wounded", 2)]),
+    ],
+)
 def test_counts(parser, sentence, expected):
     assert figures(parser, sentence) == expected
 
@@ -54,15 +60,18 @@ def test_killed_and_wounded_together_is_unknown_for_each(parser):
 
 
 def test_breakdown_shares_are_marked_as_part_of_the_total(parser):
-    mentions = parser.parse(normalize(
-        "وأسفرت الغارات عن مقتل 40 شخصاً، 12 منهم مدنيون و28 من مقاتلي قسد"), "Syria")
+    mentions = parser.parse(normalize("وأسفرت الغارات عن مقتل 40 شخصاً، 12 منهم مدنيون و28 من مقاتلي قسد"), "Syria")
     assert [(m.count, m.subset, m.group) for m in mentions] == [
-        (40, False, None), (12, True, "civilians"), (28, True, "sdf")]
+        (40, False, None),
+        (12, True, "civilians"),
+        (28, True, "sdf"),
+    ]
 
 
 def test_a_list_of_sides_adds_up(parser):
-    mentions = parser.parse(normalize(
-        "وأدت المعارك إلى مقتل 9 عناصر من قوات سوريا الديمقراطية و14 مسلحاً من داعش وثلاثة مدنيين"), "Syria")
+    mentions = parser.parse(
+        normalize("وأدت المعارك إلى مقتل 9 عناصر من قوات سوريا الديمقراطية و14 مسلحاً من داعش وثلاثة مدنيين"), "Syria"
+    )
     assert [(m.count, m.group) for m in mentions] == [(9, "sdf"), (14, "isis"), (3, "civilians")]
 
 
@@ -73,8 +82,7 @@ def test_victims_named_after_the_count(parser):
 
 def test_elided_noun_takes_its_neighbours_group(parser):
     mentions = parser.parse(normalize("ما تسبب بمقتل 3 وإصابة 5 من أفراد الجيش العراقي"), "Iraq")
-    assert [(m.kind, m.count, m.group) for m in mentions] == [
-        ("killed", 3, "iq_army"), ("wounded", 5, "iq_army")]
+    assert [(m.kind, m.count, m.group) for m in mentions] == [("killed", 3, "iq_army"), ("wounded", 5, "iq_army")]
 
 
 def test_survival_and_no_casualties(parser):
@@ -135,22 +143,36 @@ def test_a_dual_after_a_toll_is_its_own_count(parser):
 
 
 def test_military_statement_verbs_for_killing(parser):
-    assert [(m.kind, m.count) for m in parser.parse(
-        normalize("أعلنت القيادة العامة للجيش القضاء على 12 إرهابياً في ريف حماة الشمالي"), "Syria")] == [("killed", 12)]
-    assert [(m.kind, m.count) for m in parser.parse(
-        normalize("هلاك أربعة من عناصر داعش بضربة جوية في وادي الشاي"), "Iraq")] == [("killed", 4)]
+    assert [
+        (m.kind, m.count)
+        for m in parser.parse(
+            normalize("أعلنت القيادة العامة للجيش القضاء على 12 إرهابياً في ريف حماة الشمالي"), "Syria"
+        )
+    ] == [("killed", 12)]
+    assert [
+        (m.kind, m.count) for m in parser.parse(normalize("هلاك أربعة من عناصر داعش بضربة جوية في وادي الشاي"), "Iraq")
+    ] == [("killed", 4)]
     assert parser.parse(normalize("وصل المحافظ إلى قضاء علي الغربي لتفقد المشاريع"), "Iraq") == []
 
 
-@pytest.mark.parametrize("sentence", [
-    "انفجرت العبوة دون وقوع إصابات", "سقطت القذيفة بدون خسائر بشرية", "من دون تسجيل أية ضحايا",
-    "الهجوم لم يسفر عن وقوع أي إصابات", "ولم تؤد إلى سقوط قتلى", "ولا ضحايا في صفوف المدنيين",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "انفجرت العبوة دون وقوع إصابات",
+        "سقطت القذيفة بدون خسائر بشرية",
+        "من دون تسجيل أية ضحايا",
+        "الهجوم لم يسفر عن وقوع أي إصابات",
+        "ولم تؤد إلى سقوط قتلى",
+        "ولا ضحايا في صفوف المدنيين",
+    ],
+)
 def test_no_casualties_in_every_wording(sentence):
     assert CasualtyParser.no_casualties(normalize(sentence))
 
 
-@pytest.mark.parametrize("sentence", ["نجا المحافظ من محاولة اغتيال", "ونجت الدورية", "نجاة قائد الشرطة من التفجير",
-                                      "أعلن عن نجاة مدير الناحية"])
+@pytest.mark.parametrize(
+    "sentence",
+    ["نجا المحافظ من محاولة اغتيال", "ونجت الدورية", "نجاة قائد الشرطة من التفجير", "أعلن عن نجاة مدير الناحية"],
+)
 def test_survived_in_every_wording(sentence):
     assert CasualtyParser.survived(normalize(sentence))

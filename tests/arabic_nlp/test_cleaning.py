@@ -1,4 +1,5 @@
 """Unit tests for orchestration.arabic_nlp.cleaning (synthetic pages in newswire style)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,8 +39,18 @@ def test_plain_article_is_untouched():
 
 def test_related_heading_cuts_everything_after_it():
     other = "قال وزير الخارجية التركي إن بلاده ستواصل عملياتها ضد حزب العمال في شمال العراق حتى تحقيق أهدافها."
-    for heading in ["اقرأ أيضاً:", "إقرأ أيضا", "مقالات مشابهة", "مواضيع ذات صلة", "أخبار ذات صلة",
-                    "الأكثر قراءة", "التعليقات", "التعليقات (4)", "شاهد أيضاً", "المزيد من أخبار العراق"]:
+    for heading in [
+        "اقرأ أيضاً:",
+        "إقرأ أيضا",
+        "مقالات مشابهة",
+        "مواضيع ذات صلة",
+        "أخبار ذات صلة",
+        "الأكثر قراءة",
+        "التعليقات",
+        "التعليقات (4)",
+        "شاهد أيضاً",
+        "المزيد من أخبار العراق",
+    ]:
         r = clean_article(page(*BODY, heading, "عنوان خبر آخر عن تركيا", other))
         assert r.text == "\n".join(BODY), heading
         why = reasons(r)
@@ -83,54 +94,60 @@ def test_title_is_not_repeated_at_the_top():
     assert r.text == "\n".join(BODY)
 
 
-@pytest.mark.parametrize("line,reason", [
-    ("logo", "no_arabic"),
-    ("Top", "no_arabic"),
-    ("Rudaw TV", "no_arabic"),
-    ("• Tuesday, 14 March 2023", "no_arabic"),
-    ("السليمانية 12°C الثلاثاء 14 آذار 09:40", "dateline_or_clock"),
-    ("الثلاثاء 14 آذار 2023", "dateline_or_clock"),
-    ("١٤ مارس ٢٠٢٣", "dateline_or_clock"),
-    ("+ الخط -", "widget"),
-    ("شارك الخبر", "widget"),
-    ("فيسبوك تويتر واتساب", "widget"),
-    ("لا توجد تعليقات بعد، كن أول من يعلق", "prompt"),
-    ("أضف تعليقك", "prompt"),
-    ("اشترك في النشرة البريدية ليصلك كل جديد", "prompt"),
-    ("هل ترغب في تلقي إشعارات بآخر الأخبار؟", "prompt"),
-    ("كلمات دلالية: ديالى الحشد الشعبي داعش", "tags"),
-    ("الكلمات المفتاحية: سوريا، درعا، اغتيال", "tags"),
-    ("المصدر: وكالات", "source"),
-    ("المصدر: عنب بلدي", "source"),
-    ("• انفجار عبوة ناسفة في الطارمية", "bullet_headline"),
-    ("- الجيش السوري يستعيد قرى في ريف حماة", "bullet_headline"),
-    ("بقلم: أحمد الربيعي", "byline"),
-    ("كتب: سامر العلي", "byline"),
-    ("السومرية نيوز - بغداد", "byline"),
-    ("عناصر من قوات الأمن العراقية في الموصل (AFP)", "caption"),
-    ("دورية للجيش على الحدود السورية (Getty)", "caption"),
-    ("آثار القصف على بلدة سرمين (فرانس برس)", "caption"),
-    ("صورة أرشيفية لمقاتلين في دير الزور (أرشيف)", "caption"),
-    ("شفق نيوز", "short_line"),
-    ("أخبار العراق", "short_line"),
-])
+@pytest.mark.parametrize(
+    "line,reason",
+    [
+        ("logo", "no_arabic"),
+        ("Top", "no_arabic"),
+        ("Rudaw TV", "no_arabic"),
+        ("• Tuesday, 14 March 2023", "no_arabic"),
+        ("السليمانية 12°C الثلاثاء 14 آذار 09:40", "dateline_or_clock"),
+        ("الثلاثاء 14 آذار 2023", "dateline_or_clock"),
+        ("١٤ مارس ٢٠٢٣", "dateline_or_clock"),
+        ("+ الخط -", "widget"),
+        ("شارك الخبر", "widget"),
+        ("فيسبوك تويتر واتساب", "widget"),
+        ("لا توجد تعليقات بعد، كن أول من يعلق", "prompt"),
+        ("أضف تعليقك", "prompt"),
+        ("اشترك في النشرة البريدية ليصلك كل جديد", "prompt"),
+        ("هل ترغب في تلقي إشعارات بآخر الأخبار؟", "prompt"),
+        ("كلمات دلالية: ديالى الحشد الشعبي داعش", "tags"),
+        ("الكلمات المفتاحية: سوريا، درعا، اغتيال", "tags"),
+        ("المصدر: وكالات", "source"),
+        ("المصدر: عنب بلدي", "source"),
+        ("• انفجار عبوة ناسفة في الطارمية", "bullet_headline"),
+        ("- الجيش السوري يستعيد قرى في ريف حماة", "bullet_headline"),
+        ("بقلم: أحمد الربيعي", "byline"),
+        ("كتب: سامر العلي", "byline"),
+        ("السومرية نيوز - بغداد", "byline"),
+        ("عناصر من قوات الأمن العراقية في الموصل (AFP)", "caption"),
+        ("دورية للجيش على الحدود السورية (Getty)", "caption"),
+        ("آثار القصف على بلدة سرمين (فرانس برس)", "caption"),
+        ("صورة أرشيفية لمقاتلين في دير الزور (أرشيف)", "caption"),
+        ("شفق نيوز", "short_line"),
+        ("أخبار العراق", "short_line"),
+    ],
+)
 def test_boilerplate_line_kinds(line, reason):
     r = clean_article(page(BODY[0], line, BODY[1], BODY[2]))
     assert r.removed == [(line, reason)]
     assert r.text == "\n".join(BODY)
 
 
-@pytest.mark.parametrize("sentence", [
-    "قتل جنديان.",                                   # short but a sentence
-    "وأضاف:",                                          # introduces a quote on the next line
-    "- وقتل في الهجوم ثلاثة مدنيين بينهم طفل.",       # bullet that is a full sentence
-    "وأشار المصدر إلى أن الهجوم وقع في 14 آذار 2023 قرب المقدادية.",  # contains a date
-    "وقال مدير الناحية إن المسلحين فروا باتجاه البساتين (أ ف ب).",    # credit not a caption
-    "وأوضح البيان أن المصدر: مستشفى بعقوبة العام، وأن الحصيلة مرشحة للارتفاع في الساعات المقبلة بسبب خطورة الإصابات.",
-    "وأكد أن قوات الأمن ستواصل ملاحقة الخلايا، مضيفاً أن \"الوضع تحت السيطرة\"",
-    "اشترك في الهجوم أكثر من عشرين مسلحاً يستقلون دراجات نارية.",
-    "المزيد من القوات وصلت إلى المدينة لتعزيز الأمن.",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "قتل جنديان.",  # short but a sentence
+        "وأضاف:",  # introduces a quote on the next line
+        "- وقتل في الهجوم ثلاثة مدنيين بينهم طفل.",  # bullet that is a full sentence
+        "وأشار المصدر إلى أن الهجوم وقع في 14 آذار 2023 قرب المقدادية.",  # contains a date
+        "وقال مدير الناحية إن المسلحين فروا باتجاه البساتين (أ ف ب).",  # credit not a caption
+        "وأوضح البيان أن المصدر: مستشفى بعقوبة العام، وأن الحصيلة مرشحة للارتفاع في الساعات المقبلة بسبب خطورة الإصابات.",
+        'وأكد أن قوات الأمن ستواصل ملاحقة الخلايا، مضيفاً أن "الوضع تحت السيطرة"',
+        "اشترك في الهجوم أكثر من عشرين مسلحاً يستقلون دراجات نارية.",
+        "المزيد من القوات وصلت إلى المدينة لتعزيز الأمن.",
+    ],
+)
 def test_real_sentences_survive(sentence):
     r = clean_article(page(BODY[0], sentence, BODY[1], BODY[2]))
     assert sentence in r.text.split("\n"), r.removed
@@ -154,6 +171,7 @@ def test_every_removal_has_a_reason():
 
 # ---------------------------------------------------------------- bundled demo corpus
 
+
 def _seed(prefix: str) -> str:
     [path] = SEEDS.glob(prefix + "*.txt")
     return path.read_text(encoding="utf-8")
@@ -163,8 +181,8 @@ def _seed(prefix: str) -> str:
 def test_demo_corpus_related_cut_removes_second_article():
     raw = _seed("002_")
     r = clean_article(raw)
-    assert "شينكر" in raw and "شينكر" not in r.text          # the unrelated article after "إقرأ أيضاً:"
-    assert "رومانوفسكي" in r.text and "15 أبريل" in r.text      # the real article is intact
+    assert "شينكر" in raw and "شينكر" not in r.text  # the unrelated article after "إقرأ أيضاً:"
+    assert "رومانوفسكي" in r.text and "15 أبريل" in r.text  # the real article is intact
     assert "كلمات دلالية" not in r.text and "المصدر:" not in r.text
 
 
@@ -180,9 +198,11 @@ def test_demo_corpus_headers_and_footers():
 
 
 def test_an_article_in_another_language_keeps_its_text():
-    raw = ("Home | World | Sports\n"
-           "Three soldiers were killed in an attack near Kirkuk on Tuesday, officials said.\n"
-           "The attack targeted a checkpoint south of the city.")
+    raw = (
+        "Home | World | Sports\n"
+        "Three soldiers were killed in an attack near Kirkuk on Tuesday, officials said.\n"
+        "The attack targeted a checkpoint south of the city."
+    )
     cleaned = clean_article(raw)
     assert "Three soldiers were killed" in cleaned.text
     assert "The attack targeted a checkpoint" in cleaned.text

@@ -1,4 +1,5 @@
 """Unit tests for orchestration.arabic_nlp.dates (sentences written for the tests, newswire style)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -33,15 +34,48 @@ def only(text: str, published: date | None = PUB) -> DateMatch:
 
 # ---------------------------------------------------------------- month names, all systems
 
-@pytest.mark.parametrize("name,num", [
-    ("كانون الثاني", 1), ("شباط", 2), ("آذار", 3), ("نيسان", 4), ("أيار", 5), ("حزيران", 6),
-    ("تموز", 7), ("آب", 8), ("أيلول", 9), ("تشرين الأول", 10), ("تشرين الثاني", 11),
-    ("كانون الأول", 12),
-    ("يناير", 1), ("فبراير", 2), ("مارس", 3), ("أبريل", 4), ("ابريل", 4), ("إبريل", 4),
-    ("مايو", 5), ("يونيو", 6), ("يونيه", 6), ("يوليو", 7), ("يوليه", 7), ("أغسطس", 8),
-    ("اغسطس", 8), ("سبتمبر", 9), ("أكتوبر", 10), ("نوفمبر", 11), ("ديسمبر", 12),
-    ("جانفي", 1), ("فيفري", 2), ("أفريل", 4), ("ماي", 5), ("جوان", 6), ("جويلية", 7), ("أوت", 8),
-])
+
+@pytest.mark.parametrize(
+    "name,num",
+    [
+        ("كانون الثاني", 1),
+        ("شباط", 2),
+        ("آذار", 3),
+        ("نيسان", 4),
+        ("أيار", 5),
+        ("حزيران", 6),
+        ("تموز", 7),
+        ("آب", 8),
+        ("أيلول", 9),
+        ("تشرين الأول", 10),
+        ("تشرين الثاني", 11),
+        ("كانون الأول", 12),
+        ("يناير", 1),
+        ("فبراير", 2),
+        ("مارس", 3),
+        ("أبريل", 4),
+        ("ابريل", 4),
+        ("إبريل", 4),
+        ("مايو", 5),
+        ("يونيو", 6),
+        ("يونيه", 6),
+        ("يوليو", 7),
+        ("يوليه", 7),
+        ("أغسطس", 8),
+        ("اغسطس", 8),
+        ("سبتمبر", 9),
+        ("أكتوبر", 10),
+        ("نوفمبر", 11),
+        ("ديسمبر", 12),
+        ("جانفي", 1),
+        ("فيفري", 2),
+        ("أفريل", 4),
+        ("ماي", 5),
+        ("جوان", 6),
+        ("جويلية", 7),
+        ("أوت", 8),
+    ],
+)
 def test_every_month_name_resolves_in_a_full_date(name, num):
     m = only(f"وقع الانفجار في 7 {name} 2021 قرب السوق")
     assert m.date == date(2021, num, 7)
@@ -55,21 +89,25 @@ def test_month_table_is_keyed_on_normalised_forms():
 
 # ---------------------------------------------------------------- absolute dates
 
+
 def test_levantine_full_date_keeps_offsets_into_given_string():
     text = normalize("وقتل جنديان في هجوم يوم 18 كانون الأول 2022 شمالي بغداد")
     [m] = find_dates(text, PUB)
     assert m.date == date(2022, 12, 18)
-    assert text[m.start:m.end] == m.text
+    assert text[m.start : m.end] == m.text
     assert "18 كانون الاول 2022" in m.text
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("شنت الطائرات غارات في 3 آب/أغسطس 2021 على مواقع التنظيم", date(2021, 8, 3)),
-    ("أعلنت الوزارة في 14 أيار/ مايو 2020 عن انتهاء العملية", date(2020, 5, 14)),
-    ("اندلعت الاشتباكات في 9 آذار (مارس) 2019 داخل المخيم", date(2019, 3, 9)),
-    ("وفي 2 مارس/آذار 2018 سقطت قذائف على الحي", date(2018, 3, 2)),
-    ("وقع الهجوم في 21 أكتوبر/تشرين الأول 2016 جنوب الموصل", date(2016, 10, 21)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("شنت الطائرات غارات في 3 آب/أغسطس 2021 على مواقع التنظيم", date(2021, 8, 3)),
+        ("أعلنت الوزارة في 14 أيار/ مايو 2020 عن انتهاء العملية", date(2020, 5, 14)),
+        ("اندلعت الاشتباكات في 9 آذار (مارس) 2019 داخل المخيم", date(2019, 3, 9)),
+        ("وفي 2 مارس/آذار 2018 سقطت قذائف على الحي", date(2018, 3, 2)),
+        ("وقع الهجوم في 21 أكتوبر/تشرين الأول 2016 جنوب الموصل", date(2016, 10, 21)),
+    ],
+)
 def test_paired_month_forms(text, expected):
     m = only(text)
     assert m.date == expected and m.rule == "absolute"
@@ -83,19 +121,22 @@ def test_arabic_indic_digits_raw_and_normalised():
     assert m.date == date(2015, 5, 5)
 
 
-@pytest.mark.parametrize("raw", [
-    "قتل جنديان في 18 كانون الأول 2022 شمالي بغداد",
-    "وقعت المجزرة يوم ٥ من شهر أيار ٢٠١٥ في القرية",
-    "شنت الطائرات غارات في أواخر آذار الماضي",
-    "وأعلن العراق النصر على التنظيم عام 2017",
-    "قتل مدني اليوم الثلاثاء وأصيب آخر الليلة",
-    "هاجم مسلحون القرية أمس الأول، وفي البارحة سقطت قذيفة",
-    "وقع الهجوم قبل ثلاثة أيام",
-    "اندلعت الاشتباكات ليلة الخميس على الجمعة",
-    "سقطت قذائف مساء يوم الأربعاء الماضي",
-    "يوم 18 من الشهر الجاري",
-    "خلال الأسبوع الماضي وفي هذه السنة",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "قتل جنديان في 18 كانون الأول 2022 شمالي بغداد",
+        "وقعت المجزرة يوم ٥ من شهر أيار ٢٠١٥ في القرية",
+        "شنت الطائرات غارات في أواخر آذار الماضي",
+        "وأعلن العراق النصر على التنظيم عام 2017",
+        "قتل مدني اليوم الثلاثاء وأصيب آخر الليلة",
+        "هاجم مسلحون القرية أمس الأول، وفي البارحة سقطت قذيفة",
+        "وقع الهجوم قبل ثلاثة أيام",
+        "اندلعت الاشتباكات ليلة الخميس على الجمعة",
+        "سقطت قذائف مساء يوم الأربعاء الماضي",
+        "يوم 18 من الشهر الجاري",
+        "خلال الأسبوع الماضي وفي هذه السنة",
+    ],
+)
 def test_unnormalised_spellings_find_what_normalised_text_finds(raw):
     """The key-word checks that skip patterns fold hamza/ة/ى like the patterns do (same lengths)."""
     norm = normalize(raw)
@@ -104,12 +145,15 @@ def test_unnormalised_spellings_find_what_normalised_text_finds(raw):
     assert found and found == [(m.start, m.end, m.date, m.rule) for m in find_dates(norm, PUB)]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("نشرت الوكالة البيان بتاريخ 2021-08-03 مساء", date(2021, 8, 3)),
-    ("ووثّق المرصد الحادثة بتاريخ 03/08/2021 في دير الزور", date(2021, 8, 3)),
-    ("بتاريخ 25-12-2019 اعتقلت الدورية شخصين", date(2019, 12, 25)),
-    ("بتاريخ ٢٠٢٠/٠٦/١٥ أفاد مصدر محلي", date(2020, 6, 15)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("نشرت الوكالة البيان بتاريخ 2021-08-03 مساء", date(2021, 8, 3)),
+        ("ووثّق المرصد الحادثة بتاريخ 03/08/2021 في دير الزور", date(2021, 8, 3)),
+        ("بتاريخ 25-12-2019 اعتقلت الدورية شخصين", date(2019, 12, 25)),
+        ("بتاريخ ٢٠٢٠/٠٦/١٥ أفاد مصدر محلي", date(2020, 6, 15)),
+    ],
+)
 def test_numeric_dates_are_day_month_year(text, expected):
     m = only(text)
     assert m.date == expected and m.precision == "day"
@@ -161,15 +205,25 @@ def test_explicit_date_wins_over_yesterday():
 
 # ---------------------------------------------------------------- month precision
 
+
 def test_month_with_year():
     m = only("وتراجعت الهجمات منذ دحر التنظيم في آذار 2019 بشكل كبير")
     assert (m.date, m.precision, m.rule) == (date(2019, 3, 1), "month", "month")
     assert m.text.startswith("اذار")
 
 
-@pytest.mark.parametrize("mod,day", [
-    ("بداية", 1), ("مطلع", 1), ("أوائل", 1), ("منتصف", 15), ("أواسط", 15), ("أواخر", 25), ("نهاية", 25),
-])
+@pytest.mark.parametrize(
+    "mod,day",
+    [
+        ("بداية", 1),
+        ("مطلع", 1),
+        ("أوائل", 1),
+        ("منتصف", 15),
+        ("أواسط", 15),
+        ("أواخر", 25),
+        ("نهاية", 25),
+    ],
+)
 def test_month_part_modifiers_with_past_qualifier(mod, day):
     m = only(f"وأعلنت قيادة العمليات، {mod} مارس/آذار الفائت، انسحاب القوات", date(2023, 5, 2))
     assert m.date == date(2023, 3, day) and m.precision == "month"
@@ -191,22 +245,28 @@ def test_ambiguous_month_word_alone_is_not_a_date():
     assert only("خلال آب/أغسطس الماضي", PUB).date == date(2022, 8, 1)
 
 
-@pytest.mark.parametrize("text,expected,rule", [
-    ("وارتفعت حصيلة الضحايا الشهر الماضي", date(2023, 2, 1), "last_month"),
-    ("ونفذ الجيش ثلاث عمليات إنزال الشهر الجاري", date(2023, 3, 1), "this_month"),
-    ("وتصاعدت الهجمات منذ مطلع الشهر الحالي", date(2023, 3, 1), "this_month"),
-    ("وقتل العشرات منتصف الشهر المنصرم", date(2023, 2, 15), "last_month"),
-])
+@pytest.mark.parametrize(
+    "text,expected,rule",
+    [
+        ("وارتفعت حصيلة الضحايا الشهر الماضي", date(2023, 2, 1), "last_month"),
+        ("ونفذ الجيش ثلاث عمليات إنزال الشهر الجاري", date(2023, 3, 1), "this_month"),
+        ("وتصاعدت الهجمات منذ مطلع الشهر الحالي", date(2023, 3, 1), "this_month"),
+        ("وقتل العشرات منتصف الشهر المنصرم", date(2023, 2, 15), "last_month"),
+    ],
+)
 def test_relative_month(text, expected, rule):
     m = only(text)
     assert (m.date, m.precision, m.rule) == (expected, "month", rule)
 
 
-@pytest.mark.parametrize("text,expected,rule", [
-    ("وكانت قوة قد تعرضت يوم 18 من الشهر الجاري لهجوم", date(2023, 3, 18), "day_of_this_month"),
-    ("وفي الـ٢٠ من الشهر الماضي قتل مختار القرية", date(2023, 2, 20), "day_of_last_month"),
-    ("اعتقل في 31 الشهر الماضي", None, None),  # 31 February does not exist
-])
+@pytest.mark.parametrize(
+    "text,expected,rule",
+    [
+        ("وكانت قوة قد تعرضت يوم 18 من الشهر الجاري لهجوم", date(2023, 3, 18), "day_of_this_month"),
+        ("وفي الـ٢٠ من الشهر الماضي قتل مختار القرية", date(2023, 2, 20), "day_of_last_month"),
+        ("اعتقل في 31 الشهر الماضي", None, None),  # 31 February does not exist
+    ],
+)
 def test_day_of_relative_month(text, expected, rule):
     found = dates_in(text)
     if expected is None:
@@ -223,12 +283,16 @@ def test_last_month_across_year_boundary():
 
 # ---------------------------------------------------------------- year precision
 
-@pytest.mark.parametrize("text,expected", [
-    ("وأعلن العراق النصر على التنظيم عام 2017", date(2017, 1, 1)),
-    ("بعد سيطرة المسلحين على المدينة في 2014 نزح الآلاف", date(2014, 1, 1)),
-    ("وأعلنت الحكومة أواخر 2017 انتهاء العمليات", date(2017, 11, 1)),
-    ("منذ العام ٢٠١١ قتل مئات الآلاف", date(2011, 1, 1)),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("وأعلن العراق النصر على التنظيم عام 2017", date(2017, 1, 1)),
+        ("بعد سيطرة المسلحين على المدينة في 2014 نزح الآلاف", date(2014, 1, 1)),
+        ("وأعلنت الحكومة أواخر 2017 انتهاء العمليات", date(2017, 11, 1)),
+        ("منذ العام ٢٠١١ قتل مئات الآلاف", date(2011, 1, 1)),
+    ],
+)
 def test_year_precision(text, expected):
     m = only(text)
     assert m.date == expected and m.precision == "year"
@@ -251,6 +315,7 @@ def test_general_adjective_is_not_this_year():
 
 # ---------------------------------------------------------------- relative days
 
+
 @pytest.mark.parametrize("expr", ["اليوم", "صباح اليوم", "ظهر اليوم", "مساء اليوم", "فجر اليوم"])
 def test_today_forms(expr):
     m = only(f"وأفاد مصدر أمني أن انفجاراً هز المدينة {expr} دون وقوع إصابات")
@@ -263,8 +328,9 @@ def test_today_ordinal_is_not_today():
     assert dates_in("وعادت الاشتباكات في اليوم التالي") == []
 
 
-@pytest.mark.parametrize("expr", ["أمس", "يوم أمس", "البارحة", "ليل أمس", "ليلة أمس", "مساء أمس",
-                                  "فجر أمس", "الليلة الماضية"])
+@pytest.mark.parametrize(
+    "expr", ["أمس", "يوم أمس", "البارحة", "ليل أمس", "ليلة أمس", "مساء أمس", "فجر أمس", "الليلة الماضية"]
+)
 def test_yesterday_forms(expr):
     m = only(f"وأكد المرصد مقتل عنصرين {expr} بانفجار لغم")
     assert m.date == PUB - timedelta(days=1) and m.rule == "yesterday"
@@ -281,10 +347,19 @@ def test_day_before_yesterday(expr):
     assert m.date == PUB - timedelta(days=2)
 
 
-@pytest.mark.parametrize("expr,days", [
-    ("قبل يومين", 2), ("قبل ثلاثة أيام", 3), ("قبل أربعة أيام", 4), ("قبل خمسة أيام", 5),
-    ("قبل 6 أيام", 6), ("قبل ٧ أيام", 7), ("قبل عشرة أيام", 10), ("منذ يومين", 2),
-])
+@pytest.mark.parametrize(
+    "expr,days",
+    [
+        ("قبل يومين", 2),
+        ("قبل ثلاثة أيام", 3),
+        ("قبل أربعة أيام", 4),
+        ("قبل خمسة أيام", 5),
+        ("قبل 6 أيام", 6),
+        ("قبل ٧ أيام", 7),
+        ("قبل عشرة أيام", 10),
+        ("منذ يومين", 2),
+    ],
+)
 def test_days_ago(expr, days):
     m = only(f"وعثر الأهالي على الجثث {expr} في بستان")
     assert m.date == PUB - timedelta(days=days) and m.rule == "days_ago"
@@ -301,17 +376,20 @@ def test_week_relative():
     assert (m.date, m.precision) == (PUB - timedelta(days=14), "week")
 
 
-@pytest.mark.parametrize("expr,expected", [
-    ("يوم الخميس", PUB),                     # the publication's own weekday
-    ("الخميس الماضي", PUB - timedelta(7)),    # ... unless qualified
-    ("فجر الجمعة", date(2023, 3, 3)),
-    ("مساء السبت", date(2023, 3, 4)),
-    ("يوم الإثنين", date(2023, 3, 6)),
-    ("الاثنين", date(2023, 3, 6)),
-    ("الأربعاء الفائت", date(2023, 3, 8)),
-    ("صباح الأحد", date(2023, 3, 5)),
-    ("ظهر الثلاثاء", date(2023, 3, 7)),
-])
+@pytest.mark.parametrize(
+    "expr,expected",
+    [
+        ("يوم الخميس", PUB),  # the publication's own weekday
+        ("الخميس الماضي", PUB - timedelta(7)),  # ... unless qualified
+        ("فجر الجمعة", date(2023, 3, 3)),
+        ("مساء السبت", date(2023, 3, 4)),
+        ("يوم الإثنين", date(2023, 3, 6)),
+        ("الاثنين", date(2023, 3, 6)),
+        ("الأربعاء الفائت", date(2023, 3, 8)),
+        ("صباح الأحد", date(2023, 3, 5)),
+        ("ظهر الثلاثاء", date(2023, 3, 7)),
+    ],
+)
 def test_weekdays(expr, expected):
     m = only(f"وشنت خلايا التنظيم هجوماً {expr} على مقر للجيش")
     assert m.date == expected and m.rule == "weekday"
@@ -344,7 +422,7 @@ def test_several_dates_in_order_non_overlapping():
     found = find_dates(text, PUB)
     assert [m.rule for m in found] == ["yesterday", "absolute", "year", "last_month"]
     assert all(a.end <= b.start for a, b in zip(found, found[1:]))
-    assert all(text[m.start:m.end] == m.text for m in found)
+    assert all(text[m.start : m.end] == m.text for m in found)
 
 
 def test_infer_year():
@@ -355,9 +433,12 @@ def test_infer_year():
 
 # ---------------------------------------------------------------- publication date
 
+
 def test_publication_from_yesterday_anchor_with_explicit_date():
-    text = ("• Monday, 3 June 2024\n\nالسليمانية\n\n"
-            "وقالت وزارة الداخلية في بيان أصدرته أمس الأحد (5 آذار 2023) إن دورية تعرضت لهجوم.")
+    text = (
+        "• Monday, 3 June 2024\n\nالسليمانية\n\n"
+        "وقالت وزارة الداخلية في بيان أصدرته أمس الأحد (5 آذار 2023) إن دورية تعرضت لهجوم."
+    )
     pd = detect_publication_date(text)
     assert pd.date == date(2023, 3, 6) and pd.source == "text_relative"
     assert "5 آذار 2023" in pd.evidence
@@ -392,13 +473,16 @@ def test_labelled_publication_beats_last_update():
     assert detect_publication_date(text).date == date(2022, 7, 12)
 
 
-@pytest.mark.parametrize("header", [
-    "Erbil 15°C الخميس 25 نيسان 11:15",        # page clock with weather, no year
-    "دمشق 22° الأحد 12 أيار 2024 09:30",         # page clock even with a year
-    "• Sunday, 30 June 2024",                    # Latin banner
-    "الخميس 25 نيسان",                            # no year
-    "الاثنين 13 آذار 2023 | 14:20",              # unlabelled clock
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Erbil 15°C الخميس 25 نيسان 11:15",  # page clock with weather, no year
+        "دمشق 22° الأحد 12 أيار 2024 09:30",  # page clock even with a year
+        "• Sunday, 30 June 2024",  # Latin banner
+        "الخميس 25 نيسان",  # no year
+        "الاثنين 13 آذار 2023 | 14:20",  # unlabelled clock
+    ],
+)
 def test_page_clocks_and_banners_are_not_publication_dates(header):
     pd = detect_publication_date(f"{header}\n\nعنوان\n\nقتل ثلاثة أشخاص بهجوم مسلح.")
     assert pd.date is None and pd.source == "unknown" and pd.evidence is None
@@ -433,6 +517,7 @@ def test_is_date_only_line():
 
 # ---------------------------------------------------------------- bundled demo corpus
 
+
 def _seed(prefix: str) -> str:
     [path] = SEEDS.glob(prefix + "*.txt")
     return path.read_text(encoding="utf-8")
@@ -448,20 +533,26 @@ def test_demo_corpus_publication_dates():
     assert (pd4.date, pd4.source) == (date(2021, 8, 3), "text_dateline")
 
 
-@pytest.mark.parametrize("text", [
-    "قانون مكافحة الإرهاب لعام 2005 ما زال ساريا",
-    "ارتفع عدد ضحايا الإرهاب 2019 إلى مستوى قياسي",
-    "وأدان البيان هجمات الإرهاب الماضية",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "قانون مكافحة الإرهاب لعام 2005 ما زال ساريا",
+        "ارتفع عدد ضحايا الإرهاب 2019 إلى مستوى قياسي",
+        "وأدان البيان هجمات الإرهاب الماضية",
+    ],
+)
 def test_a_month_name_inside_a_word_is_not_a_month(text):
     # "اب" (August) ends الإرهاب; only a whole word (or one after و/ف/ب/ل) is a month
     assert not any(d.precision == "month" for d in find_dates(normalize(text), PUB))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("وفي آب 2015 سيطر التنظيم على البلدة", date(2015, 8, 1)),
-    ("بحلول آب 2016 انسحبت القوات", date(2016, 8, 1)),
-    ("اعتقل في آب الماضي", date(2022, 8, 1)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("وفي آب 2015 سيطر التنظيم على البلدة", date(2015, 8, 1)),
+        ("بحلول آب 2016 انسحبت القوات", date(2016, 8, 1)),
+        ("اعتقل في آب الماضي", date(2022, 8, 1)),
+    ],
+)
 def test_august_with_a_proclitic_or_context_word_is_still_found(text, expected):
     assert [d.date for d in find_dates(normalize(text), PUB) if d.precision == "month"] == [expected]

@@ -4,6 +4,7 @@ None of these texts is taken from the bundled articles: each exercises one gener
 (several incidents, updated tolls, background incidents, running totals, sides, dates, places,
 actors) the way agencies and local sites actually phrase it.
 """
+
 import datetime as dt
 
 import pytest
@@ -12,7 +13,7 @@ from orchestration.arabic_nlp.extractor import _extractor, default_seeds_dir, ex
 from orchestration.arabic_nlp.lexicon import Lexicon
 from orchestration.arabic_nlp.normalize import normalize
 
-PUBLISHED = dt.date(2023, 3, 16)   # a Thursday
+PUBLISHED = dt.date(2023, 3, 16)  # a Thursday
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,7 @@ def test_breakdown_by_side_and_total(lexicon):
         "أسفرت المعارك بين قوات سوريا الديمقراطية وخلايا داعش في ريف دير الزور الشرقي، أمس الأربعاء، "
         "عن مقتل 23 شخصاً، 7 منهم من عناصر قسد و16 من مسلحي التنظيم."
     )
-    report, = run(lexicon, text)
+    (report,) = run(lexicon, text)
     assert report.killed == 23
     assert sorted((v.actor_id, v.killed) for v in report.victims) == [("isis", 16), ("sdf", 7)]
     assert admin1(lexicon, report) == "Deir-ez-Zor"
@@ -104,7 +105,7 @@ def test_breakdown_by_side_and_total(lexicon):
 
 def test_weekday_and_night_dates_resolve_against_publication(lexicon):
     text = "قتل شرطي وأصيب آخر بهجوم مسلح على سيطرة أمنية في قضاء الحويجة جنوب غربي كركوك ليل الثلاثاء."
-    report, = run(lexicon, text)
+    (report,) = run(lexicon, text)
     assert report.event_date == dt.date(2023, 3, 14)
     assert report.date_precision == "day"
     assert (report.killed, report.wounded) == (1, 1)
@@ -112,33 +113,35 @@ def test_weekday_and_night_dates_resolve_against_publication(lexicon):
 
 
 def test_unknown_publication_date_leaves_relative_dates_unresolved(lexicon):
-    report, = run(lexicon, "قتل ثلاثة جنود بانفجار عبوة ناسفة في قضاء هيت بمحافظة الأنبار أمس.", published=None)
+    (report,) = run(lexicon, "قتل ثلاثة جنود بانفجار عبوة ناسفة في قضاء هيت بمحافظة الأنبار أمس.", published=None)
     assert report.event_date is None
     assert report.killed == 3
 
 
 def test_place_named_as_reference_point_is_not_the_location(lexicon):
-    text = ("أصيب أربعة من عناصر الحشد الشعبي بهجوم لداعش في ناحية العظيم بمحافظة ديالى "
-            "الواقعة شمال شرق بغداد، صباح اليوم.")
-    report, = run(lexicon, text)
+    text = (
+        "أصيب أربعة من عناصر الحشد الشعبي بهجوم لداعش في ناحية العظيم بمحافظة ديالى الواقعة شمال شرق بغداد، صباح اليوم."
+    )
+    (report,) = run(lexicon, text)
     assert admin1(lexicon, report) == "Diyala"
     assert report.wounded == 4
     assert report.actor2_id == "pmf"
 
 
 def test_perpetrator_named_later_replaces_gunmen(lexicon):
-    text = ("هاجم مسلحون مجهولون منزلاً في قرية تابعة لقضاء خانقين بمحافظة ديالى ليل أمس، ما أسفر عن مقتل "
-            "ثلاثة مدنيين. وقالت مصادر أمنية إن الهجوم نفذته خلية تابعة لتنظيم داعش.")
-    report, = run(lexicon, text)
+    text = (
+        "هاجم مسلحون مجهولون منزلاً في قرية تابعة لقضاء خانقين بمحافظة ديالى ليل أمس، ما أسفر عن مقتل "
+        "ثلاثة مدنيين. وقالت مصادر أمنية إن الهجوم نفذته خلية تابعة لتنظيم داعش."
+    )
+    (report,) = run(lexicon, text)
     assert report.killed == 3
     assert report.actor1_id == "isis"
     assert report.actor2_id == "civilians"
 
 
 def test_drone_strike_actor_and_type(lexicon):
-    text = ("قتل عنصران من قوات سوريا الديمقراطية بقصف مسيّرة تركية استهدف سيارتهما قرب مدينة القامشلي "
-            "صباح اليوم الخميس.")
-    report, = run(lexicon, text)
+    text = "قتل عنصران من قوات سوريا الديمقراطية بقصف مسيّرة تركية استهدف سيارتهما قرب مدينة القامشلي صباح اليوم الخميس."
+    (report,) = run(lexicon, text)
     assert report.killed == 2
     assert report.actor1_id == "turkish_forces"
     assert report.actor2_id == "sdf"
@@ -147,61 +150,73 @@ def test_drone_strike_actor_and_type(lexicon):
 
 def test_no_casualties_is_a_stated_zero(lexicon):
     text = "انفجرت عبوة ناسفة على رتل للجيش العراقي في قضاء بيجي بمحافظة صلاح الدين ظهر اليوم دون وقوع إصابات."
-    report, = run(lexicon, text)
+    (report,) = run(lexicon, text)
     assert (report.killed, report.wounded) == (0, 0)
 
 
 def test_every_figure_keeps_its_evidence_and_rule(lexicon):
     text = "استشهد مدنيان بقصف مدفعي استهدف بلدة في ريف إدلب الجنوبي يوم الثلاثاء."
-    report, = run(lexicon, text)
+    (report,) = run(lexicon, text)
     assert report.killed == 2
     assert "استشهد مدنيان" in report.evidence
     assert report.killed_rule and "dual" in report.killed_rule
 
 
 def test_denied_reports_are_not_incidents(lexicon):
-    text = ("نفت قيادة عمليات نينوى، اليوم الخميس، الأنباء التي تحدثت عن مقتل ثمانية جنود بهجوم على "
-            "مقر عسكري في قضاء تلعفر، مؤكدة أنها عارية عن الصحة.")
+    text = (
+        "نفت قيادة عمليات نينوى، اليوم الخميس، الأنباء التي تحدثت عن مقتل ثمانية جنود بهجوم على "
+        "مقر عسكري في قضاء تلعفر، مؤكدة أنها عارية عن الصحة."
+    )
     assert run(lexicon, text) == []
 
 
 def test_anniversaries_are_not_incidents(lexicon):
-    text = ("استذكر أهالي قضاء سنجار، اليوم، الذكرى السنوية للهجوم الذي شنه تنظيم داعش في آب 2014 "
-            "وراح ضحيته أكثر من خمسة آلاف مدني.")
+    text = (
+        "استذكر أهالي قضاء سنجار، اليوم، الذكرى السنوية للهجوم الذي شنه تنظيم داعش في آب 2014 "
+        "وراح ضحيته أكثر من خمسة آلاف مدني."
+    )
     assert run(lexicon, text) == []
 
 
 def test_retaliation_with_its_own_toll_is_another_incident(lexicon):
-    text = ("قتل أربعة من عناصر قوات النظام بقصف صاروخي نفذته فصائل المعارضة على مواقعهم في ريف حماة "
-            "الشمالي، صباح اليوم.\n"
-            "وردت قوات النظام بقصف مدفعي على بلدة في ريف إدلب الجنوبي، ما أدى إلى مقتل مدنيين اثنين.")
+    text = (
+        "قتل أربعة من عناصر قوات النظام بقصف صاروخي نفذته فصائل المعارضة على مواقعهم في ريف حماة "
+        "الشمالي، صباح اليوم.\n"
+        "وردت قوات النظام بقصف مدفعي على بلدة في ريف إدلب الجنوبي، ما أدى إلى مقتل مدنيين اثنين."
+    )
     reports = run(lexicon, text)
     assert [(r.killed, admin1(lexicon, r)) for r in reports] == [(4, "Hama"), (2, "Idleb")]
     assert reports[1].actor1_id == "sy_army" and reports[1].actor2_id == "civilians"
 
 
 def test_clash_between_two_named_sides(lexicon):
-    text = ("اندلعت اشتباكات بين قوات سوريا الديمقراطية ومسلحين من داعش في بلدة الشحيل بريف دير الزور، "
-            "أمس الأربعاء، أسفرت عن مقتل ثلاثة عناصر من قسد.")
-    report, = run(lexicon, text)
+    text = (
+        "اندلعت اشتباكات بين قوات سوريا الديمقراطية ومسلحين من داعش في بلدة الشحيل بريف دير الزور، "
+        "أمس الأربعاء، أسفرت عن مقتل ثلاثة عناصر من قسد."
+    )
+    (report,) = run(lexicon, text)
     assert (report.actor1_id, report.actor2_id) == ("sdf", "isis") or report.actor1_id == "isis"
     assert report.killed == 3
     assert report.event_date == PUBLISHED - dt.timedelta(days=1)
 
 
 def test_the_day_of_a_statement_gives_way_to_the_day_of_the_attack(lexicon):
-    text = ("أعلنت خلية الإعلام الأمني، اليوم الخميس، مقتل ستة إرهابيين بضربة جوية نفذتها طائرات القوة "
-            "الجوية العراقية مساء الثلاثاء على وكر في جبال حمرين.")
-    report, = run(lexicon, text)
+    text = (
+        "أعلنت خلية الإعلام الأمني، اليوم الخميس، مقتل ستة إرهابيين بضربة جوية نفذتها طائرات القوة "
+        "الجوية العراقية مساء الثلاثاء على وكر في جبال حمرين."
+    )
+    (report,) = run(lexicon, text)
     assert report.killed == 6
     assert report.event_date == dt.date(2023, 3, 14)
     assert report.actor1_id == "iq_army" and report.actor2_id == "isis"
 
 
 def test_scene_set_one_sentence_before_the_toll(lexicon):
-    text = ("شن مسلحو داعش هجوماً على نقطة للجيش العراقي في قضاء الدبس بمحافظة كركوك ليل أمس.\n"
-            "وأسفر الهجوم عن مقتل جنديين وإصابة ثلاثة آخرين.")
-    report, = run(lexicon, text)
+    text = (
+        "شن مسلحو داعش هجوماً على نقطة للجيش العراقي في قضاء الدبس بمحافظة كركوك ليل أمس.\n"
+        "وأسفر الهجوم عن مقتل جنديين وإصابة ثلاثة آخرين."
+    )
+    (report,) = run(lexicon, text)
     assert (report.killed, report.wounded) == (2, 3)
     assert admin1(lexicon, report) == "Kirkuk"
     assert report.event_date == PUBLISHED - dt.timedelta(days=1)
@@ -209,9 +224,11 @@ def test_scene_set_one_sentence_before_the_toll(lexicon):
 
 
 def test_a_clause_about_the_same_operation_stays_in_it(lexicon):
-    text = ("أعلنت قيادة العمليات المشتركة، اليوم، مقتل 9 إرهابيين في عملية أمنية بصحراء الأنبار، "
-            "فيما أصيب جنديان خلال العملية.")
-    report, = run(lexicon, text)
+    text = (
+        "أعلنت قيادة العمليات المشتركة، اليوم، مقتل 9 إرهابيين في عملية أمنية بصحراء الأنبار، "
+        "فيما أصيب جنديان خلال العملية."
+    )
+    (report,) = run(lexicon, text)
     assert (report.killed, report.wounded) == (9, 2)
     assert admin1(lexicon, report) == "Anbar"
 
@@ -224,7 +241,7 @@ def test_an_incident_told_again_later_is_one_report(lexicon):
         "وأشار إلى أن خلايا التنظيم تستغل الطبيعة الجغرافية الوعرة للتسلل.\n"
         "وكان الهجوم الذي استهدف الثكنة قد أسفر عن مقتل ثلاثة جنود، بحسب مصادر أمنية."
     )
-    report, = run(lexicon, text)
+    (report,) = run(lexicon, text)
     assert report.killed == 3
 
 
@@ -234,9 +251,11 @@ def test_judicial_executions_are_not_conflict_events(lexicon):
 
 
 def test_an_earlier_incident_without_a_date_is_left_undated(lexicon):
-    text = ("أصيب شرطيان بانفجار عبوة ناسفة في قضاء الحويجة بكركوك صباح اليوم.\n"
-            "وقال مسؤول محلي إن المنطقة تشهد نشاطاً لخلايا التنظيم.\n"
-            "وكان هجوم مماثل قد أسفر عن مقتل خمسة جنود في ناحية الرياض.")
+    text = (
+        "أصيب شرطيان بانفجار عبوة ناسفة في قضاء الحويجة بكركوك صباح اليوم.\n"
+        "وقال مسؤول محلي إن المنطقة تشهد نشاطاً لخلايا التنظيم.\n"
+        "وكان هجوم مماثل قد أسفر عن مقتل خمسة جنود في ناحية الرياض."
+    )
     first, earlier = run(lexicon, text)
     assert (first.wounded, first.event_date) == (2, PUBLISHED)
     assert (earlier.killed, earlier.event_date, earlier.date_rule) == (5, None, "earlier_undated")
@@ -248,47 +267,67 @@ def test_scattered_attacks_over_days_are_a_tally_not_an_incident(lexicon):
 
 
 def test_an_earlier_toll_told_after_the_update_keeps_the_latest(lexicon):
-    text = ("ارتفعت حصيلة ضحايا التفجير الانتحاري الذي استهدف سوقاً في قضاء الطارمية إلى 12 قتيلاً و25 جريحاً.\n"
-            "وكان مصدر طبي قد أفاد في وقت سابق بمقتل 8 أشخاص وإصابة 20 آخرين.")
-    report, = run(lexicon, text)
+    text = (
+        "ارتفعت حصيلة ضحايا التفجير الانتحاري الذي استهدف سوقاً في قضاء الطارمية إلى 12 قتيلاً و25 جريحاً.\n"
+        "وكان مصدر طبي قد أفاد في وقت سابق بمقتل 8 أشخاص وإصابة 20 آخرين."
+    )
+    (report,) = run(lexicon, text)
     assert (report.killed, report.wounded) == (12, 25)
 
 
 def test_a_speakers_city_is_not_the_incident_place(lexicon):
-    text = ("وقال المتحدث باسم وزارة البيشمركة في مؤتمر صحفي عقده في أربيل، اليوم، إن هجوماً لمسلحي داعش "
-            "على قرية تابعة لقضاء خانقين أسفر عن مقتل مدنيين اثنين.")
-    report, = run(lexicon, text)
+    text = (
+        "وقال المتحدث باسم وزارة البيشمركة في مؤتمر صحفي عقده في أربيل، اليوم، إن هجوماً لمسلحي داعش "
+        "على قرية تابعة لقضاء خانقين أسفر عن مقتل مدنيين اثنين."
+    )
+    (report,) = run(lexicon, text)
     assert admin1(lexicon, report) == "Diyala"
     assert report.killed == 2
 
 
 def test_incidents_abroad_are_out_of_scope(lexicon):
-    text = ("استشهد 14 فلسطينياً وأصيب العشرات بغارات إسرائيلية على مخيم جباليا شمال قطاع غزة فجر اليوم.\n"
-            "وفي جنوب لبنان، قتل ثلاثة أشخاص بغارة إسرائيلية على بلدة حدودية.")
+    text = (
+        "استشهد 14 فلسطينياً وأصيب العشرات بغارات إسرائيلية على مخيم جباليا شمال قطاع غزة فجر اليوم.\n"
+        "وفي جنوب لبنان، قتل ثلاثة أشخاص بغارة إسرائيلية على بلدة حدودية."
+    )
     assert run(lexicon, text) == []
 
 
 def test_a_strike_from_abroad_on_syria_is_in_scope(lexicon):
     text = "قتل أربعة عسكريين بغارات إسرائيلية استهدفت مواقع في ريف دمشق الغربي فجر اليوم، بحسب وزارة الدفاع السورية."
-    report, = run(lexicon, text)
+    (report,) = run(lexicon, text)
     assert report.killed == 4
     assert admin1(lexicon, report) == "Rural Damascus"
     assert report.actor1_id == "israeli_forces"
 
 
 def test_kama_starts_another_incident_in_the_same_sentence(lexicon):
-    text = ("قتل جندي بانفجار عبوة ناسفة في قضاء الشرقاط بمحافظة صلاح الدين، كما أصيب مدنيان بقصف "
-            "مدفعي على قرية في ناحية العظيم بمحافظة ديالى، صباح اليوم.")
+    text = (
+        "قتل جندي بانفجار عبوة ناسفة في قضاء الشرقاط بمحافظة صلاح الدين، كما أصيب مدنيان بقصف "
+        "مدفعي على قرية في ناحية العظيم بمحافظة ديالى، صباح اليوم."
+    )
     reports = run(lexicon, text)
     assert [(r.killed, r.wounded, admin1(lexicon, r)) for r in reports] == [
-        (1, None, "Salah al-Din"), (None, 2, "Diyala")]
+        (1, None, "Salah al-Din"),
+        (None, 2, "Diyala"),
+    ]
 
 
-@pytest.mark.parametrize("sentence", [
-    "نفى مصدر أمني مقتل جنود", "ونفت الوزارة الأنباء", "مصدر ينفي الهجوم", "الأنباء عارية عن الصحة",
-    "لا صحة لمقتل الجنود", "الأنباء غير صحيحة", "شائعات عن مقتل قائد", "في الذكرى السنوية للمجزرة",
-    "إحياء ذكرى الضحايا", "ذكرى الهجوم",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "نفى مصدر أمني مقتل جنود",
+        "ونفت الوزارة الأنباء",
+        "مصدر ينفي الهجوم",
+        "الأنباء عارية عن الصحة",
+        "لا صحة لمقتل الجنود",
+        "الأنباء غير صحيحة",
+        "شائعات عن مقتل قائد",
+        "في الذكرى السنوية للمجزرة",
+        "إحياء ذكرى الضحايا",
+        "ذكرى الهجوم",
+    ],
+)
 def test_denials_and_commemorations_in_every_wording(lexicon, sentence):
     assert "denial_or_memory" in _extractor(lexicon).cues.scan(normalize(sentence))
 

@@ -1,4 +1,5 @@
 """The words of numbers and dates are data (dbt_project/seeds/*.csv): well-formed, and checked on load."""
+
 import csv
 
 import pytest
@@ -14,7 +15,7 @@ FILES = {numbers.NUMBER_WORDS_FILE: numbers.NUMBER_WORD_KINDS, dates.DATE_WORDS_
 def test_the_seed_files_load_and_are_well_formed(name):
     kinds = FILES[name]
     words = load_words(name, kinds)
-    assert words and {w.kind for w in words} == set(kinds)      # every kind is used, none unknown
+    assert words and {w.kind for w in words} == set(kinds)  # every kind is used, none unknown
     with open(SEEDS_DIR / name, encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == COLUMNS
@@ -26,7 +27,7 @@ def test_the_seed_files_load_and_are_well_formed(name):
         assert (w.value is None) if allowed is None else (w.value in allowed)
         if w.value is not None:
             values.setdefault(w.word, set()).add(w.value)
-    assert {word: v for word, v in values.items() if len(v) > 1} == {}   # no word with two values
+    assert {word: v for word, v in values.items() if len(v) > 1} == {}  # no word with two values
     raw = [(row[0].strip(), row[1].strip()) for row in rows[1:]]
     assert len(raw) == len(set(raw)), "a row is listed twice"
 
@@ -40,9 +41,15 @@ def test_the_modules_read_their_words_from_the_seeds():
     assert {"اب", "ماي", "اوت", "مايس"} <= dates._AMBIGUOUS_MONTHS
     assert dates.WEEKDAYS[normalize("الجمعة")] == 4 and dates.WEEKDAYS["الاتنين"] == 0
     assert dates._MODIFIER_DAY[normalize("أواخر")] == 25 and dates._MODIFIER_MONTH[normalize("منتصف")] == 7
-    assert normalize("مطلع") not in dates._MODIFIER_DAY      # the first day is the default
-    assert dates._ANCHOR_OFFSET.items() >= {("اول من امس", 2), ("اول امس", 2), ("امس الاول", 2),
-                                            ("امس", 1), ("البارحه", 1), ("اليوم", 0)}
+    assert normalize("مطلع") not in dates._MODIFIER_DAY  # the first day is the default
+    assert dates._ANCHOR_OFFSET.items() >= {
+        ("اول من امس", 2),
+        ("اول امس", 2),
+        ("امس الاول", 2),
+        ("امس", 1),
+        ("البارحه", 1),
+        ("اليوم", 0),
+    }
     assert {"الماضي", "الفايت", "المنصرم", "السابق"} <= dates._PAST_QUALS
     assert {"المقبل", "القادم"} <= dates._NEXT_QUALS and not dates._PAST_QUALS & dates._NEXT_QUALS
 
@@ -51,16 +58,19 @@ def _write(tmp_path, body):
     (tmp_path / "words.csv").write_text("word_ar,kind,value,note\n" + body, encoding="utf-8")
 
 
-@pytest.mark.parametrize("body,message", [
-    ("ثلاثة,unit,3,\nاربعة,digit,4,\n", "words.csv:3: kind 'digit' is not one of"),
-    ("ثلاثة,unit,three,\n", "words.csv:2: kind 'unit' needs an integer value"),
-    ("ثلاثة,unit,30,\n", "words.csv:2: value 30 is not allowed for kind 'unit' (1..9)"),
-    ("عدد من,vague,3,\n", "words.csv:2: kind 'vague' takes no value"),
-    (",unit,3,\n", "words.csv:2: word_ar is empty"),
-    ("ثلاثة,unit,3,\nثلاثه,unit,4,\n", "words.csv:3: 'ثلاثه' (ثلاثه) already has the value 3 (unit) on line 2"),
-    ("ثلاثة,unit\n", "words.csv:2: expected 4 fields"),
-    ("ثلاثة,unit,3,,extra\n", "words.csv:2: expected 4 fields"),
-])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("ثلاثة,unit,3,\nاربعة,digit,4,\n", "words.csv:3: kind 'digit' is not one of"),
+        ("ثلاثة,unit,three,\n", "words.csv:2: kind 'unit' needs an integer value"),
+        ("ثلاثة,unit,30,\n", "words.csv:2: value 30 is not allowed for kind 'unit' (1..9)"),
+        ("عدد من,vague,3,\n", "words.csv:2: kind 'vague' takes no value"),
+        (",unit,3,\n", "words.csv:2: word_ar is empty"),
+        ("ثلاثة,unit,3,\nثلاثه,unit,4,\n", "words.csv:3: 'ثلاثه' (ثلاثه) already has the value 3 (unit) on line 2"),
+        ("ثلاثة,unit\n", "words.csv:2: expected 4 fields"),
+        ("ثلاثة,unit,3,,extra\n", "words.csv:2: expected 4 fields"),
+    ],
+)
 def test_a_malformed_row_is_an_error_naming_file_and_line(tmp_path, body, message):
     _write(tmp_path, body)
     with pytest.raises(LanguageDataError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -79,4 +89,7 @@ def test_spellings_that_normalise_alike_are_one_word_and_blank_lines_are_skipped
     _write(tmp_path, "آذار,month,3,\nاذار,month,3,\n\nمايس,month_ambiguous,5,Iraqi\n")
     words = load_words("words.csv", dates.DATE_WORD_KINDS, seeds_dir=tmp_path)
     assert [(w.word, w.kind, w.value, w.line) for w in words] == [
-        ("اذار", "month", 3, 2), ("اذار", "month", 3, 3), ("مايس", "month_ambiguous", 5, 5)]
+        ("اذار", "month", 3, 2),
+        ("اذار", "month", 3, 3),
+        ("مايس", "month_ambiguous", 5, 5),
+    ]

@@ -1,4 +1,5 @@
 """Unit tests for orchestration.arabic_nlp.normalize."""
+
 from orchestration.arabic_nlp import normalize as nz
 from orchestration.arabic_nlp.normalize import normalize
 

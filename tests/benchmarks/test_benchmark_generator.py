@@ -1,4 +1,5 @@
 """The benchmark corpus generator: distinct, realistic pages whose article text trafilatura gets back."""
+
 import hashlib
 import re
 import sys
@@ -47,18 +48,26 @@ def test_pages_distinct_and_carry_boilerplate(corpus):
     bodies = [re.search(r'<div class="post-content">(.*?)</div>', h, re.S).group(1) for h in pages]
     assert len({hashlib.sha256(b.encode()).hexdigest() for b in bodies}) == len(bodies)
     for h in pages:
-        for marker in ('property="og:title"', 'property="article:published_time"', '<nav class="main-nav">',
-                       "اقرأ أيضاً", "الأكثر قراءة", "share-fb", "<footer", "application/ld+json"):
+        for marker in (
+            'property="og:title"',
+            'property="article:published_time"',
+            '<nav class="main-nav">',
+            "اقرأ أيضاً",
+            "الأكثر قراءة",
+            "share-fb",
+            "<footer",
+            "application/ld+json",
+        ):
             assert marker in h, marker
 
 
 def test_variation_swaps_places_and_figures():
     seeds = g.load_seeds()
-    arts = [g.make_article(seeds, i, seed=1) for i in range(0, 50, 5)]   # all from seed file 0
+    arts = [g.make_article(seeds, i, seed=1) for i in range(0, 50, 5)]  # all from seed file 0
     texts = [" ".join(a.paragraphs) for a in arts]
-    assert len({tuple(sorted(a.paragraphs[1:-1])) for a in arts}) > 1          # different figures/places
-    assert len({a.paragraphs[1] for a in arts}) > 1                             # shuffled order
-    assert any("كركوك" not in t for t in texts)                                 # Kirkuk swapped away
+    assert len({tuple(sorted(a.paragraphs[1:-1])) for a in arts}) > 1  # different figures/places
+    assert len({a.paragraphs[1] for a in arts}) > 1  # shuffled order
+    assert any("كركوك" not in t for t in texts)  # Kirkuk swapped away
     assert len({a.published.date() for a in arts}) > 1
     assert len({a.site for a in arts}) > 1
 

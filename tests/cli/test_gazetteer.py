@@ -1,5 +1,6 @@
 """Lexicon seed data integrity: governorates, coordinates, ids, alias lengths, actor references,
 and that places_geonames.csv is what the builder produces."""
+
 import csv
 import re
 from pathlib import Path
@@ -10,15 +11,55 @@ from orchestration.arabic_nlp.normalize import normalize
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 ADMIN1 = {
-    "Iraq": {"Baghdad", "Basrah", "Ninewa", "Anbar", "Salah al-Din", "Kirkuk", "Diyala", "Babil", "Karbala",
-             "Najaf", "Wasit", "Maysan", "Dhi-Qar", "Muthanna", "Qadissiya", "Erbil", "Duhok",
-             "Sulaymaniyah", "Halabja"},
-    "Syria": {"Aleppo", "Idleb", "Lattakia", "Tartous", "Hama", "Homs", "Damascus", "Rural Damascus", "Dar'a",
-              "As-Sweida", "Quneitra", "Deir-ez-Zor", "Ar-Raqqa", "Al-Hasakeh"},
+    "Iraq": {
+        "Baghdad",
+        "Basrah",
+        "Ninewa",
+        "Anbar",
+        "Salah al-Din",
+        "Kirkuk",
+        "Diyala",
+        "Babil",
+        "Karbala",
+        "Najaf",
+        "Wasit",
+        "Maysan",
+        "Dhi-Qar",
+        "Muthanna",
+        "Qadissiya",
+        "Erbil",
+        "Duhok",
+        "Sulaymaniyah",
+        "Halabja",
+    },
+    "Syria": {
+        "Aleppo",
+        "Idleb",
+        "Lattakia",
+        "Tartous",
+        "Hama",
+        "Homs",
+        "Damascus",
+        "Rural Damascus",
+        "Dar'a",
+        "As-Sweida",
+        "Quneitra",
+        "Deir-ez-Zor",
+        "Ar-Raqqa",
+        "Al-Hasakeh",
+    },
 }
-BBOX = {"Iraq": (29.0, 37.5, 38.7, 48.7), "Syria": (32.3, 37.4, 35.6, 42.5)}   # lat_min, lat_max, lon_min, lon_max
-ACTOR_TYPES = {"State Forces", "Rebel Groups", "Political Militias", "Identity Militias", "Rioters", "Protesters",
-               "Civilians", "External/Other Forces"}
+BBOX = {"Iraq": (29.0, 37.5, 38.7, 48.7), "Syria": (32.3, 37.4, 35.6, 42.5)}  # lat_min, lat_max, lon_min, lon_max
+ACTOR_TYPES = {
+    "State Forces",
+    "Rebel Groups",
+    "Political Militias",
+    "Identity Militias",
+    "Rioters",
+    "Protesters",
+    "Civilians",
+    "External/Other Forces",
+}
 
 
 def read(name):
@@ -76,7 +117,7 @@ def test_ids_unique_across_gazetteers():
 @pytest.mark.parametrize("name", ["places.csv", "places_geonames.csv", "actors.csv", "event_triggers.csv"])
 def test_no_short_aliases(name):
     for r in read(name):
-        for a in (aliases(r) if "name_ar" in r else r["aliases_ar"].split("|")):
+        for a in aliases(r) if "name_ar" in r else r["aliases_ar"].split("|"):
             assert letters(a) >= 3, (name, a)
 
 
@@ -90,8 +131,17 @@ def test_curated_place_aliases_unambiguous():
 def test_curated_size_and_feature_types():
     rows = read("places.csv")
     assert len(rows) >= 300
-    assert {r["feature_type"] for r in rows} <= {"country", "admin1", "admin2", "admin3", "city", "town",
-                                                  "village", "site", "region"}
+    assert {r["feature_type"] for r in rows} <= {
+        "country",
+        "admin1",
+        "admin2",
+        "admin3",
+        "city",
+        "town",
+        "village",
+        "site",
+        "region",
+    }
     regions = [r for r in rows if r["feature_type"] == "region"]
     assert {r["country"] for r in regions} == {"Iraq", "Syria"}
 
@@ -101,8 +151,16 @@ def test_actors_valid_and_victim_groups_exist():
     assert all(r["actor_type"] in ACTOR_TYPES for r in actors.values())
     groups = {g for r in read("victim_nouns.csv") for g in (r["group_iraq"], r["group_syria"]) if g}
     assert groups <= set(actors)
-    for aid in ("isis", "iq_army", "sy_army", "iq_police", "iq_federal_police", "iq_security_forces",
-                "civilians", "sdf"):
+    for aid in (
+        "isis",
+        "iq_army",
+        "sy_army",
+        "iq_police",
+        "iq_federal_police",
+        "iq_security_forces",
+        "civilians",
+        "sdf",
+    ):
         assert aid in actors
     names = {aid: r["name"] for aid, r in actors.items()}
     assert "ISIS" in names["isis"] and "Iraqi Federal Police" in names["iq_federal_police"]
@@ -111,12 +169,19 @@ def test_actors_valid_and_victim_groups_exist():
 
 def test_triggers_valid():
     for r in read("event_triggers.csv"):
-        assert r["event_type"] in {"Battles", "Violence against civilians", "Explosions/Remote violence",
-                                   "Protests", "Riots", "Strategic developments"}
+        assert r["event_type"] in {
+            "Battles",
+            "Violence against civilians",
+            "Explosions/Remote violence",
+            "Protests",
+            "Riots",
+            "Strategic developments",
+        }
         int(r["priority"])
 
 
 def test_builder_reproduces_committed_geonames_csv():
     from orchestration.cli.build_gazetteer import build_rows, render
+
     committed = (SEEDS / "places_geonames.csv").read_text(encoding="utf-8")
     assert render(build_rows(SEEDS)) == committed, "re-run: python -m orchestration.cli.build_gazetteer"

@@ -1,4 +1,5 @@
 """Helpers for the collector's tests: a fake clock and a small news site on pytest-httpserver."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,9 +43,11 @@ def page_html(title: str, paragraphs: list[str], meta_date: str | None = None, c
     meta = f'<meta property="article:published_time" content="{meta_date}">' if meta_date else ""
     cs = f'<meta charset="{charset}">' if charset else ""
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    return (f"<!doctype html><html lang='ar' dir='rtl'><head>{cs}<title>{escape(title)}</title>{meta}</head>"
-            f"<body><nav><a href='/'>الرئيسية</a></nav><article><h1>{escape(title)}</h1>{body}</article>"
-            f"<footer>جميع الحقوق محفوظة</footer></body></html>")
+    return (
+        f"<!doctype html><html lang='ar' dir='rtl'><head>{cs}<title>{escape(title)}</title>{meta}</head>"
+        f"<body><nav><a href='/'>الرئيسية</a></nav><article><h1>{escape(title)}</h1>{body}</article>"
+        f"<footer>جميع الحقوق محفوظة</footer></body></html>"
+    )
 
 
 ARABIC_PARAS = [
@@ -64,10 +67,15 @@ def rss(items: list[tuple[str, str, str | None]], xml_base: str | None = None, e
     base = f' xml:base="{xml_base}"' if xml_base else ""
     entries = "".join(
         f"<item><title>{escape(t)}</title><link>{escape(link)}</link>"
-        + (f"<pubDate>{d}</pubDate>" if d else "") + "</item>" for link, t, d in items)
-    doc = (f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0" '
-           f'xmlns:xml="http://www.w3.org/XML/1998/namespace"><channel{base}><title>موقع</title>'
-           f"<link>/</link><description>x</description>{entries}</channel></rss>")
+        + (f"<pubDate>{d}</pubDate>" if d else "")
+        + "</item>"
+        for link, t, d in items
+    )
+    doc = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0" '
+        f'xmlns:xml="http://www.w3.org/XML/1998/namespace"><channel{base}><title>موقع</title>'
+        f"<link>/</link><description>x</description>{entries}</channel></rss>"
+    )
     return doc.encode(encoding)
 
 
@@ -75,10 +83,13 @@ def atom(entries: list[tuple[str, str, str | None]], xml_base: str | None = None
     base = f' xml:base="{xml_base}"' if xml_base else ""
     body = "".join(
         f'<entry><title>{escape(t)}</title><link rel="alternate" href="{escape(href)}"/>'
-        f"<id>urn:x:{i}</id>" + (f"<published>{d}</published><updated>{d}</updated>" if d else "")
-        + "</entry>" for i, (href, t, d) in enumerate(entries))
-    return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"{base}>'
-            f"<title>موقع</title><id>urn:x</id><updated>2026-01-01T00:00:00Z</updated>{body}</feed>").encode()
+        f"<id>urn:x:{i}</id>" + (f"<published>{d}</published><updated>{d}</updated>" if d else "") + "</entry>"
+        for i, (href, t, d) in enumerate(entries)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"{base}>'
+        f"<title>موقع</title><id>urn:x</id><updated>2026-01-01T00:00:00Z</updated>{body}</feed>"
+    ).encode()
 
 
 def news_sitemap(urls: list[tuple[str, str | None, str | None]]) -> bytes:
@@ -87,26 +98,41 @@ def news_sitemap(urls: list[tuple[str, str | None, str | None]]) -> bytes:
     for loc, d, t in urls:
         news = ""
         if d or t:
-            news = ("<news:news><news:publication><news:name>موقع</news:name><news:language>ar</news:language>"
-                    "</news:publication>" + (f"<news:publication_date>{d}</news:publication_date>" if d else "")
-                    + (f"<news:title>{escape(t)}</news:title>" if t else "") + "</news:news>")
+            news = (
+                "<news:news><news:publication><news:name>موقع</news:name><news:language>ar</news:language>"
+                "</news:publication>"
+                + (f"<news:publication_date>{d}</news:publication_date>" if d else "")
+                + (f"<news:title>{escape(t)}</news:title>" if t else "")
+                + "</news:news>"
+            )
         body += f"<url><loc>{escape(loc)}</loc>{news}</url>"
-    return ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + body + "</urlset>").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + body + "</urlset>"
+    ).encode()
 
 
 def plain_sitemap(urls: list[tuple[str, str | None]]) -> bytes:
-    body = "".join(f"<url><loc>{escape(loc)}</loc>" + (f"<lastmod>{m}</lastmod>" if m else "") + "</url>"
-                   for loc, m in urls)
-    return ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + body + "</urlset>").encode()
+    body = "".join(
+        f"<url><loc>{escape(loc)}</loc>" + (f"<lastmod>{m}</lastmod>" if m else "") + "</url>" for loc, m in urls
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + body
+        + "</urlset>"
+    ).encode()
 
 
 def sitemap_index(children: list[tuple[str, str | None]]) -> bytes:
-    body = "".join(f"<sitemap><loc>{escape(loc)}</loc>" + (f"<lastmod>{m}</lastmod>" if m else "") + "</sitemap>"
-                   for loc, m in children)
-    return ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + body + "</sitemapindex>").encode()
+    body = "".join(
+        f"<sitemap><loc>{escape(loc)}</loc>" + (f"<lastmod>{m}</lastmod>" if m else "") + "</sitemap>"
+        for loc, m in children
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + body
+        + "</sitemapindex>"
+    ).encode()
 
 
 class Site:
@@ -123,23 +149,37 @@ class Site:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def serve(self, path: str, body, *, content_type: str = "text/html; charset=utf-8", status: int = 200,
-              headers: dict | None = None) -> None:
-        self.server.expect_request(path).respond_with_data(body, status=status, headers=headers or {},
-                                                           content_type=content_type)
+    def serve(
+        self,
+        path: str,
+        body,
+        *,
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+        headers: dict | None = None,
+    ) -> None:
+        self.server.expect_request(path).respond_with_data(
+            body, status=status, headers=headers or {}, content_type=content_type
+        )
 
     def handle(self, path: str, func) -> None:
         self.server.expect_request(path).respond_with_handler(func)
 
     def conditional(self, path: str, body_ref: dict, content_type: str = "application/rss+xml") -> None:
         """Serve body_ref['body'] with an ETag that changes with it; 304 on a matching If-None-Match."""
+
         def handler(req: Request) -> Response:
             body = body_ref["body"]
             etag = body_ref.get("etag") or '"%x"' % (hash(body) & 0xFFFFFFFF)
             if req.headers.get("If-None-Match") == etag and not body_ref.get("ignore_conditional"):
                 return Response(status=304, headers={"ETag": etag})
-            return Response(body, status=200, content_type=content_type,
-                            headers={"ETag": etag, "Last-Modified": "Mon, 01 Jan 2026 00:00:00 GMT"})
+            return Response(
+                body,
+                status=200,
+                content_type=content_type,
+                headers={"ETag": etag, "Last-Modified": "Mon, 01 Jan 2026 00:00:00 GMT"},
+            )
+
         self.handle(path, handler)
 
     def robots(self, text: str = "User-agent: *\nAllow: /\n") -> None:
@@ -156,8 +196,14 @@ class Site:
 
 
 def source(site: Site, path: str, kind: str = "rss", **kw) -> Source:
-    data = {"id": kw.pop("id", "site"), "name": kw.pop("name", "Test site"), "kind": kind,
-            "url": site.url(path), "enabled": True, "min_delay_s": kw.pop("min_delay_s", 0)}
+    data = {
+        "id": kw.pop("id", "site"),
+        "name": kw.pop("name", "Test site"),
+        "kind": kind,
+        "url": site.url(path),
+        "enabled": True,
+        "min_delay_s": kw.pop("min_delay_s", 0),
+    }
     return Source.model_validate({**data, **kw})
 
 

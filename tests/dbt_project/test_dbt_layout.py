@@ -59,7 +59,7 @@ def test_the_marts_read_the_flagged_reports_and_share_their_report_columns():
         assert "ref('int_event_reports_flagged')" in text
         for block in ("key", "description", "provenance", "extraction", "corrections"):
             assert f"select_mart_columns('{block}'" in text, (name, block)
-    for sql in MODELS.rglob("*.sql"):   # nothing downstream of the split reads its first step
+    for sql in MODELS.rglob("*.sql"):  # nothing downstream of the split reads its first step
         if sql.stem not in ("int_event_reports_classified",):
             assert "ref('int_event_reports_enriched')" not in sql.read_text(encoding="utf-8"), sql.stem
 
@@ -67,10 +67,26 @@ def test_the_marts_read_the_flagged_reports_and_share_their_report_columns():
 def _compile_inline(tmp_path: Path, expression: str, *vars_args: str) -> str:
     env = dict(os.environ, WAREHOUSE_PATH=str(tmp_path / "w.duckdb"), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     result = subprocess.run(
-        [str(DBT_BIN), "--quiet", "compile", "--inline", expression, *vars_args,
-         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        env=env, capture_output=True, text=True, timeout=600,
+        [
+            str(DBT_BIN),
+            "--quiet",
+            "compile",
+            "--inline",
+            expression,
+            *vars_args,
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout.strip().splitlines()[-1].strip()

@@ -67,26 +67,75 @@ PROJECT_SEEDS = ("countries.csv", "source_scales.csv", "note_templates.csv", "re
 
 ARTICLES = [
     # article_id, site, url, published, source_type, clean_text
-    ("a_kirkuk_alsumaria", "alsumaria.tv", "https://alsumaria.tv/news/1", date(2024, 3, 11), "html",
-     "قتل تسعة من الجيش العراقي في كمين لداعش في الحويجة بكركوك"),
-    ("a_kirkuk_shafaq", "shafaq.com", "https://shafaq.com/ar/2", date(2024, 3, 12), "html",
-     "ارتفعت حصيلة كمين داعش في كركوك الى 11 قتيلا. وفي ديالى هاجم مسلحون مدنيين في المقدادية فقتلوا ثلاثة"),
-    ("a_hasakeh_hawar", "hawarnews.com", "https://hawarnews.com/3", date(2024, 5, 2), "html",
-     "قتل ثلاثة بينهم مدني بغارة طائرة مسيرة تركية على القامشلي في الحسكة"),
-    ("a_syria_txt", None, None, date(2024, 6, 1), "txt",
-     "اندلعت اشتباكات بين قسد وداعش في سوريا أسفرت عن مقتل اثنين"),
+    (
+        "a_kirkuk_alsumaria",
+        "alsumaria.tv",
+        "https://alsumaria.tv/news/1",
+        date(2024, 3, 11),
+        "html",
+        "قتل تسعة من الجيش العراقي في كمين لداعش في الحويجة بكركوك",
+    ),
+    (
+        "a_kirkuk_shafaq",
+        "shafaq.com",
+        "https://shafaq.com/ar/2",
+        date(2024, 3, 12),
+        "html",
+        "ارتفعت حصيلة كمين داعش في كركوك الى 11 قتيلا. وفي ديالى هاجم مسلحون مدنيين في المقدادية فقتلوا ثلاثة",
+    ),
+    (
+        "a_hasakeh_hawar",
+        "hawarnews.com",
+        "https://hawarnews.com/3",
+        date(2024, 5, 2),
+        "html",
+        "قتل ثلاثة بينهم مدني بغارة طائرة مسيرة تركية على القامشلي في الحسكة",
+    ),
+    ("a_syria_txt", None, None, date(2024, 6, 1), "txt", "اندلعت اشتباكات بين قسد وداعش في سوريا أسفرت عن مقتل اثنين"),
     # no publication date could be found: a relative date ("yesterday") cannot be resolved
-    ("a_undated_txt", None, None, None, "txt",
-     "قتل اثنان من الجيش العراقي امس في هجوم لداعش في المقدادية بديالى"),
+    ("a_undated_txt", None, None, None, "txt", "قتل اثنان من الجيش العراقي امس في هجوم لداعش في المقدادية بديالى"),
 ]
 
 # report_id, article_id, seq, event_date, place_id, trigger_id, actor1, actor2, killed, wounded
 REPORTS = [
-    ("a_kirkuk_alsumaria_r1", "a_kirkuk_alsumaria", 1, date(2024, 3, 10), "iq_hawija", "ambush", "isis", "iq_army", 9, 4),
+    (
+        "a_kirkuk_alsumaria_r1",
+        "a_kirkuk_alsumaria",
+        1,
+        date(2024, 3, 10),
+        "iq_hawija",
+        "ambush",
+        "isis",
+        "iq_army",
+        9,
+        4,
+    ),
     ("a_kirkuk_shafaq_r1", "a_kirkuk_shafaq", 1, date(2024, 3, 10), "iq_kirkuk", "ambush", "isis", "iq_army", 11, None),
-    ("a_kirkuk_shafaq_r2", "a_kirkuk_shafaq", 2, date(2024, 3, 11), "iq_muqdadiya", "attack", None, "civilians", 3, None),
+    (
+        "a_kirkuk_shafaq_r2",
+        "a_kirkuk_shafaq",
+        2,
+        date(2024, 3, 11),
+        "iq_muqdadiya",
+        "attack",
+        None,
+        "civilians",
+        3,
+        None,
+    ),
     ("a_hasakeh_hawar_r1", "a_hasakeh_hawar", 1, date(2024, 5, 1), "sy_qamishli", "airstrike", "tr_army", "sdf", 3, 2),
-    ("a_hasakeh_hawar_r2", "a_hasakeh_hawar", 2, date(2024, 5, 1), "sy_hasakeh", "armed_clash", "sdf", "isis", 50000, None),
+    (
+        "a_hasakeh_hawar_r2",
+        "a_hasakeh_hawar",
+        2,
+        date(2024, 5, 1),
+        "sy_hasakeh",
+        "armed_clash",
+        "sdf",
+        "isis",
+        50000,
+        None,
+    ),
     ("a_hasakeh_hawar_r3", "a_hasakeh_hawar", 3, date(2024, 9, 1), "sy_hasakeh", "airstrike", "tr_army", None, 1, None),
     ("a_hasakeh_hawar_r4", "a_hasakeh_hawar", 4, date(2024, 5, 1), "sy_badpoint", "armed_clash", "sdf", None, 1, None),
     ("a_syria_txt_r1", "a_syria_txt", 1, date(2024, 5, 31), None, "armed_clash", "sdf", "isis", 2, None),
@@ -140,25 +189,68 @@ def build_warehouse(path: Path) -> None:
             meta = published if stype == "html" else None
             con.execute(
                 "insert into raw.articles values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [aid, f"seeds/articles/{aid}.{stype}", stype, None, "sha_" + aid, "fp_" + aid,
-                 url, text[:40], site, meta, text, now],
+                [
+                    aid,
+                    f"seeds/articles/{aid}.{stype}",
+                    stype,
+                    None,
+                    "sha_" + aid,
+                    "fp_" + aid,
+                    url,
+                    text[:40],
+                    site,
+                    meta,
+                    text,
+                    now,
+                ],
             )
             con.execute(
                 "insert into clean.articles values (?,?,?,?,?,?,?,?,?,?,?)",
-                [aid, text, text[:40], len(text), 1.0, "ar", published,
-                 "metadata" if meta else ("text_dateline" if published else "unknown"), None, 0, now],
+                [
+                    aid,
+                    text,
+                    text[:40],
+                    len(text),
+                    1.0,
+                    "ar",
+                    published,
+                    "metadata" if meta else ("text_dateline" if published else "unknown"),
+                    None,
+                    0,
+                    now,
+                ],
             )
         for rid, aid, seq, ev_date, place, trig, a1, a2, killed, wounded in REPORTS:
             con.execute(
                 "insert into extract.event_reports values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [rid, aid, seq, ev_date, "day" if ev_date else None, "test" if ev_date else "unknown",
-                 None, place, None, trig, None, a1, a2,
-                 killed, wounded, "test" if killed is not None else None,
-                 "test" if wounded is not None else None, None, "evidence", "test", now],
+                [
+                    rid,
+                    aid,
+                    seq,
+                    ev_date,
+                    "day" if ev_date else None,
+                    "test" if ev_date else "unknown",
+                    None,
+                    place,
+                    None,
+                    trig,
+                    None,
+                    a1,
+                    a2,
+                    killed,
+                    wounded,
+                    "test" if killed is not None else None,
+                    "test" if wounded is not None else None,
+                    None,
+                    "evidence",
+                    "test",
+                    now,
+                ],
             )
         for rid, actor, killed, wounded in VICTIMS:
-            con.execute("insert into extract.report_victims values (?,?,?,?,?)",
-                        [rid, actor, killed, wounded, "evidence"])
+            con.execute(
+                "insert into extract.report_victims values (?,?,?,?,?)", [rid, actor, killed, wounded, "evidence"]
+            )
     finally:
         con.close()
 
@@ -169,11 +261,10 @@ def make_scratch(root: Path) -> tuple[Path, Path]:
     project = root / "dbt_project"
     if project.exists():
         shutil.rmtree(project)
-    shutil.copytree(DBT_PROJECT, project,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "*.csv"))
+    shutil.copytree(DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "*.csv"))
     for name, content in FIXTURE_SEEDS.items():
         (project / "seeds" / name).write_text(content, encoding="utf-8")
-    for name in PROJECT_SEEDS:   # not lexicons: the real files (corrections start empty)
+    for name in PROJECT_SEEDS:  # not lexicons: the real files (corrections start empty)
         shutil.copy(DBT_PROJECT / "seeds" / name, project / "seeds" / name)
     warehouse = root / "warehouse.duckdb"
     if warehouse.exists():
@@ -186,7 +277,10 @@ def run_dbt(project: Path, warehouse: Path, *args: str) -> subprocess.CompletedP
     env = dict(os.environ, WAREHOUSE_PATH=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     return subprocess.run(
         [str(DBT_BIN), *args, "--project-dir", str(project), "--profiles-dir", str(project)],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -215,10 +309,13 @@ def test_schemas_are_exact(built):
 
 
 def test_kirkuk_ambush_reports_merge_into_one_event(built):
-    rows = q(built, """
+    rows = q(
+        built,
+        """
         select e.* from marts.fct_events e
         where e.event_id = (select event_id from marts.fct_event_reports where report_id = 'a_kirkuk_alsumaria_r1')
-    """)
+    """,
+    )
     assert len(rows) == 1
     ev = rows[0]
     assert (ev["fatalities_low"], ev["fatalities_best"], ev["fatalities_high"]) == (9, 11, 11)
@@ -230,10 +327,13 @@ def test_kirkuk_ambush_reports_merge_into_one_event(built):
 
 
 def test_same_article_reports_never_merge(built):
-    rows = q(built, """
+    rows = q(
+        built,
+        """
         select event_id, count(*) n from marts.fct_event_reports
         where event_id is not null group by event_id, article_id having count(*) > 1
-    """)
+    """,
+    )
     assert rows == []
 
 
@@ -250,8 +350,11 @@ def test_drone_strike_stays_remote_violence_with_breakdown(built):
     assert r["event_type"] == "Explosions/Remote violence"
     assert r["sub_event_type"] == "Air/drone strike"
     assert r["actor1"] == "Military Forces of Turkey"
-    cas = q(built, "select victim_group, killed, wounded from marts.fct_casualties "
-                   "where report_id = 'a_hasakeh_hawar_r1' order by victim_group")
+    cas = q(
+        built,
+        "select victim_group, killed, wounded from marts.fct_casualties "
+        "where report_id = 'a_hasakeh_hawar_r1' order by victim_group",
+    )
     assert cas == [
         {"victim_group": "Civilians", "killed": 1, "wounded": 2},
         {"victim_group": "Syrian Democratic Forces (SDF)", "killed": 2, "wounded": None},
@@ -281,10 +384,12 @@ def test_flagged_reports_go_to_review_queue_not_to_marts(built):
     # none of them reaches the analyst marts
     ids = sorted(FLAGGED)
     marker = ",".join("?" * len(ids))
-    for sql in (f"select report_id from marts.fct_event_reports where report_id in ({marker})",
-                f"select report_id from marts.fct_casualties where report_id in ({marker})",
-                f"select report_id from (select unnest(report_ids) as report_id from marts.fct_events) "
-                f"where report_id in ({marker})"):
+    for sql in (
+        f"select report_id from marts.fct_event_reports where report_id in ({marker})",
+        f"select report_id from marts.fct_casualties where report_id in ({marker})",
+        f"select report_id from (select unnest(report_ids) as report_id from marts.fct_events) "
+        f"where report_id in ({marker})",
+    ):
         assert built.execute(sql, ids).fetchall() == [], sql
     (high,) = built.execute("select max(fatalities_high) from marts.fct_events").fetchone()
     assert high < 10000
@@ -300,12 +405,19 @@ def test_undated_report_waits_in_review_queue(built):
 
 
 def test_marts_hold_only_clean_reports(built):
-    cols = {r["column_name"] for r in q(built, """
+    cols = {
+        r["column_name"]
+        for r in q(
+            built,
+            """
         select column_name from information_schema.columns
-        where table_schema = 'marts' and table_name in ('fct_event_reports', 'fct_casualties')""")}
+        where table_schema = 'marts' and table_name in ('fct_event_reports', 'fct_casualties')""",
+        )
+    }
     assert not {"is_flagged", "quality_issue", "is_implausible_killed", "is_undated"} & cols
-    (n_null,) = built.execute("select count(*) from marts.fct_event_reports "
-                              "where event_id is null or event_date is null").fetchone()
+    (n_null,) = built.execute(
+        "select count(*) from marts.fct_event_reports where event_id is null or event_date is null"
+    ).fetchone()
     assert n_null == 0
     (n_reports,) = built.execute("select count(*) from marts.fct_event_reports").fetchone()
     assert n_reports == len(REPORTS) - len(FLAGGED)
@@ -330,8 +442,9 @@ def test_real_lexicon_seeds_build_on_empty_warehouse(tmp_path):
     con = duckdb.connect(str(warehouse))
     con.execute(DDL)
     con.close()
-    result = run_dbt(DBT_PROJECT, warehouse, "build",
-                     "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"))
+    result = run_dbt(
+        DBT_PROJECT, warehouse, "build", "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 
@@ -342,7 +455,8 @@ def _relations(con) -> list[tuple[str, str]]:
     return con.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_catalog = current_database() and table_schema in ('intermediate', 'marts') "
-        "and table_type = 'BASE TABLE' order by 1, 2").fetchall()
+        "and table_type = 'BASE TABLE' order by 1, 2"
+    ).fetchall()
 
 
 def test_incremental_run_equals_full_refresh(tmp_path):
@@ -360,25 +474,39 @@ def test_incremental_run_equals_full_refresh(tmp_path):
     con = duckdb.connect(str(warehouse))
     try:
         # a new article whose report joins the Qamishli strike of a_hasakeh_hawar (event_id may move)
-        con.execute("insert into raw.articles select 'a_new_npa', source_path || '.2', source_type, null, "
-                    "'sha_new', 'fp_new', 'https://npasyria.com/9', title, 'npasyria.com', published_meta, "
-                    "raw_text, ? from raw.articles where article_id = 'a_hasakeh_hawar'", [later])
-        con.execute("insert into clean.articles select 'a_new_npa', clean_text, title, n_chars, arabic_share, "
-                    "language, published_date, date_source, null, 0, ? from clean.articles "
-                    "where article_id = 'a_hasakeh_hawar'", [later])
-        con.execute("insert into extract.event_reports select 'a_new_npa_r1', 'a_new_npa', 1, event_date, "
-                    "date_precision, date_rule, date_text, place_id, location_text, trigger_id, trigger_text, "
-                    "actor1_id, actor2_id, 4, wounded, killed_rule, wounded_rule, vague_text, evidence, "
-                    "extractor_version, ? from extract.event_reports where report_id = 'a_hasakeh_hawar_r1'", [later])
+        con.execute(
+            "insert into raw.articles select 'a_new_npa', source_path || '.2', source_type, null, "
+            "'sha_new', 'fp_new', 'https://npasyria.com/9', title, 'npasyria.com', published_meta, "
+            "raw_text, ? from raw.articles where article_id = 'a_hasakeh_hawar'",
+            [later],
+        )
+        con.execute(
+            "insert into clean.articles select 'a_new_npa', clean_text, title, n_chars, arabic_share, "
+            "language, published_date, date_source, null, 0, ? from clean.articles "
+            "where article_id = 'a_hasakeh_hawar'",
+            [later],
+        )
+        con.execute(
+            "insert into extract.event_reports select 'a_new_npa_r1', 'a_new_npa', 1, event_date, "
+            "date_precision, date_rule, date_text, place_id, location_text, trigger_id, trigger_text, "
+            "actor1_id, actor2_id, 4, wounded, killed_rule, wounded_rule, vague_text, evidence, "
+            "extractor_version, ? from extract.event_reports where report_id = 'a_hasakeh_hawar_r1'",
+            [later],
+        )
         # re-extraction of a_kirkuk_shafaq: its Diyala report disappears, the ambush toll changes
         con.execute("delete from extract.event_reports where report_id = 'a_kirkuk_shafaq_r2'")
-        con.execute("update extract.event_reports set killed = 12, extracted_at = ? "
-                    "where article_id = 'a_kirkuk_shafaq'", [later])
+        con.execute(
+            "update extract.event_reports set killed = 12, extracted_at = ? where article_id = 'a_kirkuk_shafaq'",
+            [later],
+        )
         # re-extraction of a_syria_txt finds nothing any more
         con.execute("delete from extract.event_reports where article_id = 'a_syria_txt'")
         # re-cleaning of the undated article finds its publication date
-        con.execute("update clean.articles set published_date = date '2024-06-02', "
-                    "date_source = 'text_dateline', cleaned_at = ? where article_id = 'a_undated_txt'", [later])
+        con.execute(
+            "update clean.articles set published_date = date '2024-06-02', "
+            "date_source = 'text_dateline', cleaned_at = ? where article_id = 'a_undated_txt'",
+            [later],
+        )
     finally:
         con.close()
 
@@ -392,15 +520,29 @@ def test_incremental_run_equals_full_refresh(tmp_path):
         relations = _relations(con)
         assert ("marts", "fct_events") in relations and len(relations) >= 9
         # the changes did arrive
-        assert con.execute("select count(*) from marts.fct_event_reports where report_id in "
-                           "('a_kirkuk_shafaq_r2', 'a_syria_txt_r1')").fetchone()[0] == 0
-        assert con.execute("select killed from marts.fct_event_reports "
-                           "where report_id = 'a_kirkuk_shafaq_r1'").fetchone()[0] == 12
-        assert con.execute("select published_date from marts.report_review_queue "
-                           "where report_id = 'a_undated_txt_r1'").fetchone()[0] == date(2024, 6, 2)
-        assert con.execute("select n_reports from marts.fct_events where event_id = "
-                           "(select event_id from marts.fct_event_reports where report_id = 'a_new_npa_r1')"
-                           ).fetchone()[0] == 2
+        assert (
+            con.execute(
+                "select count(*) from marts.fct_event_reports where report_id in "
+                "('a_kirkuk_shafaq_r2', 'a_syria_txt_r1')"
+            ).fetchone()[0]
+            == 0
+        )
+        assert (
+            con.execute("select killed from marts.fct_event_reports where report_id = 'a_kirkuk_shafaq_r1'").fetchone()[
+                0
+            ]
+            == 12
+        )
+        assert con.execute(
+            "select published_date from marts.report_review_queue where report_id = 'a_undated_txt_r1'"
+        ).fetchone()[0] == date(2024, 6, 2)
+        assert (
+            con.execute(
+                "select n_reports from marts.fct_events where event_id = "
+                "(select event_id from marts.fct_event_reports where report_id = 'a_new_npa_r1')"
+            ).fetchone()[0]
+            == 2
+        )
     finally:
         con.close()
 
@@ -416,8 +558,10 @@ def _assert_equals_full_refresh(project: Path, warehouse: Path, tmp_path: Path, 
     try:
         con.execute(f"attach '{full}' as full_refresh (read_only)")
         for schema, table in _relations(con):
-            for a, b in ((f"{schema}.{table}", f"full_refresh.{schema}.{table}"),
-                         (f"full_refresh.{schema}.{table}", f"{schema}.{table}")):
+            for a, b in (
+                (f"{schema}.{table}", f"full_refresh.{schema}.{table}"),
+                (f"full_refresh.{schema}.{table}", f"{schema}.{table}"),
+            ):
                 (n,) = con.execute(f"select count(*) from (select * from {a} except all select * from {b})").fetchone()
                 assert n == 0, f"{a} has {n} rows not in {b}"
     finally:
@@ -435,19 +579,47 @@ def _synthetic_articles(con, rng, prefix: str, n: int, first_day: date, days: in
     for i in range(n):
         aid = f"a_{prefix}{i:03d}"
         published = first_day + timedelta(days=rng.randrange(days) + 2)
-        text = "قتل مسلحون في العراق" if rng.random() < 0.5 else "غارة في سوريا"   # country of unplaced reports
-        con.execute("insert into raw.articles values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [aid, f"x/{aid}.html", "html", None, "sha_" + aid, "fp_" + aid, None, text, "site.example",
-                     published, text, at])
-        con.execute("insert into clean.articles values (?,?,?,?,?,?,?,?,?,?,?)",
-                    [aid, text, text, len(text), 1.0, "ar", published, "metadata", None, 0, at])
+        text = "قتل مسلحون في العراق" if rng.random() < 0.5 else "غارة في سوريا"  # country of unplaced reports
+        con.execute(
+            "insert into raw.articles values (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                aid,
+                f"x/{aid}.html",
+                "html",
+                None,
+                "sha_" + aid,
+                "fp_" + aid,
+                None,
+                text,
+                "site.example",
+                published,
+                text,
+                at,
+            ],
+        )
+        con.execute(
+            "insert into clean.articles values (?,?,?,?,?,?,?,?,?,?,?)",
+            [aid, text, text, len(text), 1.0, "ar", published, "metadata", None, 0, at],
+        )
         for seq in range(1, rng.randrange(1, 4) + 1):
             event_date = published - timedelta(days=rng.randrange(3))
-            con.execute("insert into extract.event_reports (report_id, article_id, seq, event_date, "
-                        "date_precision, date_rule, place_id, trigger_id, actor1_id, actor2_id, killed, "
-                        "extractor_version, extracted_at) values (?,?,?,?,'day','test',?,?,?,?,?,'test',?)",
-                        [f"{aid}_r{seq}", aid, seq, event_date, rng.choice(places), rng.choice(triggers),
-                         rng.choice(actors), rng.choice(actors), rng.randrange(1, 9), at])
+            con.execute(
+                "insert into extract.event_reports (report_id, article_id, seq, event_date, "
+                "date_precision, date_rule, place_id, trigger_id, actor1_id, actor2_id, killed, "
+                "extractor_version, extracted_at) values (?,?,?,?,'day','test',?,?,?,?,?,'test',?)",
+                [
+                    f"{aid}_r{seq}",
+                    aid,
+                    seq,
+                    event_date,
+                    rng.choice(places),
+                    rng.choice(triggers),
+                    rng.choice(actors),
+                    rng.choice(actors),
+                    rng.randrange(1, 9),
+                    at,
+                ],
+            )
 
 
 def test_incremental_clustering_equals_full_refresh_on_a_dense_archive(tmp_path):
@@ -473,14 +645,21 @@ def test_incremental_clustering_equals_full_refresh_on_a_dense_archive(tmp_path)
     try:
         _synthetic_articles(con, rng, "new_early", 4, date(2024, 1, 3), 6, later)
         _synthetic_articles(con, rng, "new_late", 4, date(2024, 4, 20), 8, later)
-        con.execute("update extract.event_reports set event_date = event_date + 30, extracted_at = ? "
-                    "where report_id = (select min(report_id) from extract.event_reports "
-                    "where article_id like 'a_old%' and event_date between date '2024-02-10' and date '2024-02-20')", [later])
-        con.execute("delete from extract.event_reports where article_id = "
-                    "(select min(article_id) from extract.event_reports where article_id like 'a_old%' and event_date > date '2024-03-15')")
-        con.execute("update extract.event_reports set killed = 50000, extracted_at = ? where report_id = "
-                    "(select max(report_id) from extract.event_reports where article_id like 'a_old%' and event_date < date '2024-02-01')",
-                    [later])
+        con.execute(
+            "update extract.event_reports set event_date = event_date + 30, extracted_at = ? "
+            "where report_id = (select min(report_id) from extract.event_reports "
+            "where article_id like 'a_old%' and event_date between date '2024-02-10' and date '2024-02-20')",
+            [later],
+        )
+        con.execute(
+            "delete from extract.event_reports where article_id = "
+            "(select min(article_id) from extract.event_reports where article_id like 'a_old%' and event_date > date '2024-03-15')"
+        )
+        con.execute(
+            "update extract.event_reports set killed = 50000, extracted_at = ? where report_id = "
+            "(select max(report_id) from extract.event_reports where article_id like 'a_old%' and event_date < date '2024-02-01')",
+            [later],
+        )
     finally:
         con.close()
     result = run_dbt(project, warehouse, *ROUTINE_ARGS, *target)
@@ -488,12 +667,14 @@ def test_incremental_clustering_equals_full_refresh_on_a_dense_archive(tmp_path)
 
     _assert_equals_full_refresh(project, warehouse, tmp_path, target)
     con = duckdb.connect(str(warehouse), read_only=True)
-    try:   # the archive is dense enough for the windows to matter: many matched reports
-        (matched,) = con.execute("select count(*) from intermediate.int_event_clusters "
-                                 "where clustering_rule <> 'singleton'").fetchone()
+    try:  # the archive is dense enough for the windows to matter: many matched reports
+        (matched,) = con.execute(
+            "select count(*) from intermediate.int_event_clusters where clustering_rule <> 'singleton'"
+        ).fetchone()
         assert matched >= 50, matched
     finally:
         con.close()
+
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/dbt_scratch")

@@ -122,7 +122,7 @@ def test_a_changed_seed_row_rebuilds_the_models_that_read_it(scratch):
     refreshed = build(project, warehouse, target)
     # int_event_reports_enriched stores actor names per report; the per-article inputs did not change
     assert "int_event_reports_enriched" in refreshed
-    assert "int_article_countries" not in refreshed   # it reads the countries, not the actors
+    assert "int_article_countries" not in refreshed  # it reads the countries, not the actors
     _assert_equals_full_refresh(project, warehouse, tmp_path, target)
     names = {row[0] for row in mart_rows(warehouse, "select distinct actor1 from marts.fct_event_reports")}
     assert "Islamic State" in names and "ISIS" not in names
@@ -132,8 +132,9 @@ def test_a_failed_run_records_nothing(scratch):
     project, warehouse, target, tmp_path = scratch
     before = recorded(warehouse)
     config = project / "dbt_project.yml"
-    config.write_text(config.read_text(encoding="utf-8").replace("dedup_max_day_gap: 1\n", "dedup_max_day_gap: 2\n"),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("dedup_max_day_gap: 1\n", "dedup_max_day_gap: 2\n"), encoding="utf-8"
+    )
     # a singular test that always fails: the run is not a success, so no fingerprint is stored
     (project / "tests" / "assert_always_fails.sql").write_text("select 1 as failure\n", encoding="utf-8")
     result = run_dbt(project, warehouse, "build", *target)

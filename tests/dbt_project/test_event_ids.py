@@ -9,6 +9,7 @@ Corrections (seed report_corrections): a correction row changes the marts on the
 applies after a re-extraction that renumbers the article's reports (it is keyed by article and
 evidence, not report_id), and an orphaned one fails the build with a test that says what is wrong.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.integration
 pytestmark = pytest.mark.skipif(not DBT_BIN.exists(), reason="dbt not installed next to the interpreter")
 
 LATER = datetime(2024, 6, 3, 9, 0, 0)
-KIRKUK_A, KIRKUK_B = "a_kirkuk_alsumaria", "a_kirkuk_shafaq"   # two articles on one ambush
+KIRKUK_A, KIRKUK_B = "a_kirkuk_alsumaria", "a_kirkuk_shafaq"  # two articles on one ambush
 
 
 # After a first `dbt build`, the id tests only need the models: `dbt run` (the data tests ran in
@@ -58,10 +59,14 @@ def _stash_article(warehouse: Path, article_id: str) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("create schema if not exists stash")
-        for schema, table, key in (("raw", "articles", "article_id"), ("clean", "articles", "article_id"),
-                                   ("extract", "event_reports", "article_id")):
-            con.execute(f"create table stash.{schema}_{table} as select * from {schema}.{table} where {key} = ?",
-                        [article_id])
+        for schema, table, key in (
+            ("raw", "articles", "article_id"),
+            ("clean", "articles", "article_id"),
+            ("extract", "event_reports", "article_id"),
+        ):
+            con.execute(
+                f"create table stash.{schema}_{table} as select * from {schema}.{table} where {key} = ?", [article_id]
+            )
             con.execute(f"delete from {schema}.{table} where {key} = ?", [article_id])
     finally:
         con.close()
@@ -74,8 +79,11 @@ def _arrive(warehouse: Path) -> None:
         for schema, table in (("raw", "articles"), ("clean", "articles"), ("extract", "event_reports")):
             con.execute(f"insert into {schema}.{table} select * from stash.{schema}_{table}")
             stamp = {"raw": "ingested_at", "clean": "cleaned_at", "extract": "extracted_at"}[schema]
-            con.execute(f"update {schema}.{table} set {stamp} = ? where article_id in "
-                        f"(select article_id from stash.{schema}_{table})", [LATER])
+            con.execute(
+                f"update {schema}.{table} set {stamp} = ? where article_id in "
+                f"(select article_id from stash.{schema}_{table})",
+                [LATER],
+            )
         con.execute("drop schema stash cascade")
     finally:
         con.close()
@@ -121,8 +129,10 @@ def test_a_merge_keeps_the_older_id_and_records_the_other_as_alias(tmp_path):
 
     # A is re-extracted with the right date: the two events are one, the older id stays
     con = duckdb.connect(str(warehouse))
-    con.execute("update extract.event_reports set event_date = date '2024-03-10', extracted_at = ? "
-                "where report_id = ?", [datetime(2024, 6, 4), f"{KIRKUK_A}_r1"])
+    con.execute(
+        "update extract.event_reports set event_date = date '2024-03-10', extracted_at = ? where report_id = ?",
+        [datetime(2024, 6, 4), f"{KIRKUK_A}_r1"],
+    )
     con.close()
     _build(project, warehouse, tmp_path)
     assert _event_of(warehouse, f"{KIRKUK_A}_r1") == older
@@ -134,8 +144,10 @@ def test_a_merge_keeps_the_older_id_and_records_the_other_as_alias(tmp_path):
     # the report leaves again (re-extraction moves it 9 days away): it gets a new id, the old one
     # stays with the founding report, the alias is unchanged
     con = duckdb.connect(str(warehouse))
-    con.execute("update extract.event_reports set event_date = date '2024-03-01', extracted_at = ? "
-                "where report_id = ?", [datetime(2024, 6, 5), f"{KIRKUK_A}_r1"])
+    con.execute(
+        "update extract.event_reports set event_date = date '2024-03-01', extracted_at = ? where report_id = ?",
+        [datetime(2024, 6, 5), f"{KIRKUK_A}_r1"],
+    )
     con.close()
     _build(project, warehouse, tmp_path)
     assert _event_of(warehouse, f"{KIRKUK_B}_r1") == older
@@ -148,24 +160,28 @@ def test_an_event_whose_reports_all_leave_is_listed_as_no_longer_an_event(tmp_pa
     _build(project, warehouse, tmp_path, "build")
     gone = _event_of(warehouse, "a_syria_txt_r1")
     con = duckdb.connect(str(warehouse))
-    con.execute("update extract.event_reports set killed = 50000, extracted_at = ? where report_id = 'a_syria_txt_r1'",
-                [LATER])   # now flagged: in the review queue, in no event
+    con.execute(
+        "update extract.event_reports set killed = 50000, extracted_at = ? where report_id = 'a_syria_txt_r1'", [LATER]
+    )  # now flagged: in the review queue, in no event
     con.close()
     _build(project, warehouse, tmp_path)
-    assert _one(warehouse, "select event_id, alias_type from marts.event_id_aliases where alias_event_id = ?",
-                [gone]) == [(None, "no_longer_an_event")]
+    assert _one(
+        warehouse, "select event_id, alias_type from marts.event_id_aliases where alias_event_id = ?", [gone]
+    ) == [(None, "no_longer_an_event")]
     con = duckdb.connect(str(warehouse))
-    con.execute("update extract.event_reports set killed = 2, extracted_at = ? where report_id = 'a_syria_txt_r1'",
-                [datetime(2024, 6, 4)])
+    con.execute(
+        "update extract.event_reports set killed = 2, extracted_at = ? where report_id = 'a_syria_txt_r1'",
+        [datetime(2024, 6, 4)],
+    )
     con.close()
     _build(project, warehouse, tmp_path)
-    assert _event_of(warehouse, "a_syria_txt_r1") == gone   # back under its id
+    assert _event_of(warehouse, "a_syria_txt_r1") == gone  # back under its id
     assert _one(warehouse, "select count(*) from marts.event_id_aliases")[0][0] == 0
 
 
 # --------------------------------------------------------------------------- corrections
 
-EVIDENCE = {   # distinct evidence per report, as the extractor writes it
+EVIDENCE = {  # distinct evidence per report, as the extractor writes it
     "a_kirkuk_alsumaria_r1": "قتل تسعة من الجيش العراقي في كمين لداعش في الحويجة",
     "a_kirkuk_shafaq_r1": "ارتفعت حصيلة كمين داعش في كركوك الى 11 قتيلا",
     "a_kirkuk_shafaq_r2": "وفي ديالى هاجم مسلحون مدنيين في المقدادية فقتلوا ثلاثة",
@@ -173,7 +189,16 @@ EVIDENCE = {   # distinct evidence per report, as the extractor writes it
     "a_syria_txt_r1": "اندلعت اشتباكات بين قسد وداعش في سوريا أسفرت عن مقتل اثنين",
     "a_undated_txt_r1": "قتل اثنان من الجيش العراقي امس في هجوم لداعش في المقدادية بديالى",
 }
-FIELDS = ["correction_id", "article_id", "evidence_match", "field", "corrected_value", "analyst", "reason", "corrected_on"]
+FIELDS = [
+    "correction_id",
+    "article_id",
+    "evidence_match",
+    "field",
+    "corrected_value",
+    "analyst",
+    "reason",
+    "corrected_on",
+]
 
 
 def _write_corrections(project: Path, rows: list[dict]) -> None:
@@ -195,40 +220,78 @@ def _with_evidence(warehouse: Path) -> None:
 
 CORRECTIONS = [
     # the toll of the Shafaq report, keyed by words of its evidence
-    {"correction_id": "c1", "article_id": "a_kirkuk_shafaq", "evidence_match": "حصيلة كمين داعش",
-     "field": "killed", "corrected_value": "12", "reason": "the article's update says 12"},
+    {
+        "correction_id": "c1",
+        "article_id": "a_kirkuk_shafaq",
+        "evidence_match": "حصيلة كمين داعش",
+        "field": "killed",
+        "corrected_value": "12",
+        "reason": "the article's update says 12",
+    },
     # the undated report has a date: it leaves the review queue
-    {"correction_id": "c2", "article_id": "a_undated_txt", "evidence_match": "",
-     "field": "event_date", "corrected_value": "2024-05-30", "reason": "dated from the print edition"},
+    {
+        "correction_id": "c2",
+        "article_id": "a_undated_txt",
+        "evidence_match": "",
+        "field": "event_date",
+        "corrected_value": "2024-05-30",
+        "reason": "dated from the print edition",
+    },
     # not an event
-    {"correction_id": "c3", "article_id": "a_syria_txt", "evidence_match": "اشتباكات بين قسد",
-     "field": "not_an_event", "corrected_value": "", "reason": "an anniversary piece"},
+    {
+        "correction_id": "c3",
+        "article_id": "a_syria_txt",
+        "evidence_match": "اشتباكات بين قسد",
+        "field": "not_an_event",
+        "corrected_value": "",
+        "reason": "an anniversary piece",
+    },
     # the Diyala attack is the same event as the undated Muqdadiya report (now dated)
-    {"correction_id": "c4", "article_id": "a_kirkuk_shafaq", "evidence_match": "هاجم مسلحون مدنيين",
-     "field": "same_event_as", "corrected_value": "a_undated_txt | هجوم لداعش", "reason": "same attack"},
+    {
+        "correction_id": "c4",
+        "article_id": "a_kirkuk_shafaq",
+        "evidence_match": "هاجم مسلحون مدنيين",
+        "field": "same_event_as",
+        "corrected_value": "a_undated_txt | هجوم لداعش",
+        "reason": "same attack",
+    },
 ]
 
 
 def _corrected_state(warehouse: Path) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+
         def q(sql, p=None):
             return con.execute(sql, p or []).fetchall()
 
-        shafaq = q("select killed, killed_rule, is_corrected, correction_reason, event_id from marts.fct_event_reports "
-                   "where article_id = 'a_kirkuk_shafaq' and evidence like '%حصيلة%'")
+        shafaq = q(
+            "select killed, killed_rule, is_corrected, correction_reason, event_id from marts.fct_event_reports "
+            "where article_id = 'a_kirkuk_shafaq' and evidence like '%حصيلة%'"
+        )
         return {
             "shafaq": shafaq,
-            "event_best": q("select fatalities_best, is_corrected from marts.fct_events where event_id = ?", [shafaq[0][4]]),
-            "acled": q("select fatalities from marts.acled_format where event_id_cnty = "
-                       "(select event_id_cnty from marts.fct_events where event_id = ?)", [shafaq[0][4]]),
-            "undated_in_queue": q("select count(*) from marts.report_review_queue where article_id = 'a_undated_txt'")[0][0],
-            "undated": q("select event_date, date_precision, date_rule, event_id from marts.fct_event_reports "
-                         "where article_id = 'a_undated_txt'"),
+            "event_best": q(
+                "select fatalities_best, is_corrected from marts.fct_events where event_id = ?", [shafaq[0][4]]
+            ),
+            "acled": q(
+                "select fatalities from marts.acled_format where event_id_cnty = "
+                "(select event_id_cnty from marts.fct_events where event_id = ?)",
+                [shafaq[0][4]],
+            ),
+            "undated_in_queue": q("select count(*) from marts.report_review_queue where article_id = 'a_undated_txt'")[
+                0
+            ][0],
+            "undated": q(
+                "select event_date, date_precision, date_rule, event_id from marts.fct_event_reports "
+                "where article_id = 'a_undated_txt'"
+            ),
             "syria": q("select count(*) from marts.fct_event_reports where article_id = 'a_syria_txt'")[0][0]
-                     + q("select count(*) from marts.report_review_queue where article_id = 'a_syria_txt'")[0][0],
-            "diyala_event": q("select event_id, clustering_rule from marts.fct_event_reports "
-                              "where article_id = 'a_kirkuk_shafaq' and evidence like '%ديالى%'"),
+            + q("select count(*) from marts.report_review_queue where article_id = 'a_syria_txt'")[0][0],
+            "diyala_event": q(
+                "select event_id, clustering_rule from marts.fct_event_reports "
+                "where article_id = 'a_kirkuk_shafaq' and evidence like '%ديالى%'"
+            ),
             "status": q("select correction_id, status from marts.report_correction_status order by 1"),
         }
     finally:
@@ -239,10 +302,12 @@ def test_corrections_apply_and_survive_reextraction_and_an_orphan_fails_the_buil
     project, warehouse = make_scratch(tmp_path / "scratch")
     _with_evidence(warehouse)
     _build(project, warehouse, tmp_path, "build")
-    assert _one(warehouse, "select count(*) from marts.report_review_queue where article_id = 'a_undated_txt'")[0][0] == 1
+    assert (
+        _one(warehouse, "select count(*) from marts.report_review_queue where article_id = 'a_undated_txt'")[0][0] == 1
+    )
 
     _write_corrections(project, CORRECTIONS)
-    _build(project, warehouse, tmp_path, "build", "--full-refresh")   # a seed edit: what the dbt step runs
+    _build(project, warehouse, tmp_path, "build", "--full-refresh")  # a seed edit: what the dbt step runs
     state = _corrected_state(warehouse)
     ((killed, rule, corrected, reason, event_id),) = state["shafaq"]
     assert (killed, rule, corrected) == (12, "analyst_correction", True)
@@ -258,15 +323,21 @@ def test_corrections_apply_and_survive_reextraction_and_an_orphan_fails_the_buil
     # re-extraction by a new extractor version renumbers a_kirkuk_shafaq's reports (r1 <-> r2):
     # the corrections follow the evidence, not the report ids
     con = duckdb.connect(str(warehouse))
-    con.execute("update extract.event_reports set seq = 3 - seq, report_id = 'a_kirkuk_shafaq_r' || (3 - seq), "
-                "extractor_version = 'v2', extracted_at = ? where article_id = 'a_kirkuk_shafaq'", [LATER])
-    con.execute("update extract.event_reports set extractor_version = 'v2', extracted_at = ? "
-                "where article_id in ('a_undated_txt', 'a_syria_txt')", [LATER])
+    con.execute(
+        "update extract.event_reports set seq = 3 - seq, report_id = 'a_kirkuk_shafaq_r' || (3 - seq), "
+        "extractor_version = 'v2', extracted_at = ? where article_id = 'a_kirkuk_shafaq'",
+        [LATER],
+    )
+    con.execute(
+        "update extract.event_reports set extractor_version = 'v2', extracted_at = ? "
+        "where article_id in ('a_undated_txt', 'a_syria_txt')",
+        [LATER],
+    )
     con.close()
     _build(project, warehouse, tmp_path, *ROUTINE_ARGS)
     again = _corrected_state(warehouse)
     assert again["shafaq"][0][:3] == (12, "analyst_correction", True)
-    assert again["shafaq"][0][4] == event_id            # and the event kept its id
+    assert again["shafaq"][0][4] == event_id  # and the event kept its id
     assert again["event_best"] == [(12, True)] and again["acled"] == [(12,)]
     assert again["undated_in_queue"] == 0 and again["syria"] == 0
     assert again["diyala_event"][0][1] == "analyst_same_event"
@@ -275,13 +346,18 @@ def test_corrections_apply_and_survive_reextraction_and_an_orphan_fails_the_buil
     # a re-extraction that no longer has the corrected sentence: the correction is orphaned and
     # the build fails on a test that names it and says what to do
     con = duckdb.connect(str(warehouse))
-    con.execute("update extract.event_reports set evidence = 'ارتفع عدد القتلى', extracted_at = ? "
-                "where article_id = 'a_kirkuk_shafaq' and evidence like '%حصيلة%'", [datetime(2024, 6, 4)])
+    con.execute(
+        "update extract.event_reports set evidence = 'ارتفع عدد القتلى', extracted_at = ? "
+        "where article_id = 'a_kirkuk_shafaq' and evidence like '%حصيلة%'",
+        [datetime(2024, 6, 4)],
+    )
     con.close()
     target = ("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"))
-    result = run_dbt(project, warehouse, *ROUTINE_ARGS, *target)   # what the dbt step runs
+    result = run_dbt(project, warehouse, *ROUTINE_ARGS, *target)  # what the dbt step runs
     assert result.returncode != 0
     assert "assert_corrections_match_one_report" in result.stdout
-    failures = _one(warehouse, "select correction_id, status, problem from dbt_test__audit.assert_corrections_match_one_report")
+    failures = _one(
+        warehouse, "select correction_id, status, problem from dbt_test__audit.assert_corrections_match_one_report"
+    )
     assert [(c, s) for c, s, _ in failures] == [("c1", "no_match")]
     assert "matches no report" in failures[0][2] and "evidence_match" in failures[0][2]

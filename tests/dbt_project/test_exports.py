@@ -6,6 +6,7 @@ a script would; Parquet as written): columns and their order, codes, types and r
 checked against the marts. `check_exports` is also run on the end-to-end pipeline run of the
 bundled articles (test_pipeline.test_full_pipeline_on_bundled_articles).
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,19 +20,69 @@ from test_dbt_models import DBT_BIN, make_scratch, run_dbt
 pytestmark = pytest.mark.integration
 
 ACLED_COLUMNS = [
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
-    "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
-    "fatalities", "tags", "timestamp",
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
 ]
 UCDP_COLUMNS = [
-    "id", "date_start", "date_end", "date_prec", "where_prec", "latitude", "longitude", "country",
-    "adm_1", "side_a", "side_b", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown",
-    "best", "low", "high", "source_article",
+    "id",
+    "date_start",
+    "date_end",
+    "date_prec",
+    "where_prec",
+    "latitude",
+    "longitude",
+    "country",
+    "adm_1",
+    "side_a",
+    "side_b",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+    "best",
+    "low",
+    "high",
+    "source_article",
 ]
-INTER = {"State Forces": 1, "Rebel Groups": 2, "Political Militias": 3, "Identity Militias": 4,
-         "Rioters": 5, "Protesters": 6, "Civilians": 7, "External/Other Forces": 8}
+INTER = {
+    "State Forces": 1,
+    "Rebel Groups": 2,
+    "Political Militias": 3,
+    "Identity Militias": 4,
+    "Rioters": 5,
+    "Protesters": 6,
+    "Civilians": 7,
+    "External/Other Forces": 8,
+}
 
 
 def _header(path: Path) -> list[str]:
@@ -57,17 +108,35 @@ def check_exports(exports: Path, analyst_db: Path) -> dict:
             assert con.execute(f"select count(*) from {table}").fetchone()[0] == n_events
         types = dict(con.execute("select column_name, column_type from (describe acled_pq)").fetchall())
         assert types["event_date"] == "DATE" and types["latitude"] == "DOUBLE" and types["notes"] == "VARCHAR"
-        for column in ("year", "time_precision", "inter1", "inter2", "interaction", "iso", "geo_precision", "fatalities"):
+        for column in (
+            "year",
+            "time_precision",
+            "inter1",
+            "inter2",
+            "interaction",
+            "iso",
+            "geo_precision",
+            "fatalities",
+        ):
             assert types[column] == "INTEGER", (column, types[column])
         assert types["timestamp"] == "BIGINT"
         csv_types = dict(con.execute("select column_name, column_type from (describe acled)").fetchall())
         assert csv_types["event_date"] == "DATE" and csv_types["fatalities"] in ("BIGINT", "INTEGER")
         # the CSV holds the same rows as the Parquet (and as the mart)
-        assert con.execute("select count(*) from (select event_id_cnty, event_date, fatalities, notes, "
-                           "inter1, interaction from acled except select event_id_cnty, event_date, "
-                           "fatalities, notes, inter1, interaction from copy.marts.acled_format)").fetchone()[0] == 0
-        assert con.execute("select count(*) from (select * from acled_pq except all "
-                           "select * from copy.marts.acled_format)").fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from (select event_id_cnty, event_date, fatalities, notes, "
+                "inter1, interaction from acled except select event_id_cnty, event_date, "
+                "fatalities, notes, inter1, interaction from copy.marts.acled_format)"
+            ).fetchone()[0]
+            == 0
+        )
+        assert (
+            con.execute(
+                "select count(*) from (select * from acled_pq except all select * from copy.marts.acled_format)"
+            ).fetchone()[0]
+            == 0
+        )
 
         rows = con.execute("""
             select a.event_id_cnty, a.time_precision, e.date_precision, a.inter1, a.inter2, a.interaction,
@@ -79,9 +148,30 @@ def check_exports(exports: Path, analyst_db: Path) -> dict:
             left join copy.marts.dim_actors as t1 on e.actor1_id = t1.actor_id
             left join copy.marts.dim_actors as t2 on e.actor2_id = t2.actor_id
         """).fetchall()
-        assert len(rows) == n_events   # every event_id_cnty is an event's
-        for (cnty, tp, dp, i1, i2, inter, t1, t2, gp, lp, fat, best, iso, country, notes, e_notes,
-             disorder, etype, civ, year, edate) in rows:
+        assert len(rows) == n_events  # every event_id_cnty is an event's
+        for (
+            cnty,
+            tp,
+            dp,
+            i1,
+            i2,
+            inter,
+            t1,
+            t2,
+            gp,
+            lp,
+            fat,
+            best,
+            iso,
+            country,
+            notes,
+            e_notes,
+            disorder,
+            etype,
+            civ,
+            year,
+            edate,
+        ) in rows:
             assert re.fullmatch(r"(IRQ|SYR)\d+", cnty), cnty
             assert tp == {"day": 1, "week": 2, "month": 3, "year": 3}[dp]
             assert i1 == INTER.get(t1, 0) and i2 == INTER.get(t2, 0)
@@ -118,8 +208,13 @@ def check_exports(exports: Path, analyst_db: Path) -> dict:
                or u.country <> e.country
         """).fetchall()
         assert bad == []
-        assert con.execute("select count(*) from ucdp as u join copy.marts.fct_events as e "
-                           "on cast(regexp_extract(e.event_id_cnty, '[0-9]+$') as bigint) = u.id").fetchone()[0] == n_events
+        assert (
+            con.execute(
+                "select count(*) from ucdp as u join copy.marts.fct_events as e "
+                "on cast(regexp_extract(e.event_id_cnty, '[0-9]+$') as bigint) = u.id"
+            ).fetchone()[0]
+            == n_events
+        )
         return {"events": n_events}
     finally:
         con.close()
@@ -133,7 +228,9 @@ def published(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("exports")
     project, warehouse = make_scratch(root / "scratch")
-    result = run_dbt(project, warehouse, "build", "--target-path", str(root / "target"), "--log-path", str(root / "logs"))
+    result = run_dbt(
+        project, warehouse, "build", "--target-path", str(root / "target"), "--log-path", str(root / "logs")
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     analyst, exports = root / "analyst.duckdb", root / "exports"
     publish_marts(warehouse, analyst, exports)
@@ -148,19 +245,27 @@ def test_acled_and_ucdp_exports_read_back(published):
 def test_exports_hold_the_fixture_events_as_acled_codes_them(published):
     analyst, exports = published
     con = duckdb.connect()
-    rows = {r[0]: r for r in con.execute(
-        f"select notes, inter1, inter2, interaction, civilian_targeting, geo_precision, source, source_scale, fatalities "
-        f"from read_csv('{exports / 'acled_format.csv'}', header = true)").fetchall()}
+    rows = {
+        r[0]: r
+        for r in con.execute(
+            f"select notes, inter1, inter2, interaction, civilian_targeting, geo_precision, source, source_scale, fatalities "
+            f"from read_csv('{exports / 'acled_format.csv'}', header = true)"
+        ).fetchall()
+    }
     kirkuk = next(r for n, r in rows.items() if "Hawija" in n)
     # ISIS (Rebel Groups, 2) against the Iraqi Army (State Forces, 1): 12; a town: geo precision 1;
     # two sites, Shafaq and Alsumaria, both national outlets
     assert kirkuk[1:] == (2, 1, 12, None, 1, "alsumaria.tv; shafaq.com", "National", 11)
-    assert kirkuk[0] == ("On 10 March 2024, ISIS clashed with the Iraqi Army in Hawija (Kirkuk). "
-                         "11 people were killed (reports give 9 to 11) and 4 wounded.")
+    assert kirkuk[0] == (
+        "On 10 March 2024, ISIS clashed with the Iraqi Army in Hawija (Kirkuk). "
+        "11 people were killed (reports give 9 to 11) and 4 wounded."
+    )
     diyala = next(r for n, r in rows.items() if "Muqdadiya" in n)
     assert diyala[1:5] == (0, 7, 70, "Civilian targeting")
-    ucdp = con.execute(f"select side_a, side_b, deaths_a, deaths_b, deaths_civilians, deaths_unknown, best "
-                       f"from read_csv('{exports / 'ucdp_ged_format.csv'}', header = true) where adm_1 = 'Al-Hasakeh'").fetchall()
+    ucdp = con.execute(
+        f"select side_a, side_b, deaths_a, deaths_b, deaths_civilians, deaths_unknown, best "
+        f"from read_csv('{exports / 'ucdp_ged_format.csv'}', header = true) where adm_1 = 'Al-Hasakeh'"
+    ).fetchall()
     # the Qamishli strike: 2 SDF (side_b) and 1 civilian killed per the breakdown
     assert ucdp == [("Military Forces of Turkey", "Syrian Democratic Forces (SDF)", 0, 2, 1, 0, 3)]
 
@@ -194,12 +299,34 @@ class Screen:
         self.tmux_bin = shutil.which("tmux")
         self.run([self.tmux_bin, "-L", name, "kill-server"], capture_output=True)
         env_args = [arg for k, v in (env or {}).items() for arg in ("-e", f"{k}={v}")]
-        self.run([self.tmux_bin, "-L", name, "-f", "/dev/null", "new-session", "-d", "-s", name,
-                  "-x", "200", "-y", "50", "-c", str(cwd), *env_args, command], check=True)
+        self.run(
+            [
+                self.tmux_bin,
+                "-L",
+                name,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "200",
+                "-y",
+                "50",
+                "-c",
+                str(cwd),
+                *env_args,
+                command,
+            ],
+            check=True,
+        )
         self.tmux = f"{self.tmux_bin} -L {name}"
 
     def text(self) -> str:
-        return self.run([*self.tmux.split(), "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True).stdout
+        return self.run(
+            [*self.tmux.split(), "capture-pane", "-t", self.name, "-p"], capture_output=True, text=True
+        ).stdout
 
     def wait_for(self, pattern: str, timeout: float = 60) -> str:
         import time
@@ -232,8 +359,9 @@ class Screen:
         import os
         import signal
 
-        pid = self.run([*self.tmux.split(), "display", "-p", "-t", self.name, "#{pane_pid}"],
-                       capture_output=True, text=True).stdout.strip()
+        pid = self.run(
+            [*self.tmux.split(), "display", "-p", "-t", self.name, "#{pane_pid}"], capture_output=True, text=True
+        ).stdout.strip()
         if pid.isdigit():
             try:
                 os.killpg(int(pid), signal.SIGTERM)
@@ -255,22 +383,24 @@ def test_make_sql_opens_the_analyst_copy_read_only_and_runs_the_readme_queries(p
     queries = _readme_queries()
     assert len(queries) >= 6, queries
     repo = Path(__file__).resolve().parents[2]
-    home = Path(analyst).parent / "console_home"   # no restored session, no user config
+    home = Path(analyst).parent / "console_home"  # no restored session, no user config
     home.mkdir(exist_ok=True)
     env = {f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "CACHE", "DATA", "STATE")}
-    env.update(COLUMNS="200", LINES="50")   # the window's size, whatever the test process was told
+    env.update(COLUMNS="200", LINES="50")  # the window's size, whatever the test process was told
     screen = Screen("make_sql_test", f"make -s sql ANALYST_DB_PATH={analyst}", repo, env=env)
 
-    def run_query(query: str, expect: str = r"Query Results \(\d+ Records?\)|Query Returned No Records|Query Error") -> str:
+    def run_query(
+        query: str, expect: str = r"Query Results \(\d+ Records?\)|Query Returned No Records|Query Error"
+    ) -> str:
         import time
 
         first_line = query.splitlines()[0].strip()
-        for _ in range(20):   # until the editor holds the query (it may still be loading)
+        for _ in range(20):  # until the editor holds the query (it may still be loading)
             screen.keys("Escape", "F2", "C-a", "BSpace")
             screen.paste(query)
             time.sleep(1)
             if first_line in screen.text():
-                time.sleep(1)   # still there a moment later: the editor has settled
+                time.sleep(1)  # still there a moment later: the editor has settled
                 before = screen.text()
                 if first_line in before:
                     break
@@ -278,7 +408,7 @@ def test_make_sql_opens_the_analyst_copy_read_only_and_runs_the_readme_queries(p
             raise AssertionError(f"the editor never showed {first_line!r}:\n{screen.text()}")
         screen.keys("C-j")
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:   # the new results (or an error) replace the screen's lower part
+        while time.monotonic() < deadline:  # the new results (or an error) replace the screen's lower part
             time.sleep(0.5)
             shown = screen.text()
             if shown != before and re.search(expect, shown):
@@ -288,16 +418,18 @@ def test_make_sql_opens_the_analyst_copy_read_only_and_runs_the_readme_queries(p
 
     try:
         screen.wait_for(r"Query Editor", timeout=120)
-        screen.wait_for(r"analyst db")   # the data catalog shows the copy
+        screen.wait_for(r"analyst db")  # the data catalog shows the copy
         import time
 
-        time.sleep(3)   # the editor restores its last session (none here) once the app has started
+        time.sleep(3)  # the editor restores its last session (none here) once the app has started
         for n, query in enumerate(queries):
             shown = run_query(query)
             assert "Query Error" not in shown, f"query {n} failed:\n{query}\n{shown}"
         # the event list reads as the marts hold it
-        shown = run_query("SELECT event_id_cnty, fatalities_best FROM marts.fct_events ORDER BY fatalities_best DESC LIMIT 1;",
-                          r"Query Results \(1 Record")
+        shown = run_query(
+            "SELECT event_id_cnty, fatalities_best FROM marts.fct_events ORDER BY fatalities_best DESC LIMIT 1;",
+            r"Query Results \(1 Record",
+        )
         assert re.search(r"IRQ\d+\s+11\b", shown), shown
         # read-only: a write is refused
         screen.keys("Escape")

@@ -1,4 +1,5 @@
 """The code location loads and wires what the pipeline needs."""
+
 import dagster as dg
 import pytest
 
@@ -32,7 +33,8 @@ def test_job_selects_every_asset_and_check():
     graph = _graph()
     selected = job.asset_layer.selected_asset_keys
     assert set(graph.get_all_asset_keys()) <= set(selected) | {
-        k for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable}
+        k for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable
+    }
     assert set(graph.asset_check_keys) <= set(job.asset_layer.asset_graph.asset_check_keys)
 
 
@@ -40,10 +42,16 @@ def test_assets_and_groups():
     graph = _graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {"raw_articles", "clean_articles", "extracted_reports", "analyst_copy"} <= keys
-    groups = {k: graph.get(dg.AssetKey(k)).group_name for k in
-              ["raw_articles", "clean_articles", "extracted_reports", "analyst_copy"]}
-    assert groups == {"raw_articles": "ingest", "clean_articles": "clean",
-                      "extracted_reports": "extract", "analyst_copy": "publish"}
+    groups = {
+        k: graph.get(dg.AssetKey(k)).group_name
+        for k in ["raw_articles", "clean_articles", "extracted_reports", "analyst_copy"]
+    }
+    assert groups == {
+        "raw_articles": "ingest",
+        "clean_articles": "clean",
+        "extracted_reports": "extract",
+        "analyst_copy": "publish",
+    }
 
 
 def test_marts_come_from_dbt_and_feed_the_analyst_copy():
@@ -57,8 +65,7 @@ def test_marts_come_from_dbt_and_feed_the_analyst_copy():
     for key in graph.get_all_asset_keys():
         if key.path[0] == "staging":
             stg_parents |= set(graph.get(key).parent_keys)
-    assert {dg.AssetKey("raw_articles"), dg.AssetKey("clean_articles"),
-            dg.AssetKey("extracted_reports")} <= stg_parents
+    assert {dg.AssetKey("raw_articles"), dg.AssetKey("clean_articles"), dg.AssetKey("extracted_reports")} <= stg_parents
 
 
 def test_warehouse_writers_share_one_pool():
@@ -81,10 +88,14 @@ def test_collection_runs_first_and_has_its_own_job_and_checks():
     assert job.asset_layer.selected_asset_keys == {dg.AssetKey("collected_pages")}
     schedule = defs.resolve_schedule_def("collect_news_every_4h")
     assert schedule.job_name == "collect_news" and schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-    checks = {spec.name: spec for cd in defs.asset_checks for spec in cd.check_specs
-              if spec.asset_key == dg.AssetKey("collected_pages")}
+    checks = {
+        spec.name: spec
+        for cd in defs.asset_checks
+        for spec in cd.check_specs
+        if spec.asset_key == dg.AssetKey("collected_pages")
+    }
     assert set(checks) == {"collect_sources_not_failing", "collect_sources_fresh"}
-    assert not any(c.blocking for c in checks.values())     # a failing source never stops the pipeline
+    assert not any(c.blocking for c in checks.values())  # a failing source never stops the pipeline
 
 
 def test_gx_checks_are_blocking_and_cover_every_stage():
@@ -124,7 +135,11 @@ def test_headless_cli_honours_env_paths(seeded_inbox):
     env.pop("DAGSTER_HOME", None)
     proc = subprocess.run(
         [dagster_cli, "asset", "materialize", "-m", "orchestration.definitions", "--select", "raw_articles"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=300,
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     with duckdb.connect(str(seeded_inbox["WAREHOUSE_PATH"]), read_only=True) as con:
@@ -142,7 +157,7 @@ def test_numeric_settings_default_when_unset_and_refuse_malformed_values(monkeyp
     assert env_number("WAREHOUSE_LOCK_TIMEOUT", 900.0, float) == 2.5
     monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", " ")
     assert env_number("EXTRACT_PARALLEL_THRESHOLD", 50) == 50
-    for bad in ("ten", "1.5"):   # 1.5 is not an int
+    for bad in ("ten", "1.5"):  # 1.5 is not an int
         monkeypatch.setenv("EXTRACT_PARALLEL_THRESHOLD", bad)
         with pytest.raises(ConfigError, match="EXTRACT_PARALLEL_THRESHOLD"):
             env_number("EXTRACT_PARALLEL_THRESHOLD", 50)
@@ -151,4 +166,4 @@ def test_numeric_settings_default_when_unset_and_refuse_malformed_values(monkeyp
 def test_freed_memory_is_handed_back_on_this_platform():
     from orchestration.utils.memory import release_memory
 
-    release_memory()          # gc, Arrow's pool, glibc's malloc_trim: none may raise
+    release_memory()  # gc, Arrow's pool, glibc's malloc_trim: none may raise

@@ -1,4 +1,5 @@
 """Inbox sensor fires on a changed inbox and only then; the schedule requests the daily job."""
+
 import datetime as dt
 import os
 

@@ -2,6 +2,7 @@
 
 All inputs are created here in tmp_path (plus copies of the bundled seeds/articles).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -183,8 +184,18 @@ def test_realistic_arabic_news_page(tmp_path):
     assert "قضاء الدبس شمال غربي محافظة كركوك" in a.raw_text
     assert "مستشفى كركوك العام" in a.raw_text
     assert "نهاية عام 2017" in a.raw_text
-    for boiler in ("الرئيسية", "رياضة", "أخبار ذات صلة", "أسعار النفط", "جميع الحقوق محفوظة",
-                   "سياسة الخصوصية", "شارك على", "dataLayer", "font-family", "عاجل"):
+    for boiler in (
+        "الرئيسية",
+        "رياضة",
+        "أخبار ذات صلة",
+        "أسعار النفط",
+        "جميع الحقوق محفوظة",
+        "سياسة الخصوصية",
+        "شارك على",
+        "dataLayer",
+        "font-family",
+        "عاجل",
+    ):
         assert boiler not in a.raw_text, boiler
     assert a.content_sha256 == hashlib.sha256(NEWS_PAGE.encode()).hexdigest()
     assert batch.files == [FileOutcome(a.source_path, a.content_sha256, len(NEWS_PAGE.encode()), "ingested", 1)]
@@ -193,20 +204,26 @@ def test_realistic_arabic_news_page(tmp_path):
 def test_page_dates_only_from_metadata_and_validated(tmp_path):
     body = "<body><article><h1>عنوان</h1><p>" + ARTICLE_AR + "</p><p>نشر في 2023-03-12</p></article></body>"
     _w(tmp_path / "in" / "a_nometa.html", f"<html><head><title>t</title></head>{body}</html>")
-    _w(tmp_path / "in" / "b_future.html",
-       f'<html><head><meta property="article:published_time" content="2099-01-01"></head>'
-       f'{body.replace(ARTICLE_AR, ARTICLE_AR_2)}</html>')
-    _w(tmp_path / "in" / "c_old.html",
-       f'<html><head><meta name="date" content="1985-05-05"></head>{body.replace(ARTICLE_AR, ARTICLE_AR_3)}</html>')
-    _w(tmp_path / "in" / "d_ldjson.html",
-       '<html><head><script type="application/ld+json">{"@graph":[{"@type":"NewsArticle",'
-       '"datePublished":"2024-02-30T10:00"},{"@type":"NewsArticle","datePublished":"2024-02-28T10:00:00Z"}]}'
-       f'</script></head>{body.replace(ARTICLE_AR, HOSTILE + " " + ARTICLE_AR_3[:60])}</html>')
+    _w(
+        tmp_path / "in" / "b_future.html",
+        f'<html><head><meta property="article:published_time" content="2099-01-01"></head>'
+        f"{body.replace(ARTICLE_AR, ARTICLE_AR_2)}</html>",
+    )
+    _w(
+        tmp_path / "in" / "c_old.html",
+        f'<html><head><meta name="date" content="1985-05-05"></head>{body.replace(ARTICLE_AR, ARTICLE_AR_3)}</html>',
+    )
+    _w(
+        tmp_path / "in" / "d_ldjson.html",
+        '<html><head><script type="application/ld+json">{"@graph":[{"@type":"NewsArticle",'
+        '"datePublished":"2024-02-30T10:00"},{"@type":"NewsArticle","datePublished":"2024-02-28T10:00:00Z"}]}'
+        f"</script></head>{body.replace(ARTICLE_AR, HOSTILE + ' ' + ARTICLE_AR_3[:60])}</html>",
+    )
     batch = scan_inbox(tmp_path / "in", set(), today=TODAY)
     _, _, arts = _by_name(batch)
-    assert arts["a_nometa.html"][0].published_meta is None      # body text dates are not metadata
-    assert arts["b_future.html"][0].published_meta is None       # in the future
-    assert arts["c_old.html"][0].published_meta is None          # before 1990
+    assert arts["a_nometa.html"][0].published_meta is None  # body text dates are not metadata
+    assert arts["b_future.html"][0].published_meta is None  # in the future
+    assert arts["c_old.html"][0].published_meta is None  # before 1990
     assert arts["d_ldjson.html"][0].published_meta == date(2024, 2, 28)  # 30 Feb is not a date
     assert inbox.parse_meta_date("Sat, 29 Jun 2024 10:00:00 +0300", TODAY) == date(2024, 6, 29)
     assert inbox.parse_meta_date("2024-07-02", TODAY) == date(2024, 7, 2)  # +1 day time-zone slack
@@ -233,22 +250,46 @@ def hostile_inbox(tmp_path):
     _w(root / "notes.xyz", "نص")
     _w(root / "README", "نص بلا امتداد")
     _w(root / "truncated.json", '{"url": "https://x.iq/a", "title": "عنوان", "text": "نص مقطوع')
-    _w(root / "batch.jsonl", "\n".join([
-        json.dumps({"url": "https://alsumaria.example/news/1", "title": "خبر 1", "date": "2024-06-01",
-                    "hostname": "alsumaria.example", "text": ARTICLE_AR_2}, ensure_ascii=False),
-        '{"url": "https://x.iq/2", "text": ',
-        "",
-        json.dumps({"source": "https://shafaq.example/ar/2/", "title": "خبر 2", "sitename": "شفق",
-                    "date": "2024-06-02T08:00:00", "text": ARTICLE_AR_3}, ensure_ascii=False),
-        json.dumps({"url": "https://x.iq/3", "title": "بلا نص", "text": "   "}, ensure_ascii=False),
-    ]) + "\n")
+    _w(
+        root / "batch.jsonl",
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "url": "https://alsumaria.example/news/1",
+                        "title": "خبر 1",
+                        "date": "2024-06-01",
+                        "hostname": "alsumaria.example",
+                        "text": ARTICLE_AR_2,
+                    },
+                    ensure_ascii=False,
+                ),
+                '{"url": "https://x.iq/2", "text": ',
+                "",
+                json.dumps(
+                    {
+                        "source": "https://shafaq.example/ar/2/",
+                        "title": "خبر 2",
+                        "sitename": "شفق",
+                        "date": "2024-06-02T08:00:00",
+                        "text": ARTICLE_AR_3,
+                    },
+                    ensure_ascii=False,
+                ),
+                json.dumps({"url": "https://x.iq/3", "title": "بلا نص", "text": "   "}, ensure_ascii=False),
+            ]
+        )
+        + "\n",
+    )
     _w(root / "app.html", JS_SHELL)
     _w(root / "consent.htm", COOKIE_WALL)
     _w(root / "huge.txt", ("خبر " * 400).encode())  # 2800 bytes > the 2000-byte limit below
     _w(root / "sub" / "deeper" / "خبر عاجل (1) نسخة.txt", ARTICLE_AR)
-    _w(root / "zz same article again.html",
-       f"<html><body><article><p>{ARTICLE_AR.replace(chr(10), '</p><p>').replace('قُتل', 'قتل')}</p>"
-       "</article></body></html>")
+    _w(
+        root / "zz same article again.html",
+        f"<html><body><article><p>{ARTICLE_AR.replace(chr(10), '</p><p>').replace('قُتل', 'قتل')}</p>"
+        "</article></body></html>",
+    )
     _w(root / "english.html", ENGLISH_PAGE)
     _w(root / "hostile.txt", HOSTILE)
     _w(root / "cp1256.txt", CP1256_TEXT.encode("cp1256"))
@@ -313,16 +354,21 @@ def test_hostile_inbox_every_input_accounted_for(hostile_inbox):
         assert (f.status, f.n_articles) == (status, n), name
         assert sorted(r.reason for r in rejects.get(name, [])) == sorted(reasons), name
         assert len(arts.get(name, [])) == n, name
-    expected_paths = {str(hostile_inbox / p) for p in (
-        *[k for k in EXPECTED if k != "خبر عاجل (1) نسخة.txt"], "sub/deeper/خبر عاجل (1) نسخة.txt")}
+    expected_paths = {
+        str(hostile_inbox / p)
+        for p in (*[k for k in EXPECTED if k != "خبر عاجل (1) نسخة.txt"], "sub/deeper/خبر عاجل (1) نسخة.txt")
+    }
     _assert_accounted(batch, expected_paths)
     # only JSONL lines carry a line number
     assert {(r.source_line, r.reason) for r in rejects["batch.jsonl"]} == {
-        (2, "invalid JSON: Expecting value: line 1 column 35 (char 34)"), (5, "no article text")}
+        (2, "invalid JSON: Expecting value: line 1 column 35 (char 34)"),
+        (5, "no article text"),
+    }
     assert all(r.source_line is None for n, rs in rejects.items() if n != "batch.jsonl" for r in rs)
     # hidden/temporary files are ignored but reported for logs
     assert sorted(Path(s.source_path).name for s in batch.skipped) == sorted(
-        [".DS_Store", ".hidden", "download.html.part", "edit.txt~", "x.tmp"])
+        [".DS_Store", ".hidden", "download.html.part", "edit.txt~", "x.tmp"]
+    )
     assert all(s.reason.startswith("temporary/hidden file") for s in batch.skipped)
     # nothing outside the inbox was read
     assert not any("سر خارج" in a.raw_text for a in batch.articles)
@@ -339,14 +385,27 @@ def test_hostile_inbox_order_and_list_inbox_files(hostile_inbox):
     assert listed == sorted(listed, key=lambda p: p.relative_to(hostile_inbox).parts)
     rel = {p.relative_to(hostile_inbox).as_posix() for p in listed}
     assert "link_in.txt" in rel and "sub/deeper/خبر عاجل (1) نسخة.txt" in rel
-    for never in ("link_out.txt", "linkdir", "linkdir_out", "dangling.txt", ".DS_Store", "x.tmp", "edit.txt~",
-                  "download.html.part", ".hidden/inside.txt"):
+    for never in (
+        "link_out.txt",
+        "linkdir",
+        "linkdir_out",
+        "dangling.txt",
+        ".DS_Store",
+        "x.tmp",
+        "edit.txt~",
+        "download.html.part",
+        ".hidden/inside.txt",
+    ):
         assert never not in rel
     # every listed path gets an outcome; the unlisted outcomes are the non-followed symlinks
     outcome_paths = {f.source_path for f in batch.files}
     assert {str(p) for p in listed} <= outcome_paths
     assert {Path(p).name for p in outcome_paths - {str(p) for p in listed}} == {
-        "link_out.txt", "linkdir", "linkdir_out", "dangling.txt"}
+        "link_out.txt",
+        "linkdir",
+        "linkdir_out",
+        "dangling.txt",
+    }
 
 
 def test_known_sha256_are_skipped_without_new_rows(hostile_inbox):
@@ -387,9 +446,19 @@ def test_hostile_inbox_contents(hostile_inbox):
     # the jsonl good lines, with trafilatura field names
     j1, j2 = arts["batch.jsonl"]
     assert (j1.source_type, j1.source_line, j1.url, j1.title, j1.site, j1.published_meta) == (
-        "jsonl", 1, "https://alsumaria.example/news/1", "خبر 1", "alsumaria.example", date(2024, 6, 1))
+        "jsonl",
+        1,
+        "https://alsumaria.example/news/1",
+        "خبر 1",
+        "alsumaria.example",
+        date(2024, 6, 1),
+    )
     assert (j2.source_line, j2.url, j2.site, j2.published_meta) == (
-        4, "https://shafaq.example/ar/2", "شفق", date(2024, 6, 2))
+        4,
+        "https://shafaq.example/ar/2",
+        "شفق",
+        date(2024, 6, 2),
+    )
     assert j2.raw_text == ARTICLE_AR_3
     assert j1.article_id == "a_" + hashlib.sha256(j1.url.encode()).hexdigest()[:16]
 
@@ -414,11 +483,16 @@ def test_seed_articles(tmp_path):
 
 
 def test_windows_1256_html_with_meta_charset_and_mislabelled_utf8(tmp_path):
-    page = NEWS_PAGE.replace('<meta charset="utf-8">', '<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">')
+    page = NEWS_PAGE.replace(
+        '<meta charset="utf-8">', '<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">'
+    )
     _w(tmp_path / "in" / "a.html", page.replace("©", "(c)").encode("cp1256"))
     # declared windows-1256 but really UTF-8: valid UTF-8 wins
-    other = NEWS_PAGE.replace("kirkuk-attack", "other").replace(ARTICLE_AR[:20], "قتل أربعة").replace(
-        '<meta charset="utf-8">', '<meta charset="windows-1256">')
+    other = (
+        NEWS_PAGE.replace("kirkuk-attack", "other")
+        .replace(ARTICLE_AR[:20], "قتل أربعة")
+        .replace('<meta charset="utf-8">', '<meta charset="windows-1256">')
+    )
     _w(tmp_path / "in" / "b.html", other)
     batch = scan_inbox(tmp_path / "in", set(), today=TODAY)
     _, rejects, arts = _by_name(batch)
@@ -449,10 +523,14 @@ def test_same_article_under_other_names_and_markup_is_one_article(tmp_path):
     variant = ARTICLE_AR.replace("قُتل", "قتل").replace("أسلحة", "اسلحة").replace("،", " ,").replace("\n", "\n\n")
     _w(root / "b copy.txt", variant)
     # same url as a jsonl record: one article (by article_id) even though the text differs
-    _w(root / "c.json", json.dumps({"url": "https://site.example/x/1?utm_campaign=z#top", "text": ARTICLE_AR_2},
-                                   ensure_ascii=False))
-    _w(root / "d.jsonl", json.dumps({"url": "HTTPS://SITE.example/x/1/", "text": ARTICLE_AR_3},
-                                    ensure_ascii=False) + "\n")
+    _w(
+        root / "c.json",
+        json.dumps({"url": "https://site.example/x/1?utm_campaign=z#top", "text": ARTICLE_AR_2}, ensure_ascii=False),
+    )
+    _w(
+        root / "d.jsonl",
+        json.dumps({"url": "HTTPS://SITE.example/x/1/", "text": ARTICLE_AR_3}, ensure_ascii=False) + "\n",
+    )
     batch = scan_inbox(root, set())
     files, rejects, arts = _by_name(batch)
     assert text_fingerprint(ARTICLE_AR) == text_fingerprint(variant)
@@ -478,8 +556,10 @@ def test_json_list_and_html_field(tmp_path):
     files, rejects, arts = _by_name(batch)
     assert files["list.json"].status == "partial" and files["list.json"].n_articles == 3
     assert [r.reason for r in rejects["list.json"]] == [
-        "record 2: record is not an object", "record 4: no article text",
-        "record 6: field 'text' is not a string"]
+        "record 2: record is not an object",
+        "record 4: no article text",
+        "record 6: field 'text' is not a string",
+    ]
     a1, a2, a4 = arts["list.json"]
     assert all(a.source_type == "json" and a.source_line is None for a in (a1, a2, a4))
     assert a1.published_meta == date(2024, 6, 10)
@@ -498,7 +578,9 @@ def test_jsonl_all_bad_is_rejected_line_by_line(tmp_path):
     batch = scan_inbox(tmp_path / "in", set())
     assert [f.status for f in batch.files] == ["rejected"]
     assert [(r.source_line, r.reason) for r in batch.rejects] == [
-        (1, "record is not an object"), (2, "invalid JSON: Expecting value: line 1 column 10 (char 9)")]
+        (1, "record is not an object"),
+        (2, "invalid JSON: Expecting value: line 1 column 10 (char 9)"),
+    ]
 
 
 def test_size_limit_from_env_and_sparse_giant_file_is_not_read(tmp_path, monkeypatch):
@@ -511,7 +593,10 @@ def test_size_limit_from_env_and_sparse_giant_file_is_not_read(tmp_path, monkeyp
     batch = scan_inbox(root, set())
     assert time.monotonic() - t0 < 10
     files, rejects, _ = _by_name(batch)
-    assert rejects["giant.txt"][0].reason == f"file too large ({3 * 10**9} bytes > {inbox.DEFAULT_MAX_INPUT_BYTES}, MAX_INPUT_BYTES)"
+    assert (
+        rejects["giant.txt"][0].reason
+        == f"file too large ({3 * 10**9} bytes > {inbox.DEFAULT_MAX_INPUT_BYTES}, MAX_INPUT_BYTES)"
+    )
     assert files["giant.txt"].size_bytes == 3 * 10**9
     assert files["small.txt"].status == "ingested"
     monkeypatch.setenv("MAX_INPUT_BYTES", "100")
@@ -530,11 +615,15 @@ def test_big_html_is_bounded(tmp_path):
     page = NEWS_PAGE.replace("</article>", "</article>" + junk)
     assert len(page) > 1_500_000
     out = bound_html(page, 200_000)
-    assert len(out) <= 200_000 and "<script>var x" not in out and 'article:published_time' in out
+    assert len(out) <= 200_000 and "<script>var x" not in out and "article:published_time" in out
     _w(tmp_path / "in" / "big.html", page)
     # element-heavy but under the char limit: 100k+ elements, would take minutes in full mode
-    _w(tmp_path / "in" / "many.html", NEWS_PAGE.replace("kirkuk-attack", "many").replace(
-        "</article>", "</article>" + "<div><b>x</b></div>" * 50000).replace(ARTICLE_AR[:20], "قتل خمسة"))
+    _w(
+        tmp_path / "in" / "many.html",
+        NEWS_PAGE.replace("kirkuk-attack", "many")
+        .replace("</article>", "</article>" + "<div><b>x</b></div>" * 50000)
+        .replace(ARTICLE_AR[:20], "قتل خمسة"),
+    )
     t0 = time.monotonic()
     batch = scan_inbox(tmp_path / "in", set(), html_limit=200_000, today=TODAY)
     assert time.monotonic() - t0 < 20
@@ -564,16 +653,19 @@ def test_a_crashing_extractor_rejects_one_file_not_the_batch(tmp_path, monkeypat
     assert files["a.html"].status == "rejected" and files["b.txt"].status == "ingested"
     # inside a JSONL file only the broken record is lost
     assert [(r.source_line, r.reason) for r in rejects["c.jsonl"]] == [
-        (1, "internal error (RuntimeError: parser exploded)")]
+        (1, "internal error (RuntimeError: parser exploded)")
+    ]
     assert files["c.jsonl"].status == "partial" and files["c.jsonl"].n_articles == 1
 
 
 def test_hostile_text_in_json_and_escaped_in_html(tmp_path):
     _w(tmp_path / "in" / "h.json", json.dumps({"title": "{{ title }}", "text": HOSTILE}, ensure_ascii=False))
-    _w(tmp_path / "in" / "h.html",
-       "<html><body><article><p>" + ARTICLE_AR_2 + "</p><p>"
-       "قال: &#39;; DROP TABLE raw.articles; -- و {{ config() }} و &lt;script&gt;alert(1)&lt;/script&gt;"
-       "</p></article></body></html>")
+    _w(
+        tmp_path / "in" / "h.html",
+        "<html><body><article><p>" + ARTICLE_AR_2 + "</p><p>"
+        "قال: &#39;; DROP TABLE raw.articles; -- و {{ config() }} و &lt;script&gt;alert(1)&lt;/script&gt;"
+        "</p></article></body></html>",
+    )
     batch = scan_inbox(tmp_path / "in", set())
     _, rejects, arts = _by_name(batch)
     assert rejects == {}
@@ -585,16 +677,20 @@ def test_hostile_text_in_json_and_escaped_in_html(tmp_path):
 def test_short_real_article_is_not_mistaken_for_a_wall(tmp_path):
     short = "أعلنت قيادة عمليات بغداد تفعيل خطة أمنية جديدة بعد مقتل شخصين بانفجار في الشعلة."
     _w(tmp_path / "in" / "s.html", f"<html><body><article><p>{short}</p></article></body></html>")
-    _w(tmp_path / "in" / "w.html", "<html><body><div><p>يرجى تفعيل جافا سكريبت في المتصفح لعرض "
-       "هذه الصفحة بشكل صحيح.</p></div></body></html>")
+    _w(
+        tmp_path / "in" / "w.html",
+        "<html><body><div><p>يرجى تفعيل جافا سكريبت في المتصفح لعرض هذه الصفحة بشكل صحيح.</p></div></body></html>",
+    )
     files, rejects, arts = _by_name(scan_inbox(tmp_path / "in", set()))
     assert arts["s.html"][0].raw_text == short
     assert [r.reason for r in rejects["w.html"]] == ["no article text"]
 
 
 def test_canonical_url():
-    assert canonical_url("https://WWW.Example.COM:443/a/b/?utm_source=x&id=3&UTM_Medium=y#frag") == \
-        "https://www.example.com/a/b?id=3"
+    assert (
+        canonical_url("https://WWW.Example.COM:443/a/b/?utm_source=x&id=3&UTM_Medium=y#frag")
+        == "https://www.example.com/a/b?id=3"
+    )
     assert canonical_url("http://example.com/") == "http://example.com"
     assert canonical_url("http://example.com:8080/x/") == "http://example.com:8080/x"
     assert canonical_url("javascript:alert(1)") is None
@@ -628,8 +724,20 @@ def _generated_inbox(root: Path, n: int) -> Path:
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate_corpus.py"), "--n", str(n),
-                    "--out", str(root), "--seed", "3"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "generate_corpus.py"),
+            "--n",
+            str(n),
+            "--out",
+            str(root),
+            "--seed",
+            "3",
+        ],
+        check=True,
+        capture_output=True,
+    )
     pages = sorted(p for p in root.rglob("*.html"))
     # cross-file duplicates, rejects and a partial file among the generated pages, so the
     # in-batch dedup and the per-file error paths are exercised across chunk boundaries
@@ -637,7 +745,10 @@ def _generated_inbox(root: Path, n: int) -> Path:
     _w(root / "zz_copy_other_markup.html", pages[7].read_text(encoding="utf-8").replace("<body", "<body data-x='1'", 1))
     _w(root / "aa_binary.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     _w(root / "mid" / "empty.txt", "")
-    _w(root / "mid" / "lines.jsonl", json.dumps({"text": ARTICLE_AR}) + "\n{not json\n" + json.dumps({"text": ARTICLE_AR}) + "\n")
+    _w(
+        root / "mid" / "lines.jsonl",
+        json.dumps({"text": ARTICLE_AR}) + "\n{not json\n" + json.dumps({"text": ARTICLE_AR}) + "\n",
+    )
     _w(root / "mid" / "wall.html", "<html><body><p>Please enable JavaScript and accept cookies.</p></body></html>")
     _w(root / "mid" / "notes.docx", "x")
     for p in root.rglob("*"):
@@ -670,7 +781,9 @@ def test_pooled_scan_equals_sequential_scan(generated_inbox, monkeypatch):
     assert all(f.mtime_ns == OLD_MTIME * 10**9 for f in pooled.files)
     # above the threshold the pool is used by default
     monkeypatch.setenv("INBOX_PARALLEL_THRESHOLD", "50")
-    assert scan_inbox(generated_inbox, {f.content_sha256 for f in seq.files[:10]}, today=TODAY).mode == "process_pool[2]"
+    assert (
+        scan_inbox(generated_inbox, {f.content_sha256 for f in seq.files[:10]}, today=TODAY).mode == "process_pool[2]"
+    )
 
 
 @pytest.mark.integration
@@ -692,11 +805,13 @@ def test_a_dead_worker_loses_no_file(generated_inbox, monkeypatch):
 
         def submit(self, fn, chunk):
             import concurrent.futures
+
             fut = concurrent.futures.Future()
             fut.set_exception(BrokenProcessPool("worker died"))
             return fut
 
     from orchestration.utils import workers as parallel  # where the reader's pool is started
+
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", DeadPool)
     batch = scan_inbox(generated_inbox, set(), parallel=True, today=TODAY)
     assert batch == seq and "redone in-process" in batch.mode
@@ -711,8 +826,9 @@ def test_known_stat_keys_skip_files_without_reading_them(tmp_path, monkeypatch):
         os.utime(p, (OLD_MTIME, OLD_MTIME))
     first = scan_inbox(root, set())
     assert [f.mtime_ns for f in first.files] == [OLD_MTIME * 10**9] * 3
-    known = inbox.KnownInputs({f.content_sha256 for f in first.files},
-                              [(f.source_path, f.size_bytes, f.mtime_ns) for f in first.files])
+    known = inbox.KnownInputs(
+        {f.content_sha256 for f in first.files}, [(f.source_path, f.size_bytes, f.mtime_ns) for f in first.files]
+    )
 
     opened: list[str] = []
     from orchestration.inbox import reader
@@ -735,7 +851,8 @@ def test_known_stat_keys_skip_files_without_reading_them(tmp_path, monkeypatch):
     assert sorted(Path(p).name for p in opened) == ["a.txt", "b.txt", "c.txt"]
     assert [(Path(f.source_path).name, f.status) for f in third.files] == [("a.txt", "ingested"), ("b.txt", "ingested")]
     assert [(Path(f.source_path).name, f.status, f.mtime_ns) for f in third.refreshed] == [
-        ("c.txt", "known", (OLD_MTIME + 60) * 10**9)]
+        ("c.txt", "known", (OLD_MTIME + 60) * 10**9)
+    ]
     # the content hash stays the final word even without a stat key
     assert scan_inbox(root, {f.content_sha256 for f in first.files + third.files}).files == []
 
@@ -761,13 +878,16 @@ def test_ingest_records_stat_keys_and_migrates_old_warehouse(tmp_path):
         con.execute("""CREATE TABLE ops.ingested_files (source_path VARCHAR, content_sha256 VARCHAR,
                        size_bytes BIGINT, status VARCHAR, n_articles INTEGER, processed_at TIMESTAMP)""")
         sha0 = hashlib.sha256((root / "0.txt").read_bytes()).hexdigest()
-        con.execute("INSERT INTO ops.ingested_files VALUES (?, ?, ?, 'ingested', 1, now())",
-                    [str(root / "0.txt"), sha0, (root / "0.txt").stat().st_size])
+        con.execute(
+            "INSERT INTO ops.ingested_files VALUES (?, ?, ?, 'ingested', 1, now())",
+            [str(root / "0.txt"), sha0, (root / "0.txt").stat().st_size],
+        )
         first = ingest.ingest_inbox(con, root)
         assert first["new_articles"] == 2 and first["unchanged_files"] == 0
         # the old row got its stat key from the re-hash; the new rows have theirs
-        assert con.execute("SELECT count(*) FROM ops.ingested_files WHERE mtime_ns = ?",
-                           [OLD_MTIME * 10**9]).fetchone() == (3,)
+        assert con.execute(
+            "SELECT count(*) FROM ops.ingested_files WHERE mtime_ns = ?", [OLD_MTIME * 10**9]
+        ).fetchone() == (3,)
         second = ingest.ingest_inbox(con, root)
         assert second["unchanged_files"] == 3 and second["files_scanned"] == 0
         assert con.execute("SELECT count(*) FROM ops.ingested_files").fetchone() == (3,)
@@ -779,10 +899,10 @@ def test_ingest_records_stat_keys_and_migrates_old_warehouse(tmp_path):
 def test_slices_of_the_inbox_add_up_to_the_whole_scan(tmp_path, parallel):
     shutil.copytree(SEEDS, tmp_path / "in")
     shutil.copy(SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0], tmp_path / "in" / "copy.txt")  # dup
-    (tmp_path / "in" / "empty.txt").write_text("")                                                    # reject
+    (tmp_path / "in" / "empty.txt").write_text("")  # reject
     whole = scan_inbox(tmp_path / "in", set(), parallel=parallel)
     parts = list(inbox.iter_inbox(tmp_path / "in", set(), parallel=parallel, batch_files=2))
-    assert len(parts) == 4   # 7 files, 2 per slice
+    assert len(parts) == 4  # 7 files, 2 per slice
     for name in ("articles", "rejects", "files"):
         assert [x for p in parts for x in getattr(p, name)] == getattr(whole, name), name
-    assert sum(1 for f in whole.files if f.status == "duplicate") == 1   # in-inbox dedup spans slices
+    assert sum(1 for f in whole.files if f.status == "duplicate") == 1  # in-inbox dedup spans slices

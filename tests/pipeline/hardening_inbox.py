@@ -3,6 +3,7 @@
 `build_inbox(root, outside)` writes every file and returns EXPECTED: inbox-relative name ->
 (ops.ingested_files status, set of ops.rejected_inputs reasons (prefix match), n new articles).
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,7 @@ AFTER_PUB_TEXT = (
     "في 20 كانون الثاني 2022، بحسب ما أفاد مصدر أمني."
 )
 FUTURE_DATELINE_TEXT = (
-    "بغداد: قتل أربعة أشخاص بانفجار عبوة ناسفة في منطقة الدورة جنوبي بغداد، "
-    "بحسب ما أفاد مصدر في الشرطة."
+    "بغداد: قتل أربعة أشخاص بانفجار عبوة ناسفة في منطقة الدورة جنوبي بغداد، بحسب ما أفاد مصدر في الشرطة."
 )
 
 # A toll above INTEGER: stored clamped, flagged in the review queue, never blocking the batch.
@@ -57,10 +57,11 @@ HUGE_TOLL_TEXT = (
 )
 SCRIPT_TEXT = (
     "أفادت مصادر محلية بانفجار عبوة ناسفة قرب سوق في قضاء الخالص بمحافظة ديالى دون تسجيل إصابات. "
-    + SCRIPT_FRAGMENT + ' <img src=x onerror=alert(1)>'
+    + SCRIPT_FRAGMENT
+    + " <img src=x onerror=alert(1)>"
 )
-BAD_NAME = b"bad \xff\xfe name.txt"          # not UTF-8
-BAD_NAME_SHOWN = "bad \\xff\\xfe name.txt"   # as the reject row shows it
+BAD_NAME = b"bad \xff\xfe name.txt"  # not UTF-8
+BAD_NAME_SHOWN = "bad \\xff\\xfe name.txt"  # as the reject row shows it
 # Written line by line while the first run scans the inbox (see tests/pipeline/test_hardening.py): that run
 # must leave it alone, the next one read it whole. No incident in it, so no report changes.
 GROWING_NAME = "growing.txt"
@@ -91,8 +92,13 @@ def build_blocker_inbox(root: Path) -> None:
     root.mkdir(parents=True, exist_ok=True)
     for name in SEED_NAMES:
         _w(root / name, (SEEDS / name).read_bytes())
-    _w(root / "absurd.json", json.dumps({"url": "https://example.iq/news/absurd-toll", "title": "حصيلة",
-                                         "date": "2023-03-10", "text": ABSURD_TEXT}, ensure_ascii=False))
+    _w(
+        root / "absurd.json",
+        json.dumps(
+            {"url": "https://example.iq/news/absurd-toll", "title": "حصيلة", "date": "2023-03-10", "text": ABSURD_TEXT},
+            ensure_ascii=False,
+        ),
+    )
     _w(root / "markup.txt", HOSTILE_TEXT + "\n" + SCRIPT_FRAGMENT)
 
 
@@ -129,15 +135,35 @@ def build_inbox(root: Path, outside: Path) -> dict[str, tuple[str, set[str], int
     os.symlink(_w(outside / "secret.txt", ODD_TEXT + "\nسر خارج صندوق الوارد"), root / "link_out.txt")
     expected["link_out.txt"] = ("rejected", {"symlink outside inbox"}, 0)
 
-    _w(root / "batch.jsonl", "\n".join([
-        json.dumps({"url": "https://example.iq/news/future-date", "title": "تاريخ في المستقبل",
-                    "date": "2099-03-10", "text": FUTURE_DATELINE_TEXT}, ensure_ascii=False),
-        '{"url": "https://x.iq/2", "text": ',
-        "",
-        json.dumps({"url": "https://example.iq/news/after-publication", "title": "حادث بعد النشر",
-                    "date": "2022-01-10", "text": AFTER_PUB_TEXT}, ensure_ascii=False),
-        "[1, 2, 3]",
-    ]) + "\n")
+    _w(
+        root / "batch.jsonl",
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "url": "https://example.iq/news/future-date",
+                        "title": "تاريخ في المستقبل",
+                        "date": "2099-03-10",
+                        "text": FUTURE_DATELINE_TEXT,
+                    },
+                    ensure_ascii=False,
+                ),
+                '{"url": "https://x.iq/2", "text": ',
+                "",
+                json.dumps(
+                    {
+                        "url": "https://example.iq/news/after-publication",
+                        "title": "حادث بعد النشر",
+                        "date": "2022-01-10",
+                        "text": AFTER_PUB_TEXT,
+                    },
+                    ensure_ascii=False,
+                ),
+                "[1, 2, 3]",
+            ]
+        )
+        + "\n",
+    )
     expected["batch.jsonl"] = ("partial", {"invalid JSON", "record is not an object"}, 2)
 
     _w(root / "english.html", ENGLISH_PAGE)
@@ -161,7 +187,7 @@ def build_inbox(root: Path, outside: Path) -> dict[str, tuple[str, set[str], int
     with open(os.fsencode(root) + b"/" + BAD_NAME, "wb") as fh:
         fh.write(ODD_TEXT.encode("utf-8"))
     expected[BAD_NAME_SHOWN] = ("rejected", {"file name is not valid UTF-8"}, 0)
-    expected[GROWING_NAME] = ("ingested", set(), 1)      # written by the test while the first run scans
+    expected[GROWING_NAME] = ("ingested", set(), 1)  # written by the test while the first run scans
     # ignored (not an input yet): a partial download
     _w(root / "download.html.part", "<html>نصف")
     return expected

@@ -6,6 +6,7 @@ second run over the same inbox while an analyst holds the analyst copy open. The
 run lock with real processes, a kill -9 in the middle of dbt, and the publish step's crash
 hygiene on small hand-made warehouses.
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,7 +50,8 @@ def _row_counts(db: Path) -> dict[str, int]:
     with duckdb.connect(str(db), read_only=True) as con:
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_catalog = current_database() ORDER BY 1, 2").fetchall()
+            "WHERE table_catalog = current_database() ORDER BY 1, 2"
+        ).fetchall()
         return {f"{s}.{t}": con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0] for s, t in tables}
 
 
@@ -61,10 +63,19 @@ def _run_all():
 
 
 def _blocking_failures(result) -> list:
-    return [(e.asset_key.to_user_string(), e.check_name,
-             {k: v.value for k, v in e.metadata.items() if k in ("failing_expectations", "dagster_dbt/failed_row_count")})
-            for e in result.get_asset_check_evaluations()
-            if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    return [
+        (
+            e.asset_key.to_user_string(),
+            e.check_name,
+            {
+                k: v.value
+                for k, v in e.metadata.items()
+                if k in ("failing_expectations", "dagster_dbt/failed_row_count")
+            },
+        )
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    ]
 
 
 READER = textwrap.dedent("""
@@ -131,13 +142,19 @@ def built(tmp_path_factory):
         growing_text = growing.finish()
         assert first.success, f"first run failed; blocking checks: {_blocking_failures(first)}"
         with duckdb.connect(str(paths["WAREHOUSE_PATH"]), read_only=True) as con:
-            growing_rows_first = con.execute("SELECT count(*) FROM ops.ingested_files WHERE source_path LIKE ?",
-                                             [f"%{H.GROWING_NAME}"]).fetchone()[0]
+            growing_rows_first = con.execute(
+                "SELECT count(*) FROM ops.ingested_files WHERE source_path LIKE ?", [f"%{H.GROWING_NAME}"]
+            ).fetchone()[0]
         exports1 = sorted(p.name for p in paths["EXPORTS_DIR"].iterdir())
 
         # An analyst holds the published copy open (read-only) during the second run.
-        reader = subprocess.Popen([sys.executable, "-c", READER, str(paths["ANALYST_DB_PATH"])],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        reader = subprocess.Popen(
+            [sys.executable, "-c", READER, str(paths["ANALYST_DB_PATH"])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             reader_before = int(reader.stdout.readline())
             second = _run_all()
@@ -154,10 +171,17 @@ def built(tmp_path_factory):
         assert third.success, f"third run failed; blocking checks: {_blocking_failures(third)}"
         counts3 = {"warehouse": _row_counts(paths["WAREHOUSE_PATH"]), "analyst": _row_counts(paths["ANALYST_DB_PATH"])}
     return {
-        "base": base, "paths": paths, "expected": expected, "first": first, "second": second,
-        "counts2": counts2, "counts3": counts3, "exports1": exports1,
+        "base": base,
+        "paths": paths,
+        "expected": expected,
+        "first": first,
+        "second": second,
+        "counts2": counts2,
+        "counts3": counts3,
+        "exports1": exports1,
         "reader": (reader_before, reader_after, reader_rc),
-        "growing_text": growing_text, "growing_rows_first": growing_rows_first,
+        "growing_text": growing_text,
+        "growing_rows_first": growing_rows_first,
     }
 
 
@@ -166,6 +190,7 @@ def _wh(built):
 
 
 # ----------------------------------------------------------------------------- accounting
+
 
 def test_every_input_is_an_article_a_duplicate_or_a_reject(built):
     inbox = built["paths"]["ARTICLES_DIR"]
@@ -178,7 +203,7 @@ def test_every_input_is_an_article_a_duplicate_or_a_reject(built):
     rel = lambda p: Path(p).relative_to(inbox).as_posix()  # noqa: E731
     by_file = {rel(p): (s, n) for p, s, n in files}
     assert len(by_file) == len(files), "a file was recorded twice"
-    assert set(by_file) == set(expected), set(by_file) ^ set(expected)   # ignored .part is not an input
+    assert set(by_file) == set(expected), set(by_file) ^ set(expected)  # ignored .part is not an input
     reasons: dict[str, list] = {}
     for p, line, why in rejects:
         reasons.setdefault(rel(p), []).append((line, why))
@@ -186,8 +211,10 @@ def test_every_input_is_an_article_a_duplicate_or_a_reject(built):
     for name, (status, want_reasons, n_new) in expected.items():
         assert by_file[name] == (status, n_new), name
         got = [why for _, why in reasons.get(name, [])]
-        assert len(got) == len(want_reasons) and all(
-            any(g.startswith(w) for g in got) for w in want_reasons), (name, got)
+        assert len(got) == len(want_reasons) and all(any(g.startswith(w) for g in got) for w in want_reasons), (
+            name,
+            got,
+        )
         assert per_file_articles.get(name, 0) == n_new, name
     # bad JSONL lines are rejected with their line numbers, good lines ingested
     assert sorted(line for line, _ in reasons["batch.jsonl"]) == [2, 5]
@@ -214,21 +241,32 @@ def test_seed_events_still_come_out(built):
         """).fetchone()[0]
     assert kirkuk >= 1
     with duckdb.connect(str(built["paths"]["ANALYST_DB_PATH"]), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk' "
-                           "AND event_date = DATE '2022-12-18' AND killed = 11").fetchone()[0] >= 1
+        assert (
+            con.execute(
+                "SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk' "
+                "AND event_date = DATE '2022-12-18' AND killed = 11"
+            ).fetchone()[0]
+            >= 1
+        )
 
 
 def test_non_arabic_articles_yield_no_reports(built):
     with _wh(built) as con:
-        other = [r[0] for r in con.execute(
-            "SELECT c.article_id FROM clean.articles c JOIN raw.articles r USING (article_id) "
-            "WHERE r.source_path LIKE '%english.html'").fetchall()]
+        other = [
+            r[0]
+            for r in con.execute(
+                "SELECT c.article_id FROM clean.articles c JOIN raw.articles r USING (article_id) "
+                "WHERE r.source_path LIKE '%english.html'"
+            ).fetchall()
+        ]
         assert len(other) == 1
         assert con.execute("SELECT language FROM clean.articles WHERE article_id = ?", other).fetchone() == ("other",)
         for table in ("extract.event_reports", "marts.fct_event_reports", "marts.report_review_queue"):
             assert con.execute(f"SELECT count(*) FROM {table} WHERE article_id = ?", other).fetchone() == (0,), table
-        assert con.execute("SELECT count(*) FROM marts.fct_event_reports r JOIN marts.dim_articles a "
-                           "USING (article_id) WHERE a.language <> 'ar'").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM marts.fct_event_reports r JOIN marts.dim_articles a "
+            "USING (article_id) WHERE a.language <> 'ar'"
+        ).fetchone() == (0,)
 
 
 def test_hostile_text_is_stored_literally_and_harms_nothing(built):
@@ -239,8 +277,10 @@ def test_hostile_text_is_stored_literally_and_harms_nothing(built):
         # nothing was dropped or templated away: the tables and marts are all there and filled
         assert con.execute("SELECT count(*) FROM raw.articles").fetchone()[0] > 0
         assert con.execute("SELECT count(*) FROM marts.fct_events").fetchone()[0] > 0
-        [(clean,)] = con.execute("SELECT c.clean_text FROM clean.articles c JOIN raw.articles r USING (article_id) "
-                                 "WHERE r.source_path LIKE '%hostile.txt'").fetchall()
+        [(clean,)] = con.execute(
+            "SELECT c.clean_text FROM clean.articles c JOIN raw.articles r USING (article_id) "
+            "WHERE r.source_path LIKE '%hostile.txt'"
+        ).fetchall()
         assert H.JINJA_FRAGMENT in clean and H.SQL_FRAGMENT in clean
 
 
@@ -257,15 +297,21 @@ def test_dbt_never_templates_article_text():
 def test_implausible_values_never_reach_the_marts_as_good(built):
     today = dt.date.today()
     with _wh(built) as con:
-        assert con.execute("SELECT count(*) FROM clean.articles WHERE published_date > ?",
-                           [today + dt.timedelta(days=1)]).fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM clean.articles WHERE published_date > ?", [today + dt.timedelta(days=1)]
+        ).fetchone() == (0,)
         # the 2099 metadata date was refused, not stored
-        assert con.execute("SELECT published_meta FROM raw.articles WHERE url LIKE '%future-date'").fetchall() == [(None,)]
+        assert con.execute("SELECT published_meta FROM raw.articles WHERE url LIKE '%future-date'").fetchall() == [
+            (None,)
+        ]
         assert con.execute("""SELECT count(*) FROM marts.fct_event_reports r JOIN marts.dim_articles a USING (article_id)
                               WHERE r.event_date > a.published_date""").fetchone() == (0,)
-        assert con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE killed > 10000 OR wounded > 10000"
-                           ).fetchone() == (0,)
-        assert con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE event_date > ?", [today]).fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM marts.fct_event_reports WHERE killed > 10000 OR wounded > 10000"
+        ).fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE event_date > ?", [today]).fetchone() == (
+            0,
+        )
         bad_coords = con.execute("""SELECT count(*) FROM marts.fct_event_reports WHERE latitude IS NOT NULL AND NOT (
             (country = 'Iraq' AND latitude BETWEEN 28.9 AND 37.5 AND longitude BETWEEN 38.6 AND 48.8) OR
             (country = 'Syria' AND latitude BETWEEN 32.2 AND 37.5 AND longitude BETWEEN 35.5 AND 42.5))""").fetchone()
@@ -275,15 +321,17 @@ def test_implausible_values_never_reach_the_marts_as_good(built):
                                JOIN marts.dim_articles a USING (article_id) WHERE a.url LIKE '%after-publication'""").fetchall()
         assert all(e <= p for e, p in after)
         # quarantined reports are never also published as good ones
-        assert con.execute("SELECT count(*) FROM marts.report_review_queue q JOIN marts.fct_event_reports r "
-                           "USING (report_id)").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM marts.report_review_queue q JOIN marts.fct_event_reports r USING (report_id)"
+        ).fetchone() == (0,)
 
 
 def test_a_file_written_during_a_run_is_left_alone_then_read_whole(built):
     assert built["growing_rows_first"] == 0
     with _wh(built) as con:
-        rows = con.execute("SELECT raw_text FROM raw.articles WHERE source_path LIKE ?",
-                           [f"%{H.GROWING_NAME}"]).fetchall()
+        rows = con.execute(
+            "SELECT raw_text FROM raw.articles WHERE source_path LIKE ?", [f"%{H.GROWING_NAME}"]
+        ).fetchall()
     assert rows == [(built["growing_text"],)] and len(built["growing_text"].splitlines()) > 5
 
 
@@ -291,22 +339,32 @@ def test_a_toll_above_integer_waits_in_the_review_queue_and_blocks_nothing(built
     with _wh(built) as con:
         queued = con.execute(
             "SELECT q.killed, q.killed_rule, q.is_implausible_killed FROM marts.report_review_queue q "
-            "JOIN raw.articles r USING (article_id) WHERE r.source_path LIKE '%huge_toll.txt'").fetchall()
-        assert con.execute("SELECT count(*) FROM marts.fct_event_reports e JOIN raw.articles r USING (article_id) "
-                           "WHERE r.source_path LIKE '%huge_toll.txt'").fetchone() == (0,)
-    assert queued and all(k == 2**31 - 1 and "clamped_from(99999999999)" in rule and flag
-                          for k, rule, flag in queued)
+            "JOIN raw.articles r USING (article_id) WHERE r.source_path LIKE '%huge_toll.txt'"
+        ).fetchall()
+        assert con.execute(
+            "SELECT count(*) FROM marts.fct_event_reports e JOIN raw.articles r USING (article_id) "
+            "WHERE r.source_path LIKE '%huge_toll.txt'"
+        ).fetchone() == (0,)
+    assert queued and all(k == 2**31 - 1 and "clamped_from(99999999999)" in rule and flag for k, rule, flag in queued)
 
 
 def test_published_paths_are_relative_to_the_inbox(built):
     base = str(built["base"])
     exports = built["paths"]["EXPORTS_DIR"]
     with duckdb.connect(str(built["paths"]["ANALYST_DB_PATH"]), read_only=True) as con:
-        paths = [r[0] for r in con.execute("SELECT source_path FROM marts.dim_articles UNION ALL "
-                                           "SELECT source_path FROM marts.report_review_queue").fetchall()]
+        paths = [
+            r[0]
+            for r in con.execute(
+                "SELECT source_path FROM marts.dim_articles UNION ALL SELECT source_path FROM marts.report_review_queue"
+            ).fetchall()
+        ]
     for mart in ("dim_articles", "report_review_queue"):
-        paths += [r[0] for r in duckdb.connect().execute(
-            f"SELECT source_path FROM read_parquet('{exports / (mart + '.parquet')}')").fetchall()]
+        paths += [
+            r[0]
+            for r in duckdb.connect()
+            .execute(f"SELECT source_path FROM read_parquet('{exports / (mart + '.parquet')}')")
+            .fetchall()
+        ]
     assert paths and not [p for p in paths if p.startswith("/") or base in p]
     assert "sub/" + H.ODD_NAME in paths
 
@@ -330,17 +388,26 @@ def test_dbt_state_is_kept_beside_the_warehouse_not_in_the_checkout(built):
 
 # ----------------------------------------------------------------------------- idempotency, analysts
 
+
 def test_a_run_with_nothing_new_changes_no_row_count(built):
     c1, c2 = built["counts2"], built["counts3"]
     for db in ("warehouse", "analyst"):
         diff = {t: (c1[db].get(t), c2[db].get(t)) for t in set(c1[db]) | set(c2[db]) if c1[db].get(t) != c2[db].get(t)}
         assert not diff, f"{db}: row counts changed on the second run: {diff}"
-    for t in ("raw.articles", "clean.articles", "extract.event_reports", "ops.ingested_files", "ops.rejected_inputs",
-              "marts.fct_event_reports", "marts.fct_events"):
+    for t in (
+        "raw.articles",
+        "clean.articles",
+        "extract.event_reports",
+        "ops.ingested_files",
+        "ops.rejected_inputs",
+        "marts.fct_event_reports",
+        "marts.fct_events",
+    ):
         assert c2["warehouse"].get(t, 0) > 0, t
     with _wh(built) as con:
-        assert con.execute("SELECT count(*) - count(DISTINCT content_sha256 || source_path) FROM ops.ingested_files"
-                           ).fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) - count(DISTINCT content_sha256 || source_path) FROM ops.ingested_files"
+        ).fetchone() == (0,)
 
 
 def test_analyst_reading_during_a_run_is_not_blocked_and_reconnect_sees_data(built):
@@ -358,17 +425,24 @@ def test_exports_are_whole_and_valid(built):
     assert not [p.name for p in built["paths"]["ANALYST_DB_PATH"].parent.iterdir() if ".tmp-" in p.name]
     with _wh(built) as con:
         n_events = con.execute("SELECT count(*) FROM marts.fct_events").fetchone()[0]
-        n_geo = con.execute("SELECT count(*) FROM marts.fct_events WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
-                            ).fetchone()[0]
-        marts = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'marts'").fetchall()]
+        n_geo = con.execute(
+            "SELECT count(*) FROM marts.fct_events WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
+        ).fetchone()[0]
+        marts = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+            ).fetchall()
+        ]
     for m in marts:
         n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{exports / (m + '.parquet')}')").fetchone()[0]
         assert n == built["counts2"]["warehouse"][f"marts.{m}"], m
     rows = list(csv.DictReader(io.StringIO((exports / "fct_events.csv").read_text(encoding="utf-8"))))
     assert len(rows) == n_events and "event_id" in rows[0]
-    geo = json.loads((exports / "fct_events.geojson").read_text(encoding="utf-8"),
-                     parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in GeoJSON"))
+    geo = json.loads(
+        (exports / "fct_events.geojson").read_text(encoding="utf-8"),
+        parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in GeoJSON"),
+    )
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == n_geo
     for f in geo["features"]:
         lon, lat = f["geometry"]["coordinates"]
@@ -376,6 +450,7 @@ def test_exports_are_whole_and_valid(built):
 
 
 # ----------------------------------------------------------------------------- one bad article, two runs, kill -9
+
 
 def test_one_bad_article_does_not_block_the_batch(tmp_path, monkeypatch):
     paths = _env_paths(tmp_path)
@@ -385,10 +460,12 @@ def test_one_bad_article_does_not_block_the_batch(tmp_path, monkeypatch):
     from orchestration.definitions import defs
     from orchestration.defs.resources import build_resources
 
-    checks = [c for c in defs.asset_checks
-              if any(k.asset_key.to_user_string() in PY_STAGES for k in c.check_keys)]
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)
-              and {k.to_user_string() for k in a.keys} & set(PY_STAGES)]
+    checks = [c for c in defs.asset_checks if any(k.asset_key.to_user_string() in PY_STAGES for k in c.check_keys)]
+    assets = [
+        a
+        for a in defs.assets
+        if isinstance(a, dg.AssetsDefinition) and {k.to_user_string() for k in a.keys} & set(PY_STAGES)
+    ]
     result = dg.materialize([*assets, *checks], resources=build_resources(), raise_on_error=False)
     assert not _blocking_failures(result), _blocking_failures(result)
     assert result.success
@@ -425,15 +502,20 @@ def test_warehouse_lock_refuses_with_holder_named_and_dies_with_its_holder(tmp_p
         holder.wait(timeout=30)
     # the kernel dropped the dead holder's lock: no stale lock file blocks the next run
     with warehouse_lock(wh, timeout=0):
-        with warehouse_lock(wh, timeout=0):    # re-entrant inside one process (two resources of a run)
+        with warehouse_lock(wh, timeout=0):  # re-entrant inside one process (two resources of a run)
             assert WAREHOUSE_LOCKS.held(wh)
         assert WAREHOUSE_LOCKS.held(wh)
     assert not WAREHOUSE_LOCKS.held(wh)
 
 
 def _start_cli(env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([DAGSTER, "job", "execute", "-m", "orchestration.definitions", "-j", "daily_pipeline"],
-                            cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [DAGSTER, "job", "execute", "-m", "orchestration.definitions", "-j", "daily_pipeline"],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _wait_for(log: Path, pattern: str, proc: subprocess.Popen, timeout: float = 300) -> None:
@@ -457,8 +539,13 @@ def test_two_headless_runs_and_a_kill_9_during_dbt(tmp_path, built):
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster_home" / "dagster.yaml").read_text())
-    env = {**os.environ, **{k: str(v) for k, v in paths.items()}, "DAGSTER_HOME": str(home),
-           "MAX_INPUT_BYTES": str(H.MAX_INPUT_BYTES), "MAX_ARTICLE_CHARS": str(H.MAX_ARTICLE_CHARS)}
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in paths.items()},
+        "DAGSTER_HOME": str(home),
+        "MAX_INPUT_BYTES": str(H.MAX_INPUT_BYTES),
+        "MAX_ARTICLE_CHARS": str(H.MAX_ARTICLE_CHARS),
+    }
     env.pop("GX_SCOPE", None)
 
     a_log, b_log, c_log = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "c.log"
@@ -469,10 +556,10 @@ def test_two_headless_runs_and_a_kill_9_during_dbt(tmp_path, built):
         assert b.wait(timeout=300) != 0
         b_out = b_log.read_text(errors="replace")
         assert "is in use by another pipeline run" in b_out and f"pid {a.pid}" in b_out
-        assert "STEP_START" not in b_out      # refused before any step touched the warehouse
+        assert "STEP_START" not in b_out  # refused before any step touched the warehouse
 
         _wait_for(a_log, r"dbt_warehouse - STEP_START", a)
-        time.sleep(3)                          # dbt is building
+        time.sleep(3)  # dbt is building
         a.send_signal(signal.SIGKILL)
         a.wait(timeout=30)
     finally:
@@ -485,30 +572,40 @@ def test_two_headless_runs_and_a_kill_9_during_dbt(tmp_path, built):
     assert rc == 0, c_out[-4000:]
     assert "RUN_SUCCESS" in c_out
 
-    q = ("SELECT report_id, event_date, admin1, location, killed, wounded, event_type "
-         "FROM marts.fct_event_reports ORDER BY report_id")
+    q = (
+        "SELECT report_id, event_date, admin1, location, killed, wounded, event_type "
+        "FROM marts.fct_event_reports ORDER BY report_id"
+    )
     with duckdb.connect(str(paths["WAREHOUSE_PATH"]), read_only=True) as con:
         after_crash = con.execute(q).fetchall()
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                  for t in ("raw.articles", "clean.articles", "extract.event_reports", "ops.ingested_files")}
+        counts = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("raw.articles", "clean.articles", "extract.event_reports", "ops.ingested_files")
+        }
     with _wh(built) as con:
         clean_run = con.execute(q).fetchall()
     assert after_crash == clean_run
     for t, n in counts.items():
         assert n == built["counts2"]["warehouse"][t], t
-    leftovers = [p.name for d in (paths["ANALYST_DB_PATH"].parent, paths["EXPORTS_DIR"]) for p in d.iterdir()
-                 if ".tmp-" in p.name]
+    leftovers = [
+        p.name
+        for d in (paths["ANALYST_DB_PATH"].parent, paths["EXPORTS_DIR"])
+        for p in d.iterdir()
+        if ".tmp-" in p.name
+    ]
     assert not leftovers
 
 
 # ----------------------------------------------------------------------------- publish crash hygiene
 
+
 def _tiny_warehouse(path: Path, lat=35.2, evidence="x"):
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE marts.fct_events (event_id VARCHAR, latitude DOUBLE, longitude DOUBLE, location VARCHAR)")
-    con.execute("INSERT INTO marts.fct_events VALUES ('e1', ?, 44.1, ?), ('e2', 'NaN'::DOUBLE, 44.0, 'y')",
-                [lat, evidence])
+    con.execute(
+        "INSERT INTO marts.fct_events VALUES ('e1', ?, 44.1, ?), ('e2', 'NaN'::DOUBLE, 44.0, 'y')", [lat, evidence]
+    )
     con.execute("CREATE TABLE marts.fct_events__dbt_tmp AS SELECT 1 AS half_built")
     con.execute("CREATE TABLE marts.fct_events__dbt_backup AS SELECT 1 AS half_renamed")
     con.close()
@@ -518,11 +615,14 @@ def test_publish_sweeps_killed_temporaries_skips_dbt_scratch_and_escapes_text(tm
     from orchestration.warehouse import publish
 
     wh, analyst, exports = tmp_path / "wh.duckdb", tmp_path / "pub" / "analyst.duckdb", tmp_path / "pub" / "exports"
-    hostile = f'{H.SQL_FRAGMENT} {H.JINJA_FRAGMENT} {H.SCRIPT_FRAGMENT} {H.CSV_FRAGMENT}\nسطر ثان'
+    hostile = f"{H.SQL_FRAGMENT} {H.JINJA_FRAGMENT} {H.SCRIPT_FRAGMENT} {H.CSV_FRAGMENT}\nسطر ثان"
     _tiny_warehouse(wh, evidence=hostile)
     exports.mkdir(parents=True)
-    stale = [analyst.parent / ".analyst.duckdb.tmp-999999-deadbeef", analyst.parent / ".analyst.duckdb.tmp-999999-deadbeef.wal",
-             exports / ".fct_events.csv.tmp-999999-0badcafe"]
+    stale = [
+        analyst.parent / ".analyst.duckdb.tmp-999999-deadbeef",
+        analyst.parent / ".analyst.duckdb.tmp-999999-deadbeef.wal",
+        exports / ".fct_events.csv.tmp-999999-0badcafe",
+    ]
     for p in stale:
         p.write_bytes(b"half written by a killed run")
     keep = exports / "notes.tmp.txt"
@@ -531,29 +631,32 @@ def test_publish_sweeps_killed_temporaries_skips_dbt_scratch_and_escapes_text(tm
     result = publish.publish_marts(wh, analyst, exports)
     assert sorted(result["stale_temporaries_removed"]) == sorted(p.name for p in stale)
     assert not any(p.exists() for p in stale) and keep.exists()
-    assert set(result["row_counts"]) == {"fct_events"}       # no __dbt_tmp / __dbt_backup
+    assert set(result["row_counts"]) == {"fct_events"}  # no __dbt_tmp / __dbt_backup
     assert not (exports / "fct_events__dbt_tmp.parquet").exists()
 
     rows = list(csv.DictReader(io.StringIO((exports / "fct_events.csv").read_text(encoding="utf-8"))))
     assert [r["location"] for r in rows if r["event_id"] == "e1"] == [hostile]
-    geo = json.loads((exports / "fct_events.geojson").read_text(encoding="utf-8"),
-                     parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
-    assert [f["properties"]["location"] for f in geo["features"]] == [hostile]   # the NaN point is not a point
+    geo = json.loads(
+        (exports / "fct_events.geojson").read_text(encoding="utf-8"),
+        parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"),
+    )
+    assert [f["properties"]["location"] for f in geo["features"]] == [hostile]  # the NaN point is not a point
     with duckdb.connect(str(analyst), read_only=True) as con:
         assert con.execute("SELECT location FROM marts.fct_events WHERE event_id = 'e1'").fetchone() == (hostile,)
 
 
 # ----------------------------------------------------------------------------- deployment settings
 
+
 def test_dagster_yaml_queues_runs_and_limits_the_pool(tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
-    monkeypatch.setenv("DAGSTER_HOME", str(home))   # where Dagster reads dagster.yaml from
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # where Dagster reads dagster.yaml from
     (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster_home" / "dagster.yaml").read_text())
     instance = dg.DagsterInstance.from_config(str(home))
     try:
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
-        concurrency = instance.get_concurrency_config()   # what the run queue daemon applies
+        concurrency = instance.get_concurrency_config()  # what the run queue daemon applies
         assert concurrency.run_queue_config.max_concurrent_runs == 1
         assert concurrency.pool_config.default_pool_limit == 1
         assert instance.global_op_concurrency_default_limit == 1

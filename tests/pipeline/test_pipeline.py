@@ -4,6 +4,7 @@ The end-to-end test runs the real inbox reader, cleaner, extractor and dbt proje
 bundled articles; it asserts what the gold annotation (../shared/eval/seeds_gold.jsonl) says
 about the Kirkuk ambush and the Ghwayran prison attack.
 """
+
 import datetime as dt
 import sys
 import types
@@ -33,6 +34,7 @@ def _con():
 
 # --------------------------------------------------------------------------- ingest
 
+
 def test_ingest_is_incremental_and_records_rejects(seeded_inbox):
     inbox = seeded_inbox["ARTICLES_DIR"]
     (inbox / "empty.txt").write_text("", encoding="utf-8")
@@ -53,8 +55,9 @@ def test_ingest_is_incremental_and_records_rejects(seeded_inbox):
         (inbox / "copy_of_first.txt").write_text(src.read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
         third = ingest_mod.ingest_inbox(con, inbox)
         assert third["new_articles"] == 0 and third["duplicate_files"] == 1
-        assert con.execute("SELECT status FROM ops.ingested_files WHERE source_path LIKE '%copy_of_first%'"
-                           ).fetchall() == [("duplicate",)]
+        assert con.execute(
+            "SELECT status FROM ops.ingested_files WHERE source_path LIKE '%copy_of_first%'"
+        ).fetchall() == [("duplicate",)]
         assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
 
 
@@ -81,24 +84,29 @@ def test_ingest_is_one_transaction(seeded_inbox, monkeypatch):
 
 # --------------------------------------------------------------------------- clean
 
+
 def test_clean_sets_language_and_dates(seeded_inbox):
     with _con() as con:
         ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
         stats = clean_mod.clean_new_articles(con)
         assert stats["cleaned"] == 5
-        rows = con.execute("SELECT language, arabic_share, n_chars, published_date, date_source "
-                           "FROM clean.articles").fetchall()
+        rows = con.execute(
+            "SELECT language, arabic_share, n_chars, published_date, date_source FROM clean.articles"
+        ).fetchall()
         assert all(r[0] == "ar" and r[1] >= 0.5 and r[2] > 200 for r in rows)
         assert any(r[3] is not None for r in rows)
-        assert clean_mod.clean_new_articles(con)["cleaned"] == 0   # incremental
+        assert clean_mod.clean_new_articles(con)["cleaned"] == 0  # incremental
 
 
 def test_clean_rejects_future_publication_dates(seeded_inbox, monkeypatch):
     from orchestration.arabic_nlp import dates
 
     future = clean_mod.local_today() + dt.timedelta(days=30)
-    monkeypatch.setattr(dates, "detect_publication_date",
-                        lambda text: types.SimpleNamespace(date=future, source="text_dateline", evidence="x"))
+    monkeypatch.setattr(
+        dates,
+        "detect_publication_date",
+        lambda text: types.SimpleNamespace(date=future, source="text_dateline", evidence="x"),
+    )
     with _con() as con:
         ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
         clean_mod.clean_new_articles(con)
@@ -109,6 +117,7 @@ def test_clean_rejects_future_publication_dates(seeded_inbox, monkeypatch):
 
 
 # --------------------------------------------------------------------------- extract (fake extractor)
+
 
 @pytest.fixture
 def fake_extractor(monkeypatch):
@@ -155,18 +164,28 @@ def _clean_rows(con, rows):
 
 def test_extract_writes_reports_and_reextracts_on_new_version(pipeline_env, fake_extractor):
     fake_extractor["reports"] = {
-        "نص أ": [Report(seq=1, killed=11, wounded=2, evidence="e1", trigger_id="ambush",
-                        victims=[Victim("iq_federal_police", 11, 2, "e1")]),
-                 Report(seq=2, killed=8, evidence="e2", victims=[Victim("civilians", 8, None, "e2")])],
+        "نص أ": [
+            Report(
+                seq=1,
+                killed=11,
+                wounded=2,
+                evidence="e1",
+                trigger_id="ambush",
+                victims=[Victim("iq_federal_police", 11, 2, "e1")],
+            ),
+            Report(seq=2, killed=8, evidence="e2", victims=[Victim("civilians", 8, None, "e2")]),
+        ],
     }
     with _con() as con:
         _clean_rows(con, [("a_1", "نص أ", 0.9, "ar"), ("a_2", "نص ب", 0.9, "ar"), ("a_3", "english", 0.0, "other")])
         stats = extract_mod.extract_new_articles(con)
         assert stats["articles_extracted"] == 2 and stats["mode"] == "sequential"
         assert fake_extractor["loads"] == 1
-        assert "english" not in fake_extractor["calls"]          # non-Arabic: no extraction
-        rows = con.execute("SELECT report_id, article_id, seq, killed, wounded, extractor_version "
-                           "FROM extract.event_reports ORDER BY report_id").fetchall()
+        assert "english" not in fake_extractor["calls"]  # non-Arabic: no extraction
+        rows = con.execute(
+            "SELECT report_id, article_id, seq, killed, wounded, extractor_version "
+            "FROM extract.event_reports ORDER BY report_id"
+        ).fetchall()
         assert rows == [("a_1_r1", "a_1", 1, 11, 2, "v1+lex.lex1"), ("a_1_r2", "a_1", 2, 8, None, "v1+lex.lex1")]
         assert con.execute("SELECT count(*) FROM extract.report_victims").fetchone() == (2,)
 
@@ -187,7 +206,9 @@ def test_extract_writes_reports_and_reextracts_on_new_version(pipeline_env, fake
         # An analyst's lexicon edit re-reads the archive too.
         fake_extractor["lexicon"] = "lex2"
         assert extract_mod.extract_new_articles(con)["articles_extracted"] == 2
-        assert con.execute("SELECT DISTINCT extractor_version FROM extract.event_reports").fetchall() == [("v2+lex.lex2",)]
+        assert con.execute("SELECT DISTINCT extractor_version FROM extract.event_reports").fetchall() == [
+            ("v2+lex.lex2",)
+        ]
 
 
 def test_an_article_the_extractor_cannot_read_is_quarantined_not_fatal(pipeline_env, fake_extractor, monkeypatch):
@@ -202,12 +223,16 @@ def test_an_article_the_extractor_cannot_read_is_quarantined_not_fatal(pipeline_
     monkeypatch.setattr(sys.modules["orchestration.arabic_nlp.extractor"], "extract_article", fragile)
     with _con() as con:
         _clean_rows(con, [("a_1", "نص أ", 0.9, "ar"), ("a_bad", "نص معطوب", 0.9, "ar")])
-        con.execute("INSERT INTO raw.articles (article_id, source_path, source_type, raw_text) "
-                    "VALUES ('a_bad', 'inbox/broken.txt', 'txt', 'نص معطوب')")
+        con.execute(
+            "INSERT INTO raw.articles (article_id, source_path, source_type, raw_text) "
+            "VALUES ('a_bad', 'inbox/broken.txt', 'txt', 'نص معطوب')"
+        )
         stats = extract_mod.extract_new_articles(con)
         assert stats["extraction_failures"] == 1
         assert con.execute("SELECT article_id, killed FROM extract.event_reports").fetchall() == [("a_1", 3)]
-        reason, = con.execute("SELECT reason FROM ops.rejected_inputs WHERE source_path = 'inbox/broken.txt'").fetchone()
+        (reason,) = con.execute(
+            "SELECT reason FROM ops.rejected_inputs WHERE source_path = 'inbox/broken.txt'"
+        ).fetchone()
         assert "extraction failed: ValueError: unexpected token" in reason and "a_bad" in reason
 
 
@@ -221,30 +246,34 @@ def test_extract_rolls_back_on_failure(pipeline_env, fake_extractor, monkeypatch
         real_insert = extract_mod.insert_rows
 
         def failing_insert(con, table, *args, **kwargs):
-            if table == "ops.extraction_log":       # the stage fails after writing its reports
+            if table == "ops.extraction_log":  # the stage fails after writing its reports
                 raise duckdb.IOException("disk gone")
             return real_insert(con, table, *args, **kwargs)
 
         monkeypatch.setattr(extract_mod, "insert_rows", failing_insert)
         with pytest.raises(duckdb.IOException):
             extract_mod.extract_new_articles(con)
-        assert con.execute("SELECT report_id, killed, extractor_version FROM extract.event_reports"
-                           ).fetchall() == [("a_1_r1", 1, "v1+lex.lex1")]
+        assert con.execute("SELECT report_id, killed, extractor_version FROM extract.event_reports").fetchall() == [
+            ("a_1_r1", 1, "v1+lex.lex1")
+        ]
 
 
 def test_extract_quarantines_an_article_whose_rows_cannot_be_written(pipeline_env, fake_extractor):
-    fake_extractor["reports"] = {"نص أ": [Report(seq=1, killed="many", evidence="e")],   # unbindable
-                                 "نص ب": [Report(seq=1, killed=3, evidence="e")]}
+    fake_extractor["reports"] = {
+        "نص أ": [Report(seq=1, killed="many", evidence="e")],  # unbindable
+        "نص ب": [Report(seq=1, killed=3, evidence="e")],
+    }
     with _con() as con:
         _clean_rows(con, [("a_1", "نص أ", 0.9, "ar"), ("a_2", "نص ب", 0.9, "ar")])
         stats = extract_mod.extract_new_articles(con)
         assert stats["extraction_failures"] == 1
         assert con.execute("SELECT report_id, killed FROM extract.event_reports").fetchall() == [("a_2_r1", 3)]
-        reason, = con.execute("SELECT reason FROM ops.rejected_inputs").fetchone()
+        (reason,) = con.execute("SELECT reason FROM ops.rejected_inputs").fetchone()
         assert reason.startswith("write failed: ") and reason.endswith("(article a_1)")
 
 
 # --------------------------------------------------------------------------- GX gates
+
 
 def test_gx_check_reports_failures_with_severity_and_samples(pipeline_env):
     with _con() as con:
@@ -252,8 +281,10 @@ def test_gx_check_reports_failures_with_severity_and_samples(pipeline_env):
         con.executemany(
             "INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
             "published_date, date_source) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [["a_1", "نص <b>عريض</b>", 13, 0.9, "ar", dt.date(2022, 1, 1), "text_dateline"],
-             ["a_2", "نص قصير", 7, 0.9, "klingon", dt.date(2022, 1, 1), "text_dateline"]],
+            [
+                ["a_1", "نص <b>عريض</b>", 13, 0.9, "ar", dt.date(2022, 1, 1), "text_dateline"],
+                ["a_2", "نص قصير", 7, 0.9, "klingon", dt.date(2022, 1, 1), "text_dateline"],
+            ],
         )
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         outcome = run_suite(con, "clean_articles")
@@ -273,8 +304,10 @@ def test_gx_check_reports_failures_with_severity_and_samples(pipeline_env):
 def test_gx_warn_only_failures_do_not_block(pipeline_env):
     with _con() as con:
         ensure_tables(con)
-        con.execute("INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
-                    "published_date, date_source) VALUES ('a_1', 'نص قصير', 7, 0.9, 'ar', NULL, 'unknown')")
+        con.execute(
+            "INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
+            "published_date, date_source) VALUES ('a_1', 'نص قصير', 7, 0.9, 'ar', NULL, 'unknown')"
+        )
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         result = outcome_to_result(run_suite(con, "clean_articles"))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
@@ -282,12 +315,15 @@ def test_gx_warn_only_failures_do_not_block(pipeline_env):
 
 # --------------------------------------------------------------------------- end to end
 
+
 def test_process_pool_gives_the_same_reports(seeded_inbox, monkeypatch):
     with _con() as con:
         ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
         clean_mod.clean_new_articles(con)
-        todo = con.execute("SELECT article_id, clean_text, published_date, title FROM clean.articles "
-                           "WHERE language = 'ar' ORDER BY article_id").fetchall()
+        todo = con.execute(
+            "SELECT article_id, clean_text, published_date, title FROM clean.articles "
+            "WHERE language = 'ar' ORDER BY article_id"
+        ).fetchall()
     from orchestration.stages.extract_worker import extract_chunk
 
     with extract_mod.extractor_pool(len(todo), config.DBT_SEEDS_DIR) as pool:
@@ -304,8 +340,9 @@ def test_cleaning_on_both_cores_gives_the_same_rows(seeded_inbox, monkeypatch):
     def cleaned(con):
         con.execute("DELETE FROM clean.articles")
         stats = clean_mod.clean_new_articles(con)
-        return stats["mode"], con.execute("SELECT * EXCLUDE (cleaned_at) FROM clean.articles "
-                                          "ORDER BY article_id").fetchall()
+        return stats["mode"], con.execute(
+            "SELECT * EXCLUDE (cleaned_at) FROM clean.articles ORDER BY article_id"
+        ).fetchall()
 
     with _con() as con:
         ingest_mod.ingest_inbox(con, seeded_inbox["ARTICLES_DIR"])
@@ -325,14 +362,21 @@ def test_small_batches_write_the_same_rows(seeded_inbox, monkeypatch):
         stats = extract_mod.extract_new_articles(con)
         return stats["articles_extracted"], {
             table: con.execute(f"SELECT * EXCLUDE ({stamp}) FROM {table} ORDER BY ALL").fetchall()
-            for table, stamp in (("clean.articles", "cleaned_at"), ("extract.event_reports", "extracted_at"))}
+            for table, stamp in (("clean.articles", "cleaned_at"), ("extract.event_reports", "extracted_at"))
+        }
 
     with _con() as con:
         whole = stages(con)
-        for table in ("extract.report_victims", "extract.event_reports", "ops.extraction_log",
-                      "clean.articles", "raw.articles", "ops.ingested_files"):
+        for table in (
+            "extract.report_victims",
+            "extract.event_reports",
+            "ops.extraction_log",
+            "clean.articles",
+            "raw.articles",
+            "ops.ingested_files",
+        ):
             con.execute(f"DELETE FROM {table}")
-        monkeypatch.setattr(clean_mod, "BATCH_SIZE", 2)      # 5 articles: batches of 2, 2, 1
+        monkeypatch.setattr(clean_mod, "BATCH_SIZE", 2)  # 5 articles: batches of 2, 2, 1
         monkeypatch.setattr(extract_mod, "BATCH_SIZE", 2)
         batched = stages(con)
     assert whole[0] == 5 and batched == whole
@@ -343,7 +387,7 @@ def test_full_pipeline_on_bundled_articles(seeded_inbox, monkeypatch):
     from orchestration.defs.assets import dbt_warehouse as dbt_module
     from orchestration.defs.resources import build_resources
 
-    releases = []   # the dbt step hands this process's freed memory back before dbt starts
+    releases = []  # the dbt step hands this process's freed memory back before dbt starts
     monkeypatch.setattr(dbt_module, "release_memory", lambda: releases.append(1))
 
     result = dg.materialize(
@@ -352,8 +396,11 @@ def test_full_pipeline_on_bundled_articles(seeded_inbox, monkeypatch):
         raise_on_error=False,
     )
     failed_checks = [
-        (e.asset_key.to_user_string(), e.check_name,
-         {k: v.value for k, v in e.metadata.items() if k in ("failures_json", "dagster_dbt/failed_row_count")})
+        (
+            e.asset_key.to_user_string(),
+            e.check_name,
+            {k: v.value for k, v in e.metadata.items() if k in ("failures_json", "dagster_dbt/failed_row_count")},
+        )
         for e in result.get_asset_check_evaluations()
         if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
     ]
@@ -385,8 +432,15 @@ def test_full_pipeline_on_bundled_articles(seeded_inbox, monkeypatch):
         n = con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk'").fetchone()[0]
         assert n >= 1
     exports = seeded_inbox["EXPORTS_DIR"]
-    for name in ["fct_events.parquet", "fct_event_reports.parquet", "fct_events.csv", "fct_events.geojson",
-                 "acled_format.csv", "acled_format.parquet", "ucdp_ged_format.csv"]:
+    for name in [
+        "fct_events.parquet",
+        "fct_event_reports.parquet",
+        "fct_events.csv",
+        "fct_events.geojson",
+        "acled_format.csv",
+        "acled_format.parquet",
+        "ucdp_ged_format.csv",
+    ]:
         assert (exports / name).exists(), name
     # the ACLED- and UCDP-format files read back with the marts' codes, types and row counts,
     # and every event has an English note
@@ -406,16 +460,19 @@ def test_full_pipeline_on_bundled_articles(seeded_inbox, monkeypatch):
     assert again.success
     materialized = {e.asset_key.to_user_string() for e in again.get_asset_materialization_events()}
     assert "marts/fct_events" not in materialized and "analyst_copy" not in materialized, materialized
-    assert analyst.stat().st_mtime_ns == published and releases == [1]   # skipped: nothing to release for
+    assert analyst.stat().st_mtime_ns == published and releases == [1]  # skipped: nothing to release for
     # ... unless the run asks for the build: then dbt builds (same marts) and the copy is checked again
     from orchestration.warehouse.dbt_state import FORCE_BUILD_TAG
 
-    forced = dg.materialize([*defs.assets, *defs.asset_checks], resources=build_resources(),
-                            tags={FORCE_BUILD_TAG: "always"})
+    forced = dg.materialize(
+        [*defs.assets, *defs.asset_checks], resources=build_resources(), tags={FORCE_BUILD_TAG: "always"}
+    )
     assert forced.success
     materialized = {e.asset_key.to_user_string() for e in forced.get_asset_materialization_events()}
     assert {"marts/fct_events", "analyst_copy"} <= materialized, materialized
     with duckdb.connect(str(seeded_inbox["WAREHOUSE_PATH"]), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.articles").fetchone() == (5,)
-        assert con.execute("SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk' "
-                           "AND event_date = DATE '2022-12-18' AND killed = 11").fetchone()[0] == len(kirkuk)
+        assert con.execute(
+            "SELECT count(*) FROM marts.fct_event_reports WHERE admin1 = 'Kirkuk' "
+            "AND event_date = DATE '2022-12-18' AND killed = 11"
+        ).fetchone()[0] == len(kirkuk)

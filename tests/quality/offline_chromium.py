@@ -5,6 +5,7 @@ file:// and 127.0.0.1 load. The DevTools connection (a websocket on 127.0.0.1) l
 several pages in one browser, read values computed after the page's scripts ran (rows of a
 table, CSS applied, fonts loaded) and see every request the page attempted.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,11 @@ import urllib.request
 from pathlib import Path
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-OFFLINE_FLAGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                 "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"]
+OFFLINE_FLAGS = [
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=127.0.0.1",
+]
 
 
 class OfflineChromium:
@@ -27,15 +31,31 @@ class OfflineChromium:
         from websockets.sync.client import connect
 
         profile_dir.mkdir(parents=True, exist_ok=True)
-        (profile_dir / "DevToolsActivePort").unlink(missing_ok=True)   # a previous browser's
+        (profile_dir / "DevToolsActivePort").unlink(missing_ok=True)  # a previous browser's
         self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-             "--no-first-run", "--disable-extensions", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", *OFFLINE_FLAGS,
-             f"--window-size={width},{height}", "--remote-debugging-address=127.0.0.1",
-             "--remote-debugging-port=0", f"--user-data-dir={profile_dir}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, "HOME": str(profile_dir)})
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--no-first-run",
+                "--disable-extensions",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                *OFFLINE_FLAGS,
+                f"--window-size={width},{height}",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={profile_dir}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "HOME": str(profile_dir)},
+        )
         try:
             self._connect(profile_dir, connect)
         except BaseException:
@@ -56,7 +76,7 @@ class OfflineChromium:
         self.ws = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=30)
         self._id = 0
         self.requests: list[str] = []
-        self.failed: list[tuple[str, str]] = []     # (url, error) of requests that failed
+        self.failed: list[tuple[str, str]] = []  # (url, error) of requests that failed
         self._urls: dict[str, str] = {}
         self.call("Network.enable")
         self.call("Page.enable")
@@ -135,5 +155,10 @@ class OfflineChromium:
 def off_machine(urls: list[str]) -> list[str]:
     """The requests that would have left the machine (anything but file:, data:, blob:,
     about:, devtools and 127.0.0.1)."""
-    return [u for u in urls if not u.startswith(("file:", "data:", "blob:", "about:", "chrome", "devtools:",
-                                                  "http://127.0.0.1:", "http://127.0.0.1/"))]
+    return [
+        u
+        for u in urls
+        if not u.startswith(
+            ("file:", "data:", "blob:", "about:", "chrome", "devtools:", "http://127.0.0.1:", "http://127.0.0.1/")
+        )
+    ]

@@ -1,5 +1,6 @@
 """`make docs`: dbt docs generated from a copy of the analyst copy, served on 127.0.0.1 with the
 GX Data Docs, rendering with no network (orchestration.quality.dbt_docs)."""
+
 import json
 import urllib.error
 import urllib.request
@@ -13,9 +14,18 @@ from orchestration.quality import dbt_docs
 
 pytestmark = pytest.mark.integration
 
-MARTS = ["fct_events", "fct_event_reports", "fct_casualties", "report_review_queue", "dim_articles",
-         "dim_actors", "dim_locations", "acled_format", "ucdp_ged_format"]
-LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # never a proxy
+MARTS = [
+    "fct_events",
+    "fct_event_reports",
+    "fct_casualties",
+    "report_review_queue",
+    "dim_articles",
+    "dim_actors",
+    "dim_locations",
+    "acled_format",
+    "ucdp_ged_format",
+]
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
 
 
 def fetch(url: str) -> bytes:
@@ -52,24 +62,29 @@ def test_docs_are_generated_and_served_on_loopback(served_docs):
     for mart in MARTS:
         node = catalog["nodes"][f"model.conflict_events.{mart}"]
         assert node["metadata"]["schema"] == "marts" and node["columns"], mart
-    assert {"event_id", "fatalities_best", "notes"} <= set(catalog["nodes"]["model.conflict_events.fct_events"]["columns"])
+    assert {"event_id", "fatalities_best", "notes"} <= set(
+        catalog["nodes"]["model.conflict_events.fct_events"]["columns"]
+    )
     # the manifest: descriptions, column docs, tests and lineage
     events = manifest["nodes"]["model.conflict_events.fct_events"]
     assert events["description"] and events["columns"]["event_id"]["description"]
     assert any(n.startswith("model.conflict_events.int_") for n in events["depends_on"]["nodes"])
-    tests = [n for n, parents in manifest["child_map"].items()
-             if n.startswith("test.") and "model.conflict_events.fct_events" in manifest["parent_map"][n]]
+    tests = [
+        n
+        for n, parents in manifest["child_map"].items()
+        if n.startswith("test.") and "model.conflict_events.fct_events" in manifest["parent_map"][n]
+    ]
     assert len(tests) >= 3
-    assert manifest["metadata"]["send_anonymous_usage_stats"] is False    # no analytics script
+    assert manifest["metadata"]["send_anonymous_usage_stats"] is False  # no analytics script
     # dbt's page loads nothing from the network (it is one file; the data comes from this server)
     parser = Loads()
     parser.feed(index)
     assert [r for r in parser.refs if REMOTE.match(r[2])] == []
     assert [u for css in parser.css for u in css_remote(css)] == []
-    assert (site / "static_index.html").stat().st_size > len(index)     # manifest and catalog embedded
+    assert (site / "static_index.html").stat().st_size > len(index)  # manifest and catalog embedded
     # the GX Data Docs stay linked: served from the same server under /gx/
     assert b"ge-index-page-validation-results-table" in fetch(url + "gx/")
-    assert fetch(url + "gx") == fetch(url + "gx/")                       # redirected
+    assert fetch(url + "gx") == fetch(url + "gx/")  # redirected
     assert fetch(url + "gx/static/vendor/jquery@3.7.1/dist/jquery.min.js").startswith(b"/*! jQuery v3.7.1")
     with pytest.raises(urllib.error.HTTPError):
         fetch(url + "gx/../../catalog_db/analyst.duckdb")
@@ -86,14 +101,18 @@ def test_served_docs_render_in_headless_chromium_with_the_network_off(served_doc
     with OfflineChromium(tmp_path / "chromium") as browser:
         browser.open(url, settle=3)
         text = browser.eval("document.body.innerText")
-        assert "fct_events" in text and "report_review_queue" in text   # the project tree
+        assert "fct_events" in text and "report_review_queue" in text  # the project tree
         browser.open(url + "#!/model/model.conflict_events.fct_events", settle=3)
         browser.screenshot(tmp_path / "dbt_docs_fct_events.png")
         text = browser.eval("document.body.innerText")
-        assert "fatalities_best" in text and "VARCHAR" in text          # columns, typed by the catalog
+        assert "fatalities_best" in text and "VARCHAR" in text  # columns, typed by the catalog
         assert browser.eval("document.querySelectorAll('link[rel=stylesheet], style').length") >= 1
         browser.open(url + "gx/index.html", settle=1)
-        assert browser.eval("document.querySelectorAll('table.ge-index-page-validation-results-table "
-                            "tbody tr[data-index]').length") >= 1
+        assert (
+            browser.eval(
+                "document.querySelectorAll('table.ge-index-page-validation-results-table tbody tr[data-index]').length"
+            )
+            >= 1
+        )
         assert off_machine(browser.requests) == [], off_machine(browser.requests)
     assert (tmp_path / "dbt_docs_fct_events.png").stat().st_size > 20_000

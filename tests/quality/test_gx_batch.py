@@ -7,6 +7,7 @@
   blocking failure), and the Data Docs site is built once per run;
 - loading the code location does not import great_expectations.
 """
+
 import datetime as dt
 import subprocess
 import sys
@@ -42,7 +43,9 @@ def _clean(con, rows):
     con.executemany(
         "INSERT INTO clean.articles (article_id, clean_text, n_chars, arabic_share, language, "
         "published_date, date_source, cleaned_at) VALUES (?, ?, ?, 0.9, 'ar', DATE '2024-01-01', "
-        "'text_dateline', ?)", rows)
+        "'text_dateline', ?)",
+        rows,
+    )
 
 
 def _raw(con, rows):
@@ -50,7 +53,9 @@ def _raw(con, rows):
         return
     con.executemany(
         "INSERT INTO raw.articles (article_id, source_path, source_type, text_fingerprint, raw_text, "
-        "ingested_at) VALUES (?, 'inbox/x.txt', 'txt', ?, ?, ?)", rows)
+        "ingested_at) VALUES (?, 'inbox/x.txt', 'txt', ?, ?, ?)",
+        rows,
+    )
 
 
 def _failures(outcome):
@@ -73,21 +78,30 @@ def _create_marts(con):
 
 
 def _report(con, report_id, event_id, killed, when):
-    con.execute("INSERT INTO marts.fct_event_reports VALUES (?, 'a_1', ?, DATE '2023-12-30', 'Iraq', "
-                "'Kirkuk', 35.4, 44.4, 'Battles', ?, 0, 'e', ?)", [report_id, event_id, killed, when])
+    con.execute(
+        "INSERT INTO marts.fct_event_reports VALUES (?, 'a_1', ?, DATE '2023-12-30', 'Iraq', "
+        "'Kirkuk', 35.4, 44.4, 'Battles', ?, 0, 'e', ?)",
+        [report_id, event_id, killed, when],
+    )
 
 
 # --------------------------------------------------------------------------- batch scope
 
+
 def test_old_bad_rows_do_not_refail_a_clean_batch_but_a_bad_new_row_does(pipeline_env):
     with _con() as con:
         ensure_tables(con)
-        _clean(con, [["a_old", "قديم <b>وسم</b> " + LONG_AR, -1, OLD],        # bad length (error)
-                     ["a_new", LONG_AR, 500, NEW]])
+        _clean(
+            con,
+            [
+                ["a_old", "قديم <b>وسم</b> " + LONG_AR, -1, OLD],  # bad length (error)
+                ["a_new", LONG_AR, 500, NEW],
+            ],
+        )
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         whole = run_suite(con, "clean_articles", build=False)
         batch = run_suite(con, "clean_articles", SINCE, build=False)
-    assert whole.error_failures and whole.n_rows == 2          # the history has a bad row
+    assert whole.error_failures and whole.n_rows == 2  # the history has a bad row
     assert batch.passed and batch.n_rows == 1 and batch.scope == "batch", _failures(batch)
     assert batch.n_table_rows == 2 and batch.watermark == NEW
 
@@ -109,14 +123,19 @@ def test_old_bad_rows_do_not_refail_a_clean_batch_but_a_bad_new_row_does(pipelin
 def test_raw_batch_does_not_load_old_text_and_keeps_fingerprint_uniqueness(pipeline_env):
     with _con() as con:
         ensure_tables(con)
-        _raw(con, [["a_0000000000000001", "fp1", "", OLD],           # bad (empty), old
-                   ["a_0000000000000002", "fp2", LONG_AR, NEW],
-                   ["a_0000000000000003", "fp1", LONG_AR, NEW]])     # same fingerprint as an old row
+        _raw(
+            con,
+            [
+                ["a_0000000000000001", "fp1", "", OLD],  # bad (empty), old
+                ["a_0000000000000002", "fp2", LONG_AR, NEW],
+                ["a_0000000000000003", "fp1", LONG_AR, NEW],
+            ],
+        )  # same fingerprint as an old row
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         frame = con.execute(gx_mod.load_suite_json("raw_articles")["meta"]["query"], {"since": SINCE}).df()
         outcome = run_suite(con, "raw_articles", SINCE, build=False)
     assert len(frame) == 2 and frame["raw_text"].str.len().max() <= 120
-    assert not outcome.error_failures, outcome.error_failures    # the empty old text is not re-checked
+    assert not outcome.error_failures, outcome.error_failures  # the empty old text is not re-checked
     dup = [f for f in outcome.warn_failures if f["column"] == "text_fingerprint"]
     assert dup and dup[0]["unexpected_count"] == 2 and dup[0]["sample_unexpected"] == ["fp1", "fp1"]
 
@@ -126,7 +145,7 @@ def test_uniqueness_is_checked_across_the_whole_table(pipeline_env):
         ensure_tables(con)
         _create_marts(con)
         _report(con, "a_1_r1", "ev1", 3, OLD)
-        _report(con, "a_1_r1", "ev1", 3, NEW)   # dbt bug: the new report duplicates an old id
+        _report(con, "a_1_r1", "ev1", 3, NEW)  # dbt bug: the new report duplicates an old id
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         outcome = run_suite(con, "fct_event_reports", SINCE, build=False)
     assert outcome.n_rows == 1 and outcome.n_table_rows == 2
@@ -138,11 +157,18 @@ def test_with_nothing_new_the_keys_are_checked_in_sql_exactly_as_gx_checks_them(
     later = dt.datetime(2030, 1, 1)
     with _con() as con:
         ensure_tables(con)
-        _raw(con, [["a_0000000000000001", "fp1", LONG_AR, OLD], ["a_0000000000000002", "fp2", LONG_AR, OLD],
-                   ["a_0000000000000003", "fp1", LONG_AR, OLD], ["a_0000000000000004", None, LONG_AR, OLD]])
+        _raw(
+            con,
+            [
+                ["a_0000000000000001", "fp1", LONG_AR, OLD],
+                ["a_0000000000000002", "fp2", LONG_AR, OLD],
+                ["a_0000000000000003", "fp1", LONG_AR, OLD],
+                ["a_0000000000000004", None, LONG_AR, OLD],
+            ],
+        )
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
-        by_gx = run_suite(con, "raw_articles", None, build=False)      # whole table: GX on the keys
-        by_sql = run_suite(con, "raw_articles", later, build=False)    # nothing new: SQL only
+        by_gx = run_suite(con, "raw_articles", None, build=False)  # whole table: GX on the keys
+        by_sql = run_suite(con, "raw_articles", later, build=False)  # nothing new: SQL only
     gx_dup = [f for f in by_gx.warn_failures if f["column"] == "text_fingerprint"]
     assert by_sql.n_rows == 0 and by_sql.n_table_rows == by_gx.n_table_rows == 4
     assert by_sql.warn_failures == gx_dup and not by_sql.error_failures
@@ -155,8 +181,10 @@ def test_fct_events_batch_is_the_events_of_new_reports(pipeline_env):
         _create_marts(con)
         _report(con, "a_1_r1", "ev_old", 3, OLD)
         _report(con, "a_2_r1", "ev_new", 5, NEW)
-        con.execute("INSERT INTO marts.fct_events VALUES ('ev_old', 'Iraq', 'Kirkuk', 35.4, 44.4, 'Battles', "
-                    "-1, 3, 3, 0, 0, 0, 1), ('ev_new', 'Iraq', 'Kirkuk', 35.4, 44.4, 'Battles', 5, 5, 5, 0, 0, 0, 1)")
+        con.execute(
+            "INSERT INTO marts.fct_events VALUES ('ev_old', 'Iraq', 'Kirkuk', 35.4, 44.4, 'Battles', "
+            "-1, 3, 3, 0, 0, 0, 1), ('ev_new', 'Iraq', 'Kirkuk', 35.4, 44.4, 'Battles', 5, 5, 5, 0, 0, 0, 1)"
+        )
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
         batch = run_suite(con, "fct_events", SINCE, build=False)
         whole = run_suite(con, "fct_events", None, build=False)
@@ -173,16 +201,23 @@ def test_empty_batch_passes_for_every_suite(pipeline_env):
         _clean(con, [["a_old", "<b>", 3, OLD]])
         _report(con, "a_1_r1", "ev1", -5, OLD)
     with duckdb.connect(str(config.warehouse_path()), read_only=True) as con:
-        for suite in ("raw_articles", "clean_articles", "extracted_reports", "fct_event_reports",
-                      "fct_events", "report_review_queue"):
+        for suite in (
+            "raw_articles",
+            "clean_articles",
+            "extracted_reports",
+            "fct_event_reports",
+            "fct_events",
+            "report_review_queue",
+        ):
             outcome = run_suite(con, suite, later, build=False)
             result = outcome_to_result(outcome)
             assert result.passed, (suite, _failures(outcome))
             assert result.metadata["rows_validated"].value == 0 and result.metadata["batch_scope"].value == "batch"
-            assert outcome.watermark == later     # nothing newer: the watermark stays
+            assert outcome.watermark == later  # nothing newer: the watermark stays
 
 
 # --------------------------------------------------------------------------- through Dagster
+
 
 @pytest.fixture
 def staged(pipeline_env):
@@ -209,8 +244,12 @@ def staged(pipeline_env):
     instance = dg.DagsterInstance.ephemeral()
 
     def run():
-        res = dg.materialize([raw_stub, clean_stub, *checks], instance=instance,
-                             resources={"warehouse": WarehouseResource()}, raise_on_error=False)
+        res = dg.materialize(
+            [raw_stub, clean_stub, *checks],
+            instance=instance,
+            resources={"warehouse": WarehouseResource()},
+            raise_on_error=False,
+        )
         return {e.check_name: e for e in res.get_asset_check_evaluations()}
 
     return todo, run
@@ -218,26 +257,26 @@ def staged(pipeline_env):
 
 def test_dagster_checks_carry_the_watermark_and_revalidate_blocked_rows(staged):
     todo, run = staged
-    todo["raw"] = [["a_0000000000000001", "fp1", LONG_AR], ["bad-id", "fp2", LONG_AR]]   # warn: id pattern
+    todo["raw"] = [["a_0000000000000001", "fp1", LONG_AR], ["bad-id", "fp2", LONG_AR]]  # warn: id pattern
     todo["clean"] = [["a_0000000000000001", LONG_AR, 500]]
     first = run()
     assert first["gx_raw_articles"].severity == dg.AssetCheckSeverity.WARN and not first["gx_raw_articles"].passed
     assert first["gx_raw_articles"].metadata["batch_scope"].value == "whole table"
     assert first["gx_clean_articles"].passed
 
-    second = run()                                    # nothing new: an empty batch passes
+    second = run()  # nothing new: an empty batch passes
     for name in ("gx_raw_articles", "gx_clean_articles"):
         md = second[name].metadata
         assert second[name].passed and md["rows_validated"].value == 0 and md["batch_scope"].value == "batch"
         assert md["whole_table_rows_checked"].value >= 1
 
-    todo["clean"] = [["a_0000000000000002", "<p>وسم</p> " + LONG_AR, -1]]   # a bad new row blocks
+    todo["clean"] = [["a_0000000000000002", "<p>وسم</p> " + LONG_AR, -1]]  # a bad new row blocks
     third = run()
     assert not third["gx_clean_articles"].passed
     assert third["gx_clean_articles"].severity == dg.AssetCheckSeverity.ERROR
     assert third["gx_clean_articles"].metadata["rows_validated"].value == 1
 
-    fourth = run()                                    # the blocked row is validated again
+    fourth = run()  # the blocked row is validated again
     assert not fourth["gx_clean_articles"].passed and fourth["gx_clean_articles"].metadata["rows_validated"].value == 1
 
     with _con() as con:
@@ -263,7 +302,7 @@ def test_data_docs_are_built_once_per_run(staged, monkeypatch):
     assert len(run()) == 2 and len(calls) == 1
     index = (config.gx_docs_dir() / "index.html").read_text(encoding="utf-8")
     assert "raw_articles" in index and "clean_articles" in index and "__whole_table" in index
-    run()                               # nothing new: nothing validated by GX, nothing to render
+    run()  # nothing new: nothing validated by GX, nothing to render
     assert len(calls) == 1
     todo["raw"] = [["a_0000000000000002", "fp2", LONG_AR]]
     run()
@@ -272,12 +311,16 @@ def test_data_docs_are_built_once_per_run(staged, monkeypatch):
 
 # --------------------------------------------------------------------------- start-up cost
 
+
 def test_loading_the_code_location_does_not_import_great_expectations():
-    code = ("import sys, orchestration.definitions as d; "
-            "assert d.defs is not None; "
-            "print('great_expectations' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=config.REPO_ROOT, capture_output=True,
-                         text=True, timeout=300)
+    code = (
+        "import sys, orchestration.definitions as d; "
+        "assert d.defs is not None; "
+        "print('great_expectations' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=config.REPO_ROOT, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
 

@@ -6,6 +6,7 @@ and a logo from a cloud bucket; orchestration.quality.gx_docs_offline points the
 run: no file loads a remote resource, and headless Chromium with the network off shows the
 validation results list and styled suite and validation pages.
 """
+
 import re
 import shutil
 from html.parser import HTMLParser
@@ -23,9 +24,19 @@ CSS_LOADS = re.compile(r"""url\(\s*["']?([^"')]+)|@import\s+(?:url\()?\s*["']?([
 # URLs in the vendored libraries that are not loaded: XML namespaces, licence and home pages in
 # comments, Vega's schema ids and the "Open in Vega Editor" action (a person's click, off here).
 JS_URL = re.compile(r"""(?:https?:)?//([a-z0-9-]+(?:\.[a-z0-9-]+)+)""", re.I)
-JS_NOT_LOADED = {"www.w3.org", "github.com", "opensource.org", "www.apache.org", "getbootstrap.com",
-                 "popper.js.org", "bootstrap-table.com", "wenzhixin.net.cn", "fontawesome.com",
-                 "vega.github.io", "djhvscf.github.io"}
+JS_NOT_LOADED = {
+    "www.w3.org",
+    "github.com",
+    "opensource.org",
+    "www.apache.org",
+    "getbootstrap.com",
+    "popper.js.org",
+    "bootstrap-table.com",
+    "wenzhixin.net.cn",
+    "fontawesome.com",
+    "vega.github.io",
+    "djhvscf.github.io",
+}
 
 
 class Loads(HTMLParser):
@@ -90,12 +101,17 @@ def test_no_page_of_the_site_loads_a_remote_resource(site):
                 assert target.is_file(), f"{page.relative_to(site)}: {ref} does not exist"
                 loaded_local.add(target.relative_to(site.resolve()).as_posix())
     # the libraries GX uses, at the pinned versions, from the site's own folder
-    for lib in ("bootstrap@4.3.1/dist/css/bootstrap.min.css", "jquery@3.7.1/dist/jquery.min.js",
-                "bootstrap-table@1.19.1/dist/bootstrap-table.min.js", "fontawesome-free@6.6.0/css/all.min.css",
-                "vega@5.33.1/build/vega.min.js", "vega-lite@5.23.0/build/vega-lite.min.js",
-                "vega-embed@6.29.0/build/vega-embed.min.js"):
+    for lib in (
+        "bootstrap@4.3.1/dist/css/bootstrap.min.css",
+        "jquery@3.7.1/dist/jquery.min.js",
+        "bootstrap-table@1.19.1/dist/bootstrap-table.min.js",
+        "fontawesome-free@6.6.0/css/all.min.css",
+        "vega@5.33.1/build/vega.min.js",
+        "vega-lite@5.23.0/build/vega-lite.min.js",
+        "vega-embed@6.29.0/build/vega-embed.min.js",
+    ):
         assert f"static/vendor/{lib}" in loaded_local, lib
-    assert "static/images/logo-long.png" in loaded_local      # the logo is GX's local copy
+    assert "static/images/logo-long.png" in loaded_local  # the logo is GX's local copy
     for css in site_files(site, ".css"):
         text = css.read_text(encoding="utf-8")
         assert css_remote(text) == [], f"{css.relative_to(site)} loads {css_remote(text)}"
@@ -112,16 +128,24 @@ def test_make_offline_is_idempotent_and_refuses_without_the_vendored_files(site,
     copy = tmp_path / "gx_docs"
     shutil.copytree(site, copy)
     before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
-    assert gx_docs_offline.make_offline(copy) == {"copied": 0, "rewritten": 0, "pages": len(
-        [p for p in before if p.suffix in (".html", ".css") and "vendor" not in p.relative_to(copy).parts[:2]])}
+    assert gx_docs_offline.make_offline(copy) == {
+        "copied": 0,
+        "rewritten": 0,
+        "pages": len(
+            [p for p in before if p.suffix in (".html", ".css") and "vendor" not in p.relative_to(copy).parts[:2]]
+        ),
+    }
     assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
     # a freshly built page (CDN links, as GX writes it) is rewritten; with no vendored files the
     # step refuses and says what to run, leaving the page as it was
     page = copy / "fresh.html"
-    page.write_text('<link rel="stylesheet" href="https://cdn.example.net/bootstrap/4.3.1/css/bootstrap.min.css"/>'
-                    '<script src="https://cdn.example.net/ajax/libs/popper.js/1.12.9/umd/popper.min.js" '
-                    'integrity="sha384-ApNbgh9B+Y1QKtv3Rn7W3mgPxhU9K/ScQsAP7hUibX39j7fakFPskvXusvfa0b4Q" '
-                    'crossorigin="anonymous"></script><a href="https://greatexpectations.io">GX</a>', encoding="utf-8")
+    page.write_text(
+        '<link rel="stylesheet" href="https://cdn.example.net/bootstrap/4.3.1/css/bootstrap.min.css"/>'
+        '<script src="https://cdn.example.net/ajax/libs/popper.js/1.12.9/umd/popper.min.js" '
+        'integrity="sha384-ApNbgh9B+Y1QKtv3Rn7W3mgPxhU9K/ScQsAP7hUibX39j7fakFPskvXusvfa0b4Q" '
+        'crossorigin="anonymous"></script><a href="https://greatexpectations.io">GX</a>',
+        encoding="utf-8",
+    )
     original = page.read_text(encoding="utf-8")
     monkeypatch.setenv("GX_DOCS_VENDOR_DIR", str(tmp_path / "no_vendor"))
     with pytest.raises(gx_docs_offline.OfflineDocsError, match="make vendor"):
@@ -132,7 +156,8 @@ def test_make_offline_is_idempotent_and_refuses_without_the_vendored_files(site,
     assert page.read_text(encoding="utf-8") == (
         '<link rel="stylesheet" href="static/vendor/bootstrap@4.3.1/dist/css/bootstrap.min.css"/>'
         '<script src="static/vendor/popper.js@1.12.9/dist/umd/popper.min.js"></script>'
-        '<a href="https://greatexpectations.io">GX</a>')
+        '<a href="https://greatexpectations.io">GX</a>'
+    )
     # a remote resource the pins do not know is an error, not a page left loading it
     page.write_text('<script src="https://cdn.example.net/npm/newlib@1/x.js"></script>', encoding="utf-8")
     with pytest.raises(gx_docs_offline.OfflineDocsError, match="newlib"):
@@ -153,20 +178,23 @@ def test_site_renders_offline_in_headless_chromium(site, tmp_path):
     with OfflineChromium(tmp_path / "chromium") as browser:
         browser.open((site / "index.html").as_uri())
         browser.screenshot(tmp_path / "gx_docs_index.png")
-        rows = browser.eval("document.querySelectorAll('table.ge-index-page-validation-results-table "
-                            "tbody tr[data-index]').length")
-        assert rows == min(10, n_runs)     # bootstrap-table (jQuery) filled the list, 10 a page
+        rows = browser.eval(
+            "document.querySelectorAll('table.ge-index-page-validation-results-table tbody tr[data-index]').length"
+        )
+        assert rows == min(10, n_runs)  # bootstrap-table (jQuery) filled the list, 10 a page
         assert browser.eval("getComputedStyle(document.body).fontFamily").startswith("-apple-system")  # bootstrap
         assert browser.eval("!!window.vegaEmbed && !!window.vega && !!window.vegaLite")
         assert "Font Awesome 6 Free" in browser.eval(
-            "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+            "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
+        )
         for page in [*suites, *runs]:
             browser.open(page.as_uri(), settle=0.2)
             styled = browser.eval(
                 "({font: getComputedStyle(document.body).fontFamily,"
                 "  navbar: getComputedStyle(document.querySelector('nav.navbar')).position,"
                 "  rows: document.querySelectorAll('table.table tbody tr').length,"
-                "  wrapped: document.querySelectorAll('.bootstrap-table').length})")
+                "  wrapped: document.querySelectorAll('.bootstrap-table').length})"
+            )
             where = page.relative_to(site)
             assert styled["font"].startswith("-apple-system") and styled["navbar"] == "sticky", (where, styled)
             assert styled["rows"] >= 1 and styled["wrapped"] >= 1, (where, styled)

@@ -1,4 +1,5 @@
 """The one worker pool of the parallel stages (orchestration/utils/workers.py)."""
+
 import os
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -64,7 +65,7 @@ def test_chunks_of_a_dead_worker_are_done_here(monkeypatch):
         out = pool.map(_double, list(range(10)), chunk_size=4)
     assert [x for x, _ in out] == [2 * i for i in range(10)]
     assert pool.redone == 3 and "3 chunk(s) redone in-process" in pool.mode
-    assert _LOADED == ["redo"]          # loaded once here, for the first redone chunk
+    assert _LOADED == ["redo"]  # loaded once here, for the first redone chunk
 
 
 def test_a_pool_that_cannot_start_leaves_the_work_here(monkeypatch):

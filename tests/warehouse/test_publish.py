@@ -1,4 +1,5 @@
 """The analyst copy is swapped in atomically: readers are never blocked, failures keep the old copy."""
+
 import hashlib
 import json
 import subprocess
@@ -45,8 +46,13 @@ def test_publish_writes_copy_and_exports(paths):
     con = duckdb.connect(str(analyst), read_only=True)
     assert con.execute("SELECT fatalities_best FROM marts.fct_events WHERE event_id='e1'").fetchone() == (11,)
     con.close()
-    for name in ["fct_events.parquet", "dim_articles.parquet", "v_check.parquet", "fct_events.csv",
-                 "fct_events.geojson"]:
+    for name in [
+        "fct_events.parquet",
+        "dim_articles.parquet",
+        "v_check.parquet",
+        "fct_events.csv",
+        "fct_events.geojson",
+    ]:
         assert (exports / name).exists(), name
     assert duckdb.connect().execute(f"SELECT count(*) FROM '{exports / 'fct_events.parquet'}'").fetchone() == (2,)
     geo = json.loads((exports / "fct_events.geojson").read_text(encoding="utf-8"))
@@ -75,12 +81,13 @@ def test_reader_of_old_copy_is_not_blocked(paths):
     _make_warehouse(wh, 1)
     publish.publish_marts(wh, analyst, exports)
 
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(analyst)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(analyst)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert reader.stdout.readline().strip() == "1"
         _make_warehouse(wh, 2)
-        publish.publish_marts(wh, analyst, exports)   # must not wait for / fail on the reader
+        publish.publish_marts(wh, analyst, exports)  # must not wait for / fail on the reader
         reader.stdin.write("\n")
         reader.stdin.flush()
         # The open connection keeps reading its own (old) snapshot, undisturbed.
@@ -89,7 +96,7 @@ def test_reader_of_old_copy_is_not_blocked(paths):
     finally:
         if reader.poll() is None:
             reader.kill()
-    con = duckdb.connect(str(analyst), read_only=True)   # a reconnect sees the new copy
+    con = duckdb.connect(str(analyst), read_only=True)  # a reconnect sees the new copy
     assert con.execute("SELECT fatalities_best FROM marts.fct_events WHERE event_id='e1'").fetchone() == (2,)
     con.close()
 
@@ -109,6 +116,7 @@ def test_failed_publish_keeps_last_good_copy(paths, monkeypatch):
             if len(calls) == 2:
                 raise RuntimeError("disk full (simulated)")
             return real(con, src, table)
+
         return step
 
     # the changed tables are refreshed in place (rows applied to a copy of the file) or copied whole
@@ -118,7 +126,7 @@ def test_failed_publish_keeps_last_good_copy(paths, monkeypatch):
         publish.publish_marts(wh, analyst, exports)
 
     after = {p.name: _sha(p) for p in [analyst, *exports.iterdir()]}
-    assert after == before   # old copy and old exports untouched, no temporary files left
+    assert after == before  # old copy and old exports untouched, no temporary files left
     con = duckdb.connect(str(analyst), read_only=True)
     assert con.execute("SELECT fatalities_best FROM marts.fct_events WHERE event_id='e1'").fetchone() == (1,)
     con.close()
@@ -146,7 +154,7 @@ def test_unchanged_marts_are_not_published_again(paths):
     _make_warehouse(wh, 11)
     assert publish.publish_marts(wh, analyst, exports)["unchanged"] is False
     before = {p.name: (p.stat().st_ino, _sha(p)) for p in [analyst, *exports.iterdir()]}
-    _make_warehouse(wh, 11)          # rebuilt by dbt, same content
+    _make_warehouse(wh, 11)  # rebuilt by dbt, same content
     again = publish.publish_marts(wh, analyst, exports)
     assert again["unchanged"] is True and again["row_counts"]["fct_events"] == 2
     assert {p.name: (p.stat().st_ino, _sha(p)) for p in [analyst, *exports.iterdir()]} == before
@@ -156,12 +164,12 @@ def test_a_changed_mart_or_a_missing_export_publishes_again(paths):
     wh, analyst, exports = paths
     _make_warehouse(wh, 11)
     publish.publish_marts(wh, analyst, exports)
-    _make_warehouse(wh, 12)          # one figure changed
+    _make_warehouse(wh, 12)  # one figure changed
     assert publish.publish_marts(wh, analyst, exports)["unchanged"] is False
     con = duckdb.connect(str(analyst), read_only=True)
     assert con.execute("SELECT fatalities_best FROM marts.fct_events WHERE event_id='e1'").fetchone() == (12,)
     con.close()
-    (exports / "fct_events.geojson").unlink()   # an analyst deleted an export
+    (exports / "fct_events.geojson").unlink()  # an analyst deleted an export
     assert publish.publish_marts(wh, analyst, exports)["unchanged"] is False
     assert (exports / "fct_events.geojson").exists()
 
@@ -187,22 +195,26 @@ def test_the_copy_records_the_dbt_build_it_holds_even_when_unchanged(paths):
     wh, analyst, exports = paths
     _make_warehouse(wh, 11)
     publish.publish_marts(wh, analyst, exports)
-    assert published_dbt_build(analyst) is None          # marts not written by a recorded dbt build
+    assert published_dbt_build(analyst) is None  # marts not written by a recorded dbt build
     record_build_fingerprint(wh, "project", "incremental", "sources")
     assert publish.publish_marts(wh, analyst, exports)["unchanged"] is True
     con = duckdb.connect(str(wh), read_only=True)
     built = con.execute("SELECT built_at FROM ops.dbt_build_state").fetchone()[0]
     con.close()
-    assert published_dbt_build(analyst) == built.isoformat()   # the dbt step may now skip this build
+    assert published_dbt_build(analyst) == built.isoformat()  # the dbt step may now skip this build
     analyst.unlink()
-    assert published_dbt_build(analyst) is None          # no copy, nothing published
+    assert published_dbt_build(analyst) is None  # no copy, nothing published
 
 
 def _tables(path):
     con = duckdb.connect(str(path), read_only=True)
     try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'marts' ORDER BY 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         return {t: sorted(con.execute(f"SELECT * FROM marts.{t}").fetchall(), key=repr) for t in names}
     finally:
         con.close()
@@ -214,21 +226,23 @@ def test_changed_marts_refresh_the_copy_in_place_with_the_same_result_as_a_whole
     first = publish.publish_marts(wh, analyst, exports)
     assert first["refreshed_in_place"] is False
     untouched = (exports / "v_check.parquet").stat().st_ino
-    _make_warehouse(wh, 12)          # fct_events: one figure changed; dim_articles: its one row replaced
+    _make_warehouse(wh, 12)  # fct_events: one figure changed; dim_articles: its one row replaced
     con = duckdb.connect(str(wh))
-    con.execute("INSERT INTO marts.fct_events VALUES ('e3', DATE '2022-12-20', 'Syria', 'Aleppo', 'منبج', "
-                "36.5, 37.9, 'Explosions/Remote violence', 2)")
+    con.execute(
+        "INSERT INTO marts.fct_events VALUES ('e3', DATE '2022-12-20', 'Syria', 'Aleppo', 'منبج', "
+        "36.5, 37.9, 'Explosions/Remote violence', 2)"
+    )
     con.close()
     again = publish.publish_marts(wh, analyst, exports)
     assert again["refreshed_in_place"] is True and again["row_counts"]["fct_events"] == 3
-    assert (exports / "v_check.parquet").stat().st_ino == untouched       # unchanged mart, export kept
+    assert (exports / "v_check.parquet").stat().st_ino == untouched  # unchanged mart, export kept
 
     whole = publish.publish_marts(wh, tmp_path / "whole" / "analyst.duckdb", tmp_path / "whole" / "exports")
     assert whole["refreshed_in_place"] is False
     assert _tables(analyst) == _tables(tmp_path / "whole" / "analyst.duckdb")
     assert publish.marts_fingerprint(analyst) == publish.marts_fingerprint(wh)
     geo = json.loads((exports / "fct_events.geojson").read_text(encoding="utf-8"))
-    assert {f["properties"]["event_id"] for f in geo["features"]} == {"e1", "e3"}   # e2 has no coordinates
+    assert {f["properties"]["event_id"] for f in geo["features"]} == {"e1", "e3"}  # e2 has no coordinates
 
 
 def test_a_reshaped_or_dropped_mart_is_copied_whole_or_removed(paths):

@@ -25,8 +25,8 @@ def build_analyst_copy(deps: list) -> dg.AssetsDefinition:
         deps=deps,
         kinds={"duckdb", "parquet"},
         description="Read-only copy of the marts for analysts (ANALYST_DB_PATH), swapped in atomically, "
-                    "plus Parquet of every mart, CSV/GeoJSON of fct_events and the ACLED- and UCDP-GED-format "
-                    "files (acled_format.csv/.parquet, ucdp_ged_format.csv) under EXPORTS_DIR.",
+        "plus Parquet of every mart, CSV/GeoJSON of fct_events and the ACLED- and UCDP-GED-format "
+        "files (acled_format.csv/.parquet, ucdp_ged_format.csv) under EXPORTS_DIR.",
     )(analyst_copy)
 
 
@@ -37,17 +37,21 @@ def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     if result["stale_temporaries_removed"]:
         context.log.warning(f"removed temporaries of an interrupted publish: {result['stale_temporaries_removed']}")
     if result["damaged_copy"]:
-        context.log.warning(f"the published copy {result['analyst_db']} was damaged "
-                            f"({result['damaged_copy']}): rebuilt whole from the warehouse")
+        context.log.warning(
+            f"the published copy {result['analyst_db']} was damaged "
+            f"({result['damaged_copy']}): rebuilt whole from the warehouse"
+        )
     if result["unchanged"]:
         context.log.info(f"marts unchanged since the last publish: kept {result['analyst_db']} and its exports")
     else:
         context.log.info(f"published {result['analyst_db']}: {result['row_counts']}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(result["analyst_db"]),
-        "exports_dir": dg.MetadataValue.path(str(config.exports_dir())),
-        "row_counts": dg.MetadataValue.json(result["row_counts"]),
-        "exports": dg.MetadataValue.json(result["exports"]),
-        "unchanged_since_last_publish": result["unchanged"],
-        "dagster/row_count": sum(result["row_counts"].values()),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(result["analyst_db"]),
+            "exports_dir": dg.MetadataValue.path(str(config.exports_dir())),
+            "row_counts": dg.MetadataValue.json(result["row_counts"]),
+            "exports": dg.MetadataValue.json(result["exports"]),
+            "unchanged_since_last_publish": result["unchanged"],
+            "dagster/row_count": sum(result["row_counts"].values()),
+        }
+    )

@@ -66,11 +66,14 @@ class PipelineDbtTranslator(DagsterDbtTranslator):
         return "transform"
 
 
-translator = PipelineDbtTranslator(settings=DagsterDbtTranslatorSettings(
-    enable_asset_checks=True,
-    # extract.event_reports and extract.report_victims are both written by extracted_reports.
-    enable_duplicate_source_asset_keys=True,
-))
+translator = PipelineDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True,
+        # extract.event_reports and extract.report_victims are both written by extracted_reports.
+        enable_duplicate_source_asset_keys=True,
+    )
+)
+
 
 def load_manifest() -> tuple[Path, dict] | None:
     """(path, contents) of the dbt manifest, parsed first when missing or damaged; None while
@@ -80,10 +83,11 @@ def load_manifest() -> tuple[Path, dict] | None:
         return None
     try:
         return path, json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:   # damaged (e.g. a parse killed mid-write): parsed again, like a missing one
+    except ValueError:  # damaged (e.g. a parse killed mid-write): parsed again, like a missing one
         if ensure_dbt_manifest(reparse=True) is None:
-            raise RuntimeError(f"{path} is damaged and `dbt parse` did not write it again: "
-                               f"run `make parse` and read its errors") from None
+            raise RuntimeError(
+                f"{path} is damaged and `dbt parse` did not write it again: run `make parse` and read its errors"
+            ) from None
         return path, json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -118,14 +122,14 @@ def build_dbt_assets(manifest_path: Path | None, manifest: dict | None) -> list[
         fingerprint = project_fingerprint()
         sources = sources_fingerprint(warehouse)
         state = last_build_state(warehouse)
-        routine = context.selected_asset_keys == set(context.assets_def.keys)   # not a UI subset
+        routine = context.selected_asset_keys == set(context.assets_def.keys)  # not a UI subset
         if routine and context.run.tags.get(FORCE_BUILD_TAG) != "always":
             why = reason_to_skip(state, fingerprint, sources, published_dbt_build(config.analyst_db_path()))
             if why:
                 # nothing is materialised, so the mart checks and the publish are skipped too
                 context.log.info(f"dbt build skipped: {why} (run tag {FORCE_BUILD_TAG}=always forces it)")
                 return
-        release_memory()   # what the stages and checks freed, before dbt's process joins this one
+        release_memory()  # what the stages and checks freed, before dbt's process joins this one
         args, mode = dbt_build_args(state, fingerprint, manifest)
         context.log.info(f"dbt project fingerprint {fingerprint[:12]}: {mode} build ({' '.join(args)})")
         state = warehouse_state_dir(warehouse)
@@ -137,4 +141,3 @@ def build_dbt_assets(manifest_path: Path | None, manifest: dict | None) -> list[
         record_build_fingerprint(warehouse, fingerprint, mode, sources)
 
     return [dbt_warehouse]
-

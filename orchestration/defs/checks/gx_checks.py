@@ -9,6 +9,7 @@ DAGSTER_HOME), or GX_SCOPE=full in the environment: the whole table is validated
 The Data Docs site is rebuilt once per run, when the `gx_docs` resource the checks share is torn
 down (with the in-process executor: at the end of the run).
 """
+
 import datetime as dt
 import os
 
@@ -19,11 +20,13 @@ from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.quality import gx
 from orchestration.quality.gx import SuiteOutcome, docs_index, run_suite
 
-HISTORY_LIMIT = 100   # earlier evaluations looked at for a watermark
+HISTORY_LIMIT = 100  # earlier evaluations looked at for a watermark
 
 
-@dg.resource(description="Rebuilds the GX Data Docs site once, when the run's resources are torn "
-                         "down, if a GX suite stored results during the run.")
+@dg.resource(
+    description="Rebuilds the GX Data Docs site once, when the run's resources are torn "
+    "down, if a GX suite stored results during the run."
+)
 def gx_docs_resource(init_context):
     try:
         yield None
@@ -43,8 +46,9 @@ def _meta_value(metadata, key):
     return getattr(v, "value", v)
 
 
-def previous_watermark(instance, check_key: dg.AssetCheckKey, warehouse: str,
-                       current_run_id: str | None = None) -> tuple[dt.datetime | None, str]:
+def previous_watermark(
+    instance, check_key: dg.AssetCheckKey, warehouse: str, current_run_id: str | None = None
+) -> tuple[dt.datetime | None, str]:
     """(since, why): the watermark of the last non-blocking evaluation of this check on this
     warehouse, or (None, reason) to validate the whole table."""
     if os.environ.get("GX_SCOPE", "").strip().lower() == "full":
@@ -58,9 +62,9 @@ def previous_watermark(instance, check_key: dg.AssetCheckKey, warehouse: str,
             continue
         ev = rec.evaluation
         if not isinstance(ev, dg.AssetCheckEvaluation):
-            continue   # planned or skipped: no outcome, no watermark
+            continue  # planned or skipped: no outcome, no watermark
         if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
-            continue   # a blocked batch is validated again
+            continue  # a blocked batch is validated again
         md = ev.metadata or {}
         if _meta_value(md, "warehouse") != warehouse or "batch_watermark" not in md:
             continue
@@ -78,8 +82,10 @@ def _markdown(failures: list[dict]) -> str:
     for f in failures:
         sample = ", ".join(f["sample_unexpected"]) or f.get("exception") or f.get("observed_value", "")
         sample = sample.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {f['severity']} | {f['expectation']} | {f['column']} | "
-                     f"{f['unexpected_count']} ({f['unexpected_percent']}%) | {sample} |")
+        lines.append(
+            f"| {f['severity']} | {f['expectation']} | {f['column']} | "
+            f"{f['unexpected_count']} ({f['unexpected_percent']}%) | {sample} |"
+        )
     return "\n".join(lines)
 
 
@@ -116,20 +122,25 @@ def make_gx_check(asset_key: dg.AssetKey | str, suite: str) -> dg.AssetChecksDef
         pool=DUCKDB_POOL,
         resource_defs={"gx_docs": GX_DOCS_RESOURCE},
         description=f"Great Expectations suite expectations/{suite}.json on the rows written since "
-                    f"its last passing validation, plus whole-table key uniqueness (error-level "
-                    f"failures block downstream assets; warn-level ones are reported with WARN severity).",
+        f"its last passing validation, plus whole-table key uniqueness (error-level "
+        f"failures block downstream assets; warn-level ones are reported with WARN severity).",
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
-               gx_docs: dg.ResourceParam[None]) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, gx_docs: dg.ResourceParam[None]
+    ) -> dg.AssetCheckResult:
         path = str(warehouse.resolved_path())
-        since, why = previous_watermark(context.instance, dg.AssetCheckKey(key, f"gx_{suite}"), path,
-                                        context.run.run_id)
+        since, why = previous_watermark(
+            context.instance, dg.AssetCheckKey(key, f"gx_{suite}"), path, context.run.run_id
+        )
         context.log.info(f"gx_{suite}: {why}")
         with warehouse.connect(read_only=True) as con:
             outcome = run_suite(con, suite, since, build=False)
         result = outcome_to_result(outcome)
-        return dg.AssetCheckResult(passed=result.passed, severity=result.severity,
-                                   metadata={**result.metadata, "warehouse": path, "batch_rule": why})
+        return dg.AssetCheckResult(
+            passed=result.passed,
+            severity=result.severity,
+            metadata={**result.metadata, "warehouse": path, "batch_rule": why},
+        )
 
     return _check
 

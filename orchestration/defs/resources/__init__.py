@@ -1,4 +1,5 @@
 """The resources every run gets: the DuckDB warehouse and the dbt CLI, both holding the run lock."""
+
 from orchestration.defs.dbt_project import dbt_project
 from orchestration.defs.resources.dbt import DBT_IN_RUN, LockedDbtCliResource
 from orchestration.defs.resources.warehouse import DUCKDB_POOL, WarehouseResource

@@ -1,4 +1,5 @@
 """The dbt CLI resource: dagster-dbt's, holding the warehouse lock for the run (dbt writes it)."""
+
 from __future__ import annotations
 
 from pathlib import Path

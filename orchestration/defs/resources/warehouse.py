@@ -4,6 +4,7 @@ The lock itself (orchestration.warehouse.lock) knows nothing of Dagster; here it
 taken when the run initialises its resources (once per run with the in-process executor), released
 at teardown, and the runs a kill -9 left STARTED are marked failed and their pool slots freed.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,25 +34,27 @@ def _mark_crashed(instance, run_id: str, pid, log=None) -> bool:
         run = instance.get_run_by_id(run_id)
         if run is None:
             return False
-        if run.is_finished:    # it ended (normally, or marked since): no alarm, any slot left is freed
+        if run.is_finished:  # it ended (normally, or marked since): no alarm, any slot left is freed
             compat.free_pool_slots(instance, run_id)
             return False
         instance.report_run_failed(
-            run, message=f"Marked failed by a later run: its process (pid {pid}) died without "
-                         f"finishing (killed?) while holding the warehouse lock.")
+            run,
+            message=f"Marked failed by a later run: its process (pid {pid}) died without "
+            f"finishing (killed?) while holding the warehouse lock.",
+        )
         compat.free_pool_slots(instance, run_id)
     except Exception as exc:  # noqa: BLE001 - recovery is best effort, never blocks the new run
         if log is not None:
             log.warning(f"could not clean up crashed run {run_id}: {exc}")
         return False
     if log is not None:
-        log.warning(f"run {run_id} (pid {pid}) died while holding the warehouse lock: "
-                    f"marked failed and its pool slots freed")
+        log.warning(
+            f"run {run_id} (pid {pid}) died while holding the warehouse lock: marked failed and its pool slots freed"
+        )
     return True
 
 
-def recover_crashed_runs(instance, current_run_id: str | None, previous: dict | None = None,
-                         log=None) -> list[str]:
+def recover_crashed_runs(instance, current_run_id: str | None, previous: dict | None = None, log=None) -> list[str]:
     """Mark runs killed while holding the warehouse lock failed and free their pool slots.
 
     A run killed with kill -9 never reports its end: the instance keeps it STARTED and keeps
@@ -118,7 +121,7 @@ class RunLockMixin:
         path = self._warehouse_for_lock()
         previous = WAREHOUSE_LOCKS.acquire(path, run_id=run_id, log=context.log)
         self._locked_path = str(path)
-        if previous is not None:   # this resource took the lock (not a re-entrant acquire)
+        if previous is not None:  # this resource took the lock (not a re-entrant acquire)
             instance = getattr(context, "instance", None)
             _tag_holder(instance, run_id, context.log)
             recover_crashed_runs(instance, run_id, previous, context.log)
@@ -156,4 +159,3 @@ class WarehouseResource(RunLockMixin, dg.ConfigurableResource):
             yield con
         finally:
             con.close()
-
