@@ -1,5 +1,8 @@
 """What the morning brief says, read from the analyst copy (schema marts) with plain queries.
 
+Why one module of this size: every section of the brief is one query over the same windows and
+the same mart columns; kept together they share the window rule and cannot drift apart.
+
 Everything here is figures and rows; charts.py draws them and render.py writes the HTML and the
 Markdown preview. Reads only existing mart columns (`fct_events.notes` when the mart has it).
 

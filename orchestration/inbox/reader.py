@@ -1,5 +1,8 @@
 """Inbox reader: turns a folder of news files into article records, rejects and per-file outcomes.
 
+Why one module of this size: the guarantees below (one outcome per file, first in walk order
+wins, nothing read twice) are kept by the walk and the merge together, which are this module.
+
 The walk and the merge run here; each file is read (decoded, parsed, cut into records) on the
 worker pool or in this process. The ingest stage calls `iter_inbox(articles_dir, known_sha256)`
 and writes the lists to raw.articles, ops.rejected_inputs and ops.ingested_files.

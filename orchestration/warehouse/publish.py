@@ -1,5 +1,8 @@
 """Publishing the marts for analysts as a separate DuckDB file plus Parquet/CSV/GeoJSON.
 
+Why one module of this size: the analyst copy and the exports are published as one atomic,
+crash-safe step (temporaries, fsync, rename, state file); split, that order would be spread out.
+
 The ACLED- and UCDP-GED-format exports are the marts acled_format and ucdp_ged_format (dbt models,
 their code mappings documented there), written like every mart as Parquet and, in their formats'
 column order, as CSV: EXPORTS_DIR/acled_format.csv + .parquet, ucdp_ged_format.csv (+ .parquet).
