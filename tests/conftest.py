@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import paths_under
+
 REPO = Path(__file__).resolve().parent.parent
 SEED_ARTICLES = REPO / "seeds" / "articles"
 DBT_DIR = REPO / "dbt_project"
@@ -51,14 +53,7 @@ def pytest_configure(config):
 @pytest.fixture
 def pipeline_env(tmp_path, monkeypatch):
     """Point every pipeline path at tmp_path; returns a dict of the paths."""
-    paths = {
-        "ARTICLES_DIR": tmp_path / "inbox",
-        "WAREHOUSE_PATH": tmp_path / "data" / "warehouse.duckdb",
-        "ANALYST_DB_PATH": tmp_path / "data" / "analyst.duckdb",
-        "EXPORTS_DIR": tmp_path / "data" / "exports",
-        "GX_DOCS_DIR": tmp_path / "data" / "gx_docs",
-        "BRIEFS_DIR": tmp_path / "data" / "briefs",
-    }
+    paths = paths_under(tmp_path)
     paths["ARTICLES_DIR"].mkdir()
     for var, p in paths.items():
         monkeypatch.setenv(var, str(p))
@@ -82,14 +77,7 @@ def bundled_pipeline_run(tmp_path_factory):
     import dagster as dg
 
     base = tmp_path_factory.mktemp("bundled")
-    env = {
-        "ARTICLES_DIR": base / "inbox",
-        "WAREHOUSE_PATH": base / "data" / "warehouse.duckdb",
-        "ANALYST_DB_PATH": base / "data" / "analyst.duckdb",
-        "EXPORTS_DIR": base / "data" / "exports",
-        "GX_DOCS_DIR": base / "data" / "gx_docs",
-        "BRIEFS_DIR": base / "data" / "briefs",
-    }
+    env = paths_under(base)
     env["ARTICLES_DIR"].mkdir()
     for f in sorted(SEED_ARTICLES.iterdir()):
         if f.is_file():

@@ -21,6 +21,7 @@ import pytest
 
 from orchestration.brief import report
 from orchestration.cli.brief import main as brief_cli
+from tests.paths import paths_under
 
 pytestmark = pytest.mark.integration
 
@@ -706,14 +707,7 @@ def generated_run(tmp_path_factory):
     import generate_corpus
 
     base = tmp_path_factory.mktemp("generated")
-    env = {
-        "ARTICLES_DIR": base / "inbox",
-        "WAREHOUSE_PATH": base / "data" / "warehouse.duckdb",
-        "ANALYST_DB_PATH": base / "data" / "analyst.duckdb",
-        "EXPORTS_DIR": base / "data" / "exports",
-        "GX_DOCS_DIR": base / "data" / "gx_docs",
-        "BRIEFS_DIR": base / "data" / "briefs",
-    }
+    env = paths_under(base)
     generate_corpus.generate_corpus(env["ARTICLES_DIR"], 30, seed=5)
     (env["ARTICLES_DIR"] / "hostile.json").write_text(json.dumps(HOSTILE, ensure_ascii=False), encoding="utf-8")
     (env["ARTICLES_DIR"] / "scan.pdf").write_bytes(b"%PDF-1.4 not an article")  # rejected by the ingest

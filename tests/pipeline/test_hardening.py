@@ -28,22 +28,13 @@ import duckdb
 import hardening_inbox as H
 import pytest
 
+from tests.paths import paths_under
+
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 PY_STAGES = ["raw_articles", "clean_articles", "extracted_reports"]
-
-
-def _env_paths(base: Path) -> dict[str, Path]:
-    return {
-        "ARTICLES_DIR": base / "inbox",
-        "WAREHOUSE_PATH": base / "data" / "warehouse.duckdb",
-        "ANALYST_DB_PATH": base / "data" / "analyst.duckdb",
-        "EXPORTS_DIR": base / "data" / "exports",
-        "GX_DOCS_DIR": base / "data" / "gx_docs",
-        "BRIEFS_DIR": base / "data" / "briefs",
-    }
 
 
 def _row_counts(db: Path) -> dict[str, int]:
@@ -129,7 +120,7 @@ def built(tmp_path_factory):
     """Three runs of the real pipeline over the mixed inbox (a file still being written during the
     first, an analyst reading the copy during the second, nothing new in the third); row counts."""
     base = tmp_path_factory.mktemp("hardening")
-    paths = _env_paths(base)
+    paths = paths_under(base)
     expected = H.build_inbox(paths["ARTICLES_DIR"], base / "outside")
     with pytest.MonkeyPatch.context() as mp:
         for var, p in paths.items():
@@ -453,7 +444,7 @@ def test_exports_are_whole_and_valid(built):
 
 
 def test_one_bad_article_does_not_block_the_batch(tmp_path, monkeypatch):
-    paths = _env_paths(tmp_path)
+    paths = paths_under(tmp_path)
     H.build_blocker_inbox(paths["ARTICLES_DIR"])
     for var, p in paths.items():
         monkeypatch.setenv(var, str(p))
@@ -533,7 +524,7 @@ def test_two_headless_runs_and_a_kill_9_during_dbt(tmp_path, built):
     """A real `dagster job execute` holds the warehouse; a second one is refused cleanly; the first
     is killed with -9 during dbt (its dbt dies with it); the next run recovers (WAL, pool slot) and gives the
     same report marts as a clean run."""
-    paths = _env_paths(tmp_path)
+    paths = paths_under(tmp_path)
     H.build_inbox(paths["ARTICLES_DIR"], tmp_path / "outside")
     (paths["ARTICLES_DIR"] / H.GROWING_NAME).write_text(built["growing_text"] + "\n", encoding="utf-8")
     home = tmp_path / "dagster_home"
