@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 # points the pages at them, so the site renders with no network. Checks every package's marker each
 # time (a tenth of a second) and fetches only what is missing or whose pin changed.
 vendor: venv
-	@$(BIN)/python -m orchestration.quality.web_vendor
+	@$(BIN)/python -m orchestration.cli.vendor_web
 
 # The SQL console (`make sql`): harlequin in its own venv (requirements-sql.txt).
 SQL_VENV := .venv-sql
@@ -73,7 +73,7 @@ run: venv vendor parse dagster-home
 DOCS_PORT ?= 8580
 DBT_DOCS_DIR ?= data/dbt_docs
 docs: venv vendor
-	DBT_DOCS_DIR=$(DBT_DOCS_DIR) $(BIN)/python -m orchestration.quality.dbt_docs --port $(DOCS_PORT)
+	DBT_DOCS_DIR=$(DBT_DOCS_DIR) $(BIN)/python -m orchestration.cli.docs --port $(DOCS_PORT)
 
 # The bundled articles served as a local news site (robots.txt, RSS, Atom, news sitemap) on
 # 127.0.0.1 and collected by daily_pipeline, twice (the second run gets 304s). Output in data/demo/.

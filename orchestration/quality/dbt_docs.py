@@ -20,7 +20,6 @@ gx_docs_offline.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -146,7 +145,7 @@ def serve_in_thread(dbt_site: Path, gx_site: Path | None, port: int = 0) -> tupl
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def _offline_gx_site() -> Path | None:
+def offline_gx_site() -> Path | None:
     """The GX Data Docs site, made offline (it may predate `make vendor`), or None."""
     gx_site = config.gx_docs_dir()
     if not (gx_site / "index.html").is_file():
@@ -155,39 +154,3 @@ def _offline_gx_site() -> Path | None:
 
     make_offline(gx_site)
     return gx_site
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=config.env_number("DOCS_PORT", DEFAULT_PORT))
-    parser.add_argument("--no-serve", action="store_true", help="generate, print the locations, exit")
-    parser.add_argument("--no-generate", action="store_true", help="serve what was generated last")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    try:
-        site = site_dir() if args.no_generate else generate()
-        gx_site = _offline_gx_site()
-    except Exception as exc:  # DocsError, OfflineDocsError: their message says what to do
-        print(f"make docs: {exc}", file=sys.stderr)
-        return 1
-    print(f"dbt docs:      {site / 'index.html'}  (served; {site / 'static_index.html'} opens as a file)")
-    print(f"  catalog of:  {docs_dir() / 'catalog_db' / 'analyst.duckdb'}  (copy of the analyst copy, schema marts)")
-    print(f"GX data docs:  {gx_site / 'index.html' if gx_site else 'none yet: make run builds them'}")
-    if args.no_serve:
-        return 0
-    server = make_server(site, gx_site, args.port)
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    print(f"Serving on 127.0.0.1 only (Ctrl+C stops):\n  dbt docs      {url}")
-    if gx_site:
-        print(f"  GX data docs  {url}{GX_PREFIX.lstrip('/')}")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -132,9 +131,3 @@ def vendor_all(root: Path | None = None) -> list[str]:
     for name, spec in todo.items():
         print(f"vendor: {name}@{spec['version']} -> {vendor_package(name, spec, root, npm)}")
     return list(todo)
-
-
-if __name__ == "__main__":
-    fetched = vendor_all()
-    print(f"vendor: {len(fetched)} fetched, {len(pins()['packages']) - len(fetched)} already in {vendor_root()}")
-    sys.exit(0)
