@@ -20,9 +20,10 @@ import duckdb
 import pytest
 from test_dbt_models import DBT_BIN, ROUTINE_ARGS, make_scratch, run_dbt
 
-pytestmark = pytest.mark.integration
-
-pytestmark = pytest.mark.skipif(not DBT_BIN.exists(), reason="dbt not installed next to the interpreter")
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not DBT_BIN.exists(), reason="dbt not installed next to the interpreter"),
+]
 
 LATER = datetime(2024, 6, 3, 9, 0, 0)
 KIRKUK_A, KIRKUK_B = "a_kirkuk_alsumaria", "a_kirkuk_shafaq"  # two articles on one ambush
