@@ -11,10 +11,10 @@ from orchestration import config
 from orchestration.quality.dbt_docs import (
     DEFAULT_PORT,
     GX_PREFIX,
-    offline_gx_site,
     docs_dir,
     generate,
     make_server,
+    offline_gx_site,
     site_dir,
 )
 
