@@ -50,6 +50,19 @@ def pytest_configure(config):
         )
 
 
+@pytest.fixture(autouse=True)
+def no_dagster_instance_left_current():
+    """Each test starts and ends with no current Dagster defs-state storage. An instance some test's
+    run entered can stay current in this thread after the instance is gone, and the next test that
+    resolves Definitions fails with 'Attempted to resolve undefined DagsterInstance weakref'
+    (seen after the tests of tests/defs/ ran). A process that runs the pipeline has one
+    instance for its life, so this only separates the tests from one another."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield
+
+
 @pytest.fixture
 def pipeline_env(tmp_path, monkeypatch):
     """Point every pipeline path at tmp_path; returns a dict of the paths."""
