@@ -89,12 +89,12 @@ def _compile_inline(tmp_path: Path, expression: str, *vars_args: str) -> str:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout.strip().splitlines()[-1].strip()
+    return result.stdout.strip()
 
 
 def test_the_cluster_reach_follows_the_day_gap(tmp_path):
     if not DBT_BIN.exists():
         pytest.skip(f"dbt not installed next to {sys.executable}")
     expr = "{{ event_cluster_reach() }} {{ event_cluster_dependency_gaps() }}"
-    assert _compile_inline(tmp_path, expr) == "16 15"
-    assert _compile_inline(tmp_path, expr, "--vars", "{dedup_max_day_gap: 3}") == "48 15"
+    assert _compile_inline(tmp_path, expr).splitlines()[-1].strip() == "16 15"
+    assert _compile_inline(tmp_path, expr, "--vars", "{dedup_max_day_gap: 3}").splitlines()[-1].strip() == "48 15"

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from test_dbt_layout import _compile_inline  # the same `dbt compile --inline` the layout tests use
 
 from orchestration import config
 from orchestration.arabic_nlp.lexicon import ARMED_ACTOR_TYPES, GAZETTEERS, _split_aliases, in_scope_countries
@@ -27,36 +26,9 @@ DBT_BIN = Path(sys.executable).with_name("dbt")
 ALIAS_VALUES = ["كركوك| محافظة كركوك |", "", "|", "  ", "الموصل", "a||b", " تل أبيض |تل ابيض", None]
 
 
-def _compiled(tmp_path: Path, sql: str) -> str:
-    env = dict(os.environ, WAREHOUSE_PATH=str(tmp_path / "w.duckdb"), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    out = subprocess.run(
-        [
-            str(DBT_BIN),
-            "--quiet",
-            "compile",
-            "--inline",
-            sql,
-            "--project-dir",
-            str(config.DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(config.DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
-    return out.stdout.strip()
-
-
 def test_alias_splitting_is_the_same_in_python_and_in_dbt(tmp_path):
     values = ", ".join("(NULL)" if v is None else "('" + v.replace("'", "''") + "')" for v in ALIAS_VALUES)
-    sql = _compiled(tmp_path, f"select v, {{{{ split_aliases('v') }}}} as aliases from (values {values}) t(v)")
+    sql = _compile_inline(tmp_path, f"select v, {{{{ split_aliases('v') }}}} as aliases from (values {values}) t(v)")
     rows = duckdb.connect().execute(sql).fetchall()
     assert len(rows) == len(ALIAS_VALUES)
     for value, aliases in rows:
